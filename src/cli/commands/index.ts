@@ -1,0 +1,6 @@
+import type { CommandSpec } from '../command.js'
+import { signCommand } from './sign.js'
+import { validateCommand } from './validate.js'
+
+/** Every command, in the order `ckit --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [validateCommand, signCommand]

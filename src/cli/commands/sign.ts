@@ -1,0 +1,77 @@
+import { CkitError } from '../../errors.js'
+import { validateText } from '../../schema/index.js'
+import { buildSignedRequest, createSigner, HEADERS } from '../../signature/index.js'
+import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
+import { formatIssue, issueJson, shellQuote } from '../format.js'
+import { printJson, readInput, type Io } from '../io.js'
+
+/** Read from the environment when --secret is omitted, so the secret stays out of `ps` and shell history. */
+export const SECRET_ENV = 'CKIT_SECRET'
+
+export function resolveSecret(options: Record<string, unknown>, io: Io): string {
+  const secret = (options['secret'] as string | undefined) ?? io.env[SECRET_ENV]
+  if (!secret) throw new CkitError('CKIT_CLI_USAGE', `a signing secret is required: pass --secret <secret> or set ${SECRET_ENV}`)
+  return secret
+}
+
+export const signCommand: CommandSpec = {
+  name: 'sign',
+  summary: 'compute the X_YETTO_SIGNATURE header for a message, or build a signed customer-connection request',
+  examples: [
+    'ckit sign --secret s3cret "eyJyZWFzb24iOiJyZWZyZXNoIn0"',
+    'ckit sign --secret s3cret - < webhook-body.json',
+    'ckit sign --secret s3cret --context context.json --url https://crm.example.com/yetto',
+  ],
+  define: (command) =>
+    command
+      .argument('[message]', 'string to sign (a path parameter or a raw webhook body); - reads bytes from standard input')
+      .option('--secret <secret>', `signing secret (default: $${SECRET_ENV})`)
+      .option('--context <file>', 'request-context JSON to encode as the path parameter and sign (- for standard input)')
+      .option('--url <base>', 'with --context: the configured connection URL, to print the full signed URL and a curl line')
+      .option('--json', 'print one JSON result on stdout')
+      .addHelpText('after', '\nExit codes: 0 signed, 1 the context is invalid, 2 usage error or unreadable file.'),
+  async run([message], options, io) {
+    const secret = resolveSecret(options, io)
+    const contextFile = options['context'] as string | undefined
+    if (contextFile === undefined) {
+      if (message === undefined) throw new CkitError('CKIT_CLI_USAGE', 'nothing to sign: give a message, - for standard input, or --context <file>')
+      if (options['url'] !== undefined) throw new CkitError('CKIT_CLI_USAGE', '--url goes with --context')
+      const bytes = message === '-' ? (await readInput(io, '-')).bytes : message
+      const signature = createSigner(secret).sign(bytes)
+      if (options['json']) printJson(io, { header: HEADERS.signature, signature })
+      else io.stdout.write(`${signature}\n`)
+      return EXIT.ok
+    }
+    if (message !== undefined) throw new CkitError('CKIT_CLI_USAGE', 'give either a message or --context, not both')
+    const { bytes, name } = await readInput(io, contextFile)
+    const checked = validateText(bytes, 'request-context')
+    if (!checked.valid) {
+      io.stderr.write(`${name}: invalid request context\n`)
+      for (const issue of checked.errors) io.stderr.write(`  error    ${formatIssue(issue)}\n`)
+      if (options['json']) printJson(io, { valid: false, errors: checked.errors.map(issueJson) })
+      return EXIT.problems
+    }
+    const base = options['url'] as string | undefined
+    const request = buildSignedRequest({ url: base ?? 'http://localhost/', secret, context: checked.value })
+    const curl = `curl -sS -H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ${shellQuote(request.url)}`
+    if (options['json']) {
+      printJson(io, {
+        pathParameter: request.pathParameter,
+        header: HEADERS.signature,
+        signature: request.signature,
+        ...(base === undefined ? {} : { url: request.url, curl }),
+      })
+      return EXIT.ok
+    }
+    io.stdout.write(`path parameter: ${request.pathParameter}\n`)
+    io.stdout.write(`header:         ${HEADERS.signature}: ${request.signature}\n`)
+    if (base !== undefined) {
+      io.stdout.write(`url:            ${request.url}\n`)
+      io.stdout.write(`curl:           ${curl}\n`)
+    } else {
+      io.stderr.write('(pass --url <configured URL> to print the full signed URL and a curl line)\n')
+    }
+    return EXIT.ok
+  },
+}

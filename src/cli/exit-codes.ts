@@ -1,0 +1,14 @@
+/** Exit codes shared by every command (docs/cli.md). A command may document a finer table. */
+export const EXIT = Object.freeze({
+  /** Success. */
+  ok: 0,
+  /** Ran fine and found problems: invalid document, bad signature, contract mismatch. */
+  problems: 1,
+  /** Usage error (unknown flag, missing argument) or an input that cannot be read. */
+  usage: 2,
+  /** The remote side failed (timeout, network, non-2xx). */
+  remote: 3,
+  /** A bug in connection-kit: the code and stack are printed to stderr. */
+  internal: 70,
+})
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]

@@ -1,0 +1,18 @@
+import type { LocatedIssue } from '../schema/index.js'
+
+/** `/sections/1/href: must be a string`, or `3:14: invalid JSON…` for syntax errors. */
+export function formatIssue(issue: LocatedIssue): string {
+  if (issue.line !== undefined) return issue.message
+  return `${issue.pointer === '' ? '/' : issue.pointer}: ${issue.message}`
+}
+
+export function issueJson(issue: LocatedIssue): Record<string, unknown> {
+  const out: Record<string, unknown> = { pointer: issue.pointer, message: issue.message, keyword: issue.keyword }
+  if (issue.line !== undefined) Object.assign(out, { line: issue.line, column: issue.column })
+  return out
+}
+
+/** POSIX shell single-quoting, for ready-to-paste command lines. */
+export function shellQuote(value: string): string {
+  return /^[\w./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
+}

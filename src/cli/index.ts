@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { isCkitError } from '../errors.js'
+import { COMMANDS } from './commands/index.js'
+import { EXIT } from './exit-codes.js'
+import { processIo, type Io } from './io.js'
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/** Builds the program; every command's output goes through `io`. */
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('ckit')
+    .description('connection-kit: contract-first toolkit for help-desk customer connections and webhooks (alias: connection-kit)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+  for (const spec of COMMANDS) {
+    const command = spec
+      .define(program.command(spec.name).description(spec.summary))
+      .addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+      .exitOverride()
+      .action(async (...received: unknown[]) => {
+        // commander passes the declared arguments, then the options object, then the command.
+        const options = received[received.length - 2] as Record<string, unknown>
+        const args = received.slice(0, -2).map((a) => (a === undefined ? undefined : String(a))) as string[]
+        setExit(await spec.run(args, options, io))
+      })
+    void command
+  }
+  return program
+}
+
+/** Runs the CLI and resolves to its exit code; never throws, never calls process.exit. */
+export async function runCli(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok
+  const program = buildProgram(io, (code) => {
+    exitCode = code
+  })
+  if (argv.length === 0) {
+    program.outputHelp()
+    return EXIT.usage
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; every other commander error is usage.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    }
+    if (isCkitError(error) && error.code.startsWith('CKIT_CLI_')) {
+      io.stderr.write(`ckit: ${error.message}\n`)
+      return EXIT.usage
+    }
+    if (isCkitError(error) && (error.code === 'CKIT_SIG_INVALID_URL' || error.code === 'CKIT_SIG_INVALID_OPTION')) {
+      io.stderr.write(`ckit: ${error.message}\n`)
+      return EXIT.usage
+    }
+    const err = error as Error & { code?: string }
+    io.stderr.write(`ckit: internal error${err.code ? ` (${err.code})` : ''}: ${err.message}\n${err.stack ?? ''}\n`)
+    return EXIT.internal
+  }
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { CkitError } from '../errors.js'
+
+/** Everything a command touches outside itself, injected so tests capture both streams. */
+export interface Io {
+  readonly stdout: { write(chunk: string): unknown; isTTY?: boolean }
+  readonly stderr: { write(chunk: string): unknown; isTTY?: boolean }
+  readStdin(): Promise<Buffer>
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly cwd: string
+}
+
+export const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  async readStdin() {
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks)
+  },
+})
+
+/** Reads a file argument, `-` meaning standard input; unreadable input is a usage error (exit 2). */
+export async function readInput(io: Io, file: string): Promise<{ bytes: Buffer; name: string }> {
+  if (file === '-') return { bytes: await io.readStdin(), name: '<stdin>' }
+  try {
+    return { bytes: await readFile(resolve(io.cwd, file)), name: file }
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message
+    throw new CkitError('CKIT_CLI_USAGE', `cannot read ${file}: ${reason}`, { cause })
+  }
+}
+
+export const printJson = (io: Io, value: unknown): void => {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}

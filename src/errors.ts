@@ -1,0 +1,30 @@
+/**
+ * Errors thrown for misuse of the toolkit (bad options, wrong arguments). Anything a remote
+ * endpoint or an input document can cause is *returned* as a typed result instead.
+ * A released code never changes; match on `err.code`, never on `message`. docs/errors.md lists them.
+ */
+export const CKIT_CODES = Object.freeze({
+  CKIT_SCHEMA_UNKNOWN_KIND: 'A schema kind name that connection-kit does not know.',
+  CKIT_SCHEMA_LOAD_FAILED: 'A file in schemas/ is missing, unreadable or does not compile (a broken installation).',
+  CKIT_SIG_INVALID_OPTION: 'A signing secret, message or event name passed to a signature helper is empty or of the wrong type.',
+  CKIT_SIG_INVALID_CONTEXT: 'A request context given to a request builder is not a valid context (the message lists the pointers).',
+  CKIT_SIG_INVALID_URL: 'A connection URL given to a request builder is not an absolute http: or https: URL.',
+  CKIT_CLI_USAGE: 'A CLI command was called with wrong arguments or an input it cannot read (exit code 2).',
+} as const)
+
+export type CkitCode = keyof typeof CKIT_CODES
+
+export class CkitError<C extends CkitCode = CkitCode> extends Error {
+  override readonly name = 'CkitError'
+  constructor(
+    readonly code: C,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
+export function isCkitError(value: unknown): value is CkitError {
+  return value instanceof CkitError
+}

@@ -1,0 +1,81 @@
+import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser'
+
+/** Where a JSON text stopped being JSON: 1-based line and column, 0-based offset. */
+export interface JsonSyntaxError {
+  readonly message: string
+  readonly line: number
+  readonly column: number
+  readonly offset: number
+}
+
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; error: JsonSyntaxError }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+const describeCode: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected "," or a closing bracket',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  EndOfFileExpected: 'unexpected content after the JSON value',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'comments are not allowed in JSON',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unterminated number',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape character in string',
+  InvalidCharacter: 'control character in string (escape it)',
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++
+      lineStart = i + 1
+    }
+  }
+  return { line, column: offset - lineStart + 1 }
+}
+
+function syntaxError(text: string, offset: number, message: string): JsonParseResult {
+  const { line, column } = lineAndColumn(text, offset)
+  return { ok: false, error: { message: `${message} at line ${line}, column ${column}`, line, column, offset } }
+}
+
+/**
+ * Parses JSON text or bytes. `JSON.parse` decides what is valid; when it refuses, a tolerant
+ * scanner (jsonc-parser) finds where, because V8's messages on Node 20 often carry no position.
+ */
+export function parseJson(input: string | Uint8Array): JsonParseResult {
+  let text: string
+  if (typeof input === 'string') {
+    text = input
+  } else {
+    try {
+      text = utf8.decode(input)
+    } catch {
+      return { ok: false, error: { message: 'input is not valid UTF-8', line: 1, column: 1, offset: 0 } }
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    if (text.trim() === '') return syntaxError(text, text.length, 'empty input, expected a JSON value')
+    const errors: ParseError[] = []
+    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    const first = errors[0]
+    if (first) {
+      const code = printParseErrorCode(first.error)
+      return syntaxError(text, first.offset, describeCode[code] ?? code)
+    }
+    // Cases the tolerant scanner accepts but JSON does not (e.g. a lone surrogate escape).
+    return syntaxError(text, 0, 'not valid JSON')
+  }
+}

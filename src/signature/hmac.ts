@@ -1,0 +1,88 @@
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { CkitError } from '../errors.js'
+
+/** 🔧 docs/protocol.md §Request: the header value is `sha256=` + lowercase hex HMAC-SHA256. */
+export const SIGNATURE_PREFIX = 'sha256='
+const DIGEST_BYTES = 32
+// Hex is case-insensitive here: a receiver should not reject a digest some tool upper-cased.
+const SIGNATURE_SHAPE = /^sha256=([0-9a-fA-F]{64})$/
+
+export type SignatureFailureReason = 'missing' | 'malformed' | 'mismatch'
+export type VerifyResult = { ok: true } | { ok: false; reason: SignatureFailureReason; message: string }
+
+export type Secret = string | Uint8Array
+export type SignedMessage = string | Uint8Array
+/** A header as HTTP libraries hand it over: one value, repeated values, or absent. */
+export type HeaderValue = string | readonly string[] | null | undefined
+
+/** Holds the key once so the hot path never re-encodes the secret (see docs/style: hot paths). */
+export interface Signer {
+  sign(message: SignedMessage): string
+  verify(message: SignedMessage, header: HeaderValue): VerifyResult
+}
+
+function toKey(secret: Secret): KeyObject {
+  if (typeof secret === 'string') {
+    if (secret.length === 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', 'signing secret must not be empty')
+    return createSecretKey(Buffer.from(secret, 'utf8'))
+  }
+  if (secret instanceof Uint8Array) {
+    if (secret.byteLength === 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', 'signing secret must not be empty')
+    return createSecretKey(Buffer.from(secret))
+  }
+  throw new CkitError('CKIT_SIG_INVALID_OPTION', `signing secret must be a string or bytes, instead got ${typeof secret}`)
+}
+
+function digest(key: KeyObject, message: SignedMessage): Buffer {
+  if (typeof message !== 'string' && !(message instanceof Uint8Array)) {
+    throw new CkitError('CKIT_SIG_INVALID_OPTION', `message to sign must be a string or bytes, instead got ${typeof message}`)
+  }
+  return createHmac('sha256', key).update(message).digest()
+}
+
+const MISSING: VerifyResult = { ok: false, reason: 'missing', message: 'signature header is missing' }
+
+function verifyWith(key: KeyObject, message: SignedMessage, header: HeaderValue): VerifyResult {
+  if (header === undefined || header === null) return MISSING
+  let value: string
+  if (typeof header === 'string') {
+    value = header
+  } else if (header.length === 1) {
+    value = header[0]!
+  } else if (header.length === 0) {
+    return MISSING
+  } else {
+    return { ok: false, reason: 'malformed', message: `signature header was sent ${header.length} times; expected once` }
+  }
+  value = value.trim()
+  if (value === '') return MISSING
+  const match = SIGNATURE_SHAPE.exec(value)
+  if (!match) {
+    return { ok: false, reason: 'malformed', message: `signature header must be "${SIGNATURE_PREFIX}" followed by 64 hex digits` }
+  }
+  const expected = digest(key, message)
+  const given = Buffer.from(match[1]!, 'hex')
+  // Both are exactly DIGEST_BYTES long here, so timingSafeEqual cannot throw and leaks nothing.
+  if (given.length !== DIGEST_BYTES || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: 'mismatch', message: 'signature does not match (wrong secret, or the signed string was changed)' }
+  }
+  return { ok: true }
+}
+
+export function createSigner(secret: Secret): Signer {
+  const key = toKey(secret)
+  return {
+    sign: (message) => SIGNATURE_PREFIX + digest(key, message).toString('hex'),
+    verify: (message, header) => verifyWith(key, message, header),
+  }
+}
+
+/** `sha256=<lowercase hex HMAC-SHA256 of message keyed with secret>`. */
+export function sign(secret: Secret, message: SignedMessage): string {
+  return createSigner(secret).sign(message)
+}
+
+/** Checks a signature header in constant time; says why it failed. */
+export function verify(secret: Secret, message: SignedMessage, header: HeaderValue): VerifyResult {
+  return verifyWith(toKey(secret), message, header)
+}

@@ -1,0 +1,8 @@
+export { sign, verify, createSigner, SIGNATURE_PREFIX } from './hmac.js'
+export type { Signer, VerifyResult, SignatureFailureReason, Secret, SignedMessage, HeaderValue } from './hmac.js'
+export { HEADERS, readHeader } from './headers.js'
+export type { HeadersLike } from './headers.js'
+export { encodeContext, decodeContext, buildSignedRequest, parseSignedRequest, appendPathParameter, pathParameterOf } from './request.js'
+export type { SignedRequest, ParseRequestResult, ParseRequestOptions, DecodeContextResult, ContextFailureReason, RequestFailureReason } from './request.js'
+export { signWebhook, parseWebhook } from './webhook.js'
+export type { SignedWebhook, SignWebhookOptions, ParseWebhookResult, ParseWebhookOptions, WebhookFailureReason } from './webhook.js'

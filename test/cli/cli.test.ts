@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { parseSignedRequest, verify } from '../../src/signature/index.js'
+import { cli, fixturePath } from '../helpers.js'
+
+const context = fixturePath('request-context/valid/conversation-viewed.json')
+
+describe('ckit (dispatcher)', () => {
+  it('prints help with every command and exits 0; no arguments is a usage error', async () => {
+    const help = await cli(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/validate/)
+    expect(help.stdout).toMatch(/sign/)
+    expect((await cli([])).code).toBe(2)
+  })
+
+  it('has --help with an example on every command', async () => {
+    for (const name of ['validate', 'sign']) {
+      const run = await cli([name, '--help'])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/Examples:\n {2}\$ ckit /)
+    }
+  })
+
+  it('treats unknown flags and commands as usage errors (exit 2) on stderr', async () => {
+    const flag = await cli(['validate', 'x.json', '--bogus'])
+    expect(flag.code).toBe(2)
+    expect(flag.stderr).toMatch(/unknown option '--bogus'/)
+    expect((await cli(['frobnicate'])).code).toBe(2)
+  })
+
+  it('runs as a real process from the bin entry', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--version'], { cwd: new URL('../..', import.meta.url).pathname })
+    expect(out.toString().trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
+
+describe('ckit validate', () => {
+  it('prints errors with pointers and exits 1 for an invalid document', async () => {
+    const run = await cli(['validate', fixturePath('response/invalid/href-not-string.json')])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('/sections/1/href: must be a string')
+  })
+
+  it('reads standard input with -', async () => {
+    const run = await cli(['validate', '-', '--json'], { stdin: '{"challenge": "abc"}' })
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toEqual({ valid: true, kind: 'challenge', errors: [], warnings: [] })
+  })
+
+  it('reports invalid JSON with line and column, exit 1', async () => {
+    const run = await cli(['validate', '-', '--json'], { stdin: '{\n "a": }' })
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.stdout).errors[0]).toMatchObject({ keyword: 'json', line: 2, column: 7 })
+  })
+
+  it('makes a warning an error with --strict', async () => {
+    const file = fixturePath('response/valid/unknown-section-type.json')
+    expect((await cli(['validate', file])).code).toBe(0)
+    const strict = await cli(['validate', file, '--strict'])
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toContain('/sections/1/type')
+  })
+
+  it('exits 2 for an unreadable file or a bad --kind', async () => {
+    const missing = await cli(['validate', 'does-not-exist.json'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('cannot read does-not-exist.json: no such file')
+    expect((await cli(['validate', context, '--kind', 'poem'])).code).toBe(2)
+  })
+})
+
+describe('ckit sign', () => {
+  it('prints the header value for a message', async () => {
+    const run = await cli(['sign', '--secret', 'Jefe', 'what do ya want for nothing?'])
+    expect(run).toMatchObject({ code: 0, stdout: 'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843\n' })
+  })
+
+  it('signs raw standard input bytes and reads the secret from CKIT_SECRET', async () => {
+    const run = await cli(['sign', '-'], { stdin: '{"yetto":{}}\n', env: { CKIT_SECRET: 'k' } })
+    expect(verify('k', '{"yetto":{}}\n', run.stdout.trim())).toEqual({ ok: true })
+  })
+
+  it('builds a signed request from a context: path parameter, header, URL and curl line', async () => {
+    const run = await cli(['sign', '--secret', 'k', '--context', context, '--url', 'https://crm.example.com/yetto', '--json'])
+    expect(run.code).toBe(0)
+    const out = JSON.parse(run.stdout) as { pathParameter: string; signature: string; url: string; curl: string }
+    expect(out.url).toBe(`https://crm.example.com/yetto/${out.pathParameter}`)
+    expect(out.curl).toBe(`curl -sS -H 'X_YETTO_SIGNATURE: ${out.signature}' ${out.url}`)
+    const parsed = parseSignedRequest({ path: new URL(out.url).pathname, headers: { X_YETTO_SIGNATURE: out.signature }, secret: 'k' })
+    expect(parsed).toMatchObject({ ok: true, context: { requester: { email: 'kelly@example.com' } } })
+    const text = await cli(['sign', '--secret', 'k', '--context', context, '--url', 'https://crm.example.com/yetto'])
+    expect(text.stdout).toMatch(/^path parameter: .+\nheader: +X_YETTO_SIGNATURE: sha256=[0-9a-f]{64}\nurl: .+\ncurl: +curl /)
+  })
+
+  it('rejects an invalid context with its pointer (exit 1) and missing input (exit 2)', async () => {
+    const bad = await cli(['sign', '--secret', 'k', '--context', fixturePath('request-context/invalid/bad-email.json')])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('/requester/email: must be an e-mail address')
+    expect((await cli(['sign', 'message'])).stderr).toMatch(/--secret <secret> or set CKIT_SECRET/)
+    expect((await cli(['sign', '--secret', 'k'])).code).toBe(2)
+    expect((await cli(['sign', '--secret', 'k', '--context', context, '--url', 'mailto:x@y.z'])).code).toBe(2)
+  })
+})

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { CKIT_CODES, CkitError } from '../src/errors.js'
+import { validate, type Kind } from '../src/schema/index.js'
+
+describe('error codes', () => {
+  it('each code has a line in docs/errors.md', () => {
+    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8')
+    for (const code of Object.keys(CKIT_CODES)) expect(doc).toContain(`| \`${code}\` |`)
+  })
+
+  it('CKIT_SCHEMA_UNKNOWN_KIND names the kinds that exist', () => {
+    let caught: unknown
+    try {
+      validate('poem' as Kind, {})
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(CkitError)
+    expect(caught).toMatchObject({ name: 'CkitError', code: 'CKIT_SCHEMA_UNKNOWN_KIND', message: expect.stringContaining('response, request-context') })
+  })
+})

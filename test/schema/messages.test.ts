@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { validate, validateText } from '../../src/schema/index.js'
+
+const response = (sections: unknown[]) => ({ version: '2024-03-06', customer: { id: 'c_1' }, sections })
+
+describe('error messages a person understands', () => {
+  it('says what type a field must be, at its pointer', () => {
+    const result = validate('response', response([{ type: 'link', title: 'a', href: 'https://x.example' }, { type: 'link', title: 'b', href: 7 }]))
+    expect(result.errors).toEqual([{ pointer: '/sections/1/href', keyword: 'type', message: 'must be a string' }])
+  })
+
+  it('points a missing property at where it belongs', () => {
+    const result = validate('response', { version: '2024-03-06', sections: [] })
+    expect(result.errors).toEqual([{ pointer: '/customer', keyword: 'required', message: 'is required' }])
+  })
+
+  it('suggests the event name a typo was meant to be', () => {
+    const result = validate('switch', { version: '2023-03-06', events: { 'conversation.labelled': { actions: [{ uses: 'apply_labels', add: ['x'] }] } } })
+    expect(result.errors[0]?.pointer).toBe('/events/conversation.labelled')
+    expect(result.errors[0]?.message).toContain('did you mean "conversation.labeled"?')
+  })
+
+  it('escapes pointer tokens that contain / and ~', () => {
+    const result = validate('switch', { version: '2023-03-06', events: { 'a/b~c': { actions: [{ uses: 'apply_labels', add: ['x'] }] } } })
+    expect(result.errors[0]?.pointer).toBe('/events/a~1b~0c')
+  })
+
+  it('names the exactly-one rule of message creators', () => {
+    const result = validate('webhook', {
+      yetto: { message: { id: 'm', conversation: { id: 'c' }, author: { name: 'K' }, visibility: 'public' } },
+    })
+    expect(result.errors).toEqual([
+      { pointer: '/yetto/message', keyword: 'oneOf', message: 'must have exactly one of "created_by_membership" or "created_by_plug"' },
+    ])
+  })
+
+  it('reports a wrong type once, not with every check that type failed', () => {
+    const result = validate('webhook', { yetto: { message: 'hello' } })
+    expect(result.errors).toEqual([{ pointer: '/yetto/message', keyword: 'type', message: 'must be an object' }])
+  })
+
+  it('lists the known section types for an unknown one, as a warning unless strict', () => {
+    const lenient = validate('response', response([{ type: 'chart' }]))
+    expect(lenient.valid).toBe(true)
+    expect(lenient.warnings[0]?.message).toBe('"chart" is not a known value of "type" (expected "link" or "list")')
+    expect(validate('response', response([{ type: 'chart' }]), { strict: true }).valid).toBe(false)
+  })
+
+  it('requires the event payload object when the event is known', () => {
+    const result = validate('webhook', { yetto: { conversation: { id: 'c' } } }, { event: 'message.created' })
+    expect(result.errors).toContainEqual({ pointer: '/yetto/message', keyword: 'required', message: 'is required for event message.created' })
+    expect(validate('webhook', { yetto: { organization: { id: 'o', name: 'A', slug: 'a', status: 'active' } } }, { event: 'nope.created' }).errors[0]?.message).toContain('unknown event')
+  })
+
+  it('cannot guess the kind of an unrelated document and says how to name it', () => {
+    const result = validateText('{"hello": "world"}')
+    expect(result.valid).toBe(false)
+    expect(result.errors[0]?.message).toMatch(/cannot tell what kind of document this is/)
+  })
+})

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { CkitError } from '../../src/errors.js'
+import { createSigner, sign, verify } from '../../src/signature/index.js'
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
+
+describe('sign', () => {
+  it('matches the RFC 4231 HMAC-SHA256 test vectors', () => {
+    expect(sign('Jefe', 'what do ya want for nothing?')).toBe('sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843')
+    expect(sign(Buffer.alloc(20, 0x0b), 'Hi There')).toBe('sha256=b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7')
+  })
+
+  it.runIf(hasOpenssl)('agrees with openssl, and a signature openssl computed verifies', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0')), fc.string({ maxLength: 80 }), (secret, message) => {
+        const hex = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret, '-r'], { input: message }).toString().split(' ')[0]
+        expect(sign(secret, message)).toBe(`sha256=${hex}`)
+        expect(verify(secret, message, `sha256=${hex}`)).toEqual({ ok: true })
+      }),
+      { numRuns: 25 },
+    )
+  })
+
+  it('rejects an empty or non-string secret as misuse', () => {
+    expect(() => sign('', 'x')).toThrow(CkitError)
+    expect(() => sign(42 as unknown as string, 'x')).toThrow(/must be a string or bytes/)
+  })
+})
+
+describe('verify', () => {
+  const secret = 'whsec_test'
+  const header = sign(secret, 'payload')
+
+  it('says why a signature failed', () => {
+    expect(verify(secret, 'payload', undefined)).toMatchObject({ ok: false, reason: 'missing' })
+    expect(verify(secret, 'payload', '  ')).toMatchObject({ ok: false, reason: 'missing' })
+    expect(verify(secret, 'payload', 'sha1=abc')).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(verify(secret, 'payload', header.slice(0, -1))).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(verify(secret, 'payload', [header, header])).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(verify(secret, 'payload!', header)).toMatchObject({ ok: false, reason: 'mismatch' })
+    expect(verify('other', 'payload', header)).toMatchObject({ ok: false, reason: 'mismatch' })
+  })
+
+  it('accepts upper-case hex, surrounding whitespace and a one-element header list', () => {
+    expect(verify(secret, 'payload', `sha256=${header.slice(7).toUpperCase()}`)).toEqual({ ok: true })
+    expect(verify(secret, 'payload', ` ${header} `)).toEqual({ ok: true })
+    expect(verify(secret, 'payload', [header])).toEqual({ ok: true })
+  })
+
+  it('round-trips for any secret and message, as strings or bytes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1 })), fc.oneof(fc.string(), fc.uint8Array()), (key, message) => {
+        const signer = createSigner(key)
+        expect(signer.verify(message, signer.sign(message))).toEqual({ ok: true })
+        expect(signer.sign(message)).toMatch(/^sha256=[0-9a-f]{64}$/)
+      }),
+    )
+  })
+
+  it('rejects any change to the message', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (key, message, at, flip) => {
+        const tampered = Uint8Array.from(message)
+        tampered[at % tampered.length]! ^= flip
+        expect(verify(key, tampered, sign(key, message))).toMatchObject({ ok: false, reason: 'mismatch' })
+      }),
+    )
+  })
+
+  it('rejects any change to the header', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string(), fc.nat(), fc.integer({ min: 1, max: 127 }), (key, message, at, flip) => {
+        const good = sign(key, message)
+        const index = at % good.length
+        const changed = good.slice(0, index) + String.fromCharCode(good.charCodeAt(index) ^ flip) + good.slice(index + 1)
+        // Case-flipping a hex letter keeps the same digest, which is not tampering.
+        fc.pre(changed.toLowerCase() !== good)
+        const verdict = verify(key, message, changed)
+        expect(verdict.ok).toBe(false)
+      }),
+    )
+  })
+})

@@ -1,0 +1,83 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { RequestContext } from '../../src/schema/index.js'
+import { buildSignedRequest, decodeContext, encodeContext, parseSignedRequest, sign } from '../../src/signature/index.js'
+
+const context: RequestContext = {
+  reason: 'conversation_viewed',
+  requested_at: '2026-11-25T10:00:00Z',
+  inbox: { slug: 'support' },
+  conversation: { id: 'conv_1', title: 'Refund', html_url: 'https://acme.yetto.app/conversations/conv_1' },
+  requester: { email: 'kelly@example.com', name: 'Kelly Customer' },
+}
+
+describe('signed customer-connection requests', () => {
+  it('appends the path parameter to the configured URL and signs exactly that string', () => {
+    const request = buildSignedRequest({ url: 'https://crm.example.com/yetto?inbox=1', secret: 's3cret', context })
+    expect(request.url).toBe(`https://crm.example.com/yetto/${request.pathParameter}?inbox=1`)
+    expect(request.pathParameter).toMatch(/^[A-Za-z0-9_-]+$/)
+    expect(request.headers).toEqual({ X_YETTO_SIGNATURE: sign('s3cret', request.pathParameter) })
+    expect(buildSignedRequest({ url: 'https://crm.example.com/', secret: 's3cret', context }).url).toBe(`https://crm.example.com/${request.pathParameter}`)
+  })
+
+  it('parses what it builds: the endpoint side gets the context back', () => {
+    const request = buildSignedRequest({ url: 'https://crm.example.com/hooks/yetto', secret: 's3cret', context })
+    const path = new URL(request.url).pathname + new URL(request.url).search
+    const parsed = parseSignedRequest({ path, headers: { x_yetto_signature: request.signature }, secret: 's3cret' })
+    expect(parsed).toEqual({ ok: true, context, pathParameter: request.pathParameter, isChallenge: false })
+  })
+
+  it('answers 401 with the reason for signature problems and names a proxy when the header is missing', () => {
+    const request = buildSignedRequest({ url: 'https://crm.example.com', secret: 's3cret', context })
+    const path = `/${request.pathParameter}`
+    expect(parseSignedRequest({ path, headers: {}, secret: 's3cret' })).toMatchObject({ ok: false, reason: 'missing', status: 401, message: expect.stringMatching(/underscores_in_headers/) })
+    expect(parseSignedRequest({ path, headers: { 'X-Yetto-Signature': 'sha256=zz' }, secret: 's3cret' })).toMatchObject({ ok: false, reason: 'malformed', status: 401 })
+    expect(parseSignedRequest({ path, headers: new Headers({ 'x-yetto-signature': request.signature }), secret: 'wrong' })).toMatchObject({ ok: false, reason: 'mismatch', status: 401 })
+  })
+
+  it('answers 400 for a path parameter that is not a valid context, with the pointer', () => {
+    const bad = (param: string) => parseSignedRequest({ path: `/${param}`, headers: { X_YETTO_SIGNATURE: sign('k', param) }, secret: 'k' })
+    expect(bad('not+base64!')).toMatchObject({ ok: false, reason: 'malformed_context', status: 400 })
+    expect(bad(Buffer.from('{oops').toString('base64url'))).toMatchObject({ ok: false, reason: 'malformed_context' })
+    const invalid = bad(Buffer.from(JSON.stringify({ ...context, requester: { email: 'nope' } })).toString('base64url'))
+    expect(invalid).toMatchObject({ ok: false, reason: 'invalid_context', status: 400, errors: [{ pointer: '/requester/email' }] })
+    expect(parseSignedRequest({ path: '/' })).toMatchObject({ ok: false, reason: 'missing_context' })
+  })
+
+  it('flags a challenge request', () => {
+    const challenge: RequestContext = { reason: 'challenge', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 'support' }, challenge: 'abc123' }
+    const request = buildSignedRequest({ url: 'http://127.0.0.1:4010', secret: 'k', context: challenge })
+    expect(parseSignedRequest({ path: `/${request.pathParameter}`, headers: request.headers, secret: 'k' })).toMatchObject({ ok: true, isChallenge: true, context: { challenge: 'abc123' } })
+  })
+
+  it('refuses to build a request from an invalid context or a non-http URL', () => {
+    expect(() => buildSignedRequest({ url: 'https://x.example', secret: 'k', context: { ...context, reason: 'nope' } as unknown as RequestContext })).toThrow(/\/reason: must be/)
+    expect(() => buildSignedRequest({ url: 'ftp://x.example', secret: 'k', context })).toThrow(/http: or https:/)
+    expect(() => buildSignedRequest({ url: 'relative/path', secret: 'k', context })).toThrow(/not an absolute URL/)
+  })
+
+  it('round-trips any valid context through base64url', () => {
+    const arbitraryContext = fc.record({
+      reason: fc.constantFrom('conversation_viewed' as const, 'automation' as const, 'refresh' as const),
+      requested_at: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+      inbox: fc.record({ slug: fc.string({ minLength: 1 }) }),
+      conversation: fc.record({ id: fc.string({ minLength: 1 }), title: fc.string() }),
+      requester: fc.record({ email: fc.emailAddress(), name: fc.string() }),
+    })
+    fc.assert(
+      fc.property(arbitraryContext, (ctx) => {
+        expect(decodeContext(encodeContext(ctx))).toEqual({ ok: true, context: ctx })
+      }),
+    )
+  })
+
+  it('never throws on arbitrary paths and headers', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.array(fc.string()))), (path, headers) => {
+        const result = parseSignedRequest({ path, headers, secret: 'k' })
+        expect(result.ok).toBe(false)
+        expect(typeof decodeContext(path).ok).toBe('boolean')
+      }),
+    )
+  })
+})
