@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, basename, join, resolve } from 'node:path'
 import { CkitError } from '../errors.js'
 
 /** Everything a command touches outside itself, injected so tests capture both streams. */
@@ -37,3 +38,19 @@ export async function readInput(io: Io, file: string): Promise<{ bytes: Buffer; 
 export const printJson = (io: Io, value: unknown): void => {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }
+
+/** Writes a file whole or not at all: a temporary file beside it, then an atomic rename. */
+export async function writeOutput(io: Io, file: string, content: string): Promise<void> {
+  const target = resolve(io.cwd, file)
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    await writeFile(temporary, content)
+    await rename(temporary, target)
+  } catch (cause) {
+    await rm(temporary, { force: true })
+    throw new CkitError('CKIT_CLI_USAGE', `cannot write ${file}: ${(cause as Error).message}`, { cause })
+  }
+}
+
+/** Styling only on a real terminal, and never with NO_COLOR set. */
+export const isStyled = (io: Io): boolean => io.stdout.isTTY === true && !io.env['NO_COLOR']

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js'
+import { renderCommand } from './render.js'
 import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [validateCommand, signCommand]
+export const COMMANDS: readonly CommandSpec[] = [validateCommand, renderCommand, signCommand]

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { createRenderer, render, TemplateEngine, type RenderLimits } from '../../src/render/index.js'
+import type { CustomerConnectionResponse } from '../../src/schema/index.js'
+
+const customer = { id: 'c_1', name: 'Kelly Customer', plan: 'Business', tags: ['vip', 'beta'], seats: 42, organization: { id: 'org_1', role: 'admin' }, created: '2023-10-15T12:00:00Z' }
+const listOf = (...values: string[]): CustomerConnectionResponse => ({
+  version: '2024-03-06',
+  customer,
+  sections: values.map((value) => ({ type: 'list', title: 'T', items: [{ description: 'd', value }] })),
+})
+const value = (template: string, strict = false) => {
+  const result = render(listOf(template), { strict })
+  const section = result.sections[0]
+  return { output: section?.type === 'list' ? section.items[0]!.value : undefined, ...result }
+}
+
+describe('Liquid sandbox', () => {
+  it('supports the standard filters', () => {
+    expect(value('{{ data.customer.name | upcase }}').output).toBe('KELLY CUSTOMER')
+    expect(value('{{ data.customer.missing | default: "Free" }}')).toMatchObject({ output: 'Free', warnings: [] })
+    expect(value('{{ data.customer.created | date: "%Y-%m-%d" }}').output).toBe('2023-10-15')
+    expect(value('{{ "<b>" | escape }}').output).toBe('&lt;b&gt;')
+    expect(value('{{ data.customer.tags | join: ", " }} ({{ data.customer.tags.size }})').output).toBe('vip, beta (2)')
+    expect(value('{% if data.customer.seats > 40 %}big{% else %}small{% endif %}').output).toBe('big')
+    expect(value('{{ data.customer.organization.role | capitalize }}').output).toBe('Admin')
+  })
+
+  it.each(['include', 'render', 'layout'])('refuses {%% %s %%}: no template or file can be loaded', (tag) => {
+    const result = value(`{% ${tag} "package.json" %}`)
+    expect(result.sections).toEqual([])
+    expect(result.errors).toEqual([
+      expect.objectContaining({ section: 0, pointer: '/sections/0/items/0/value', code: 'syntax', message: `tag "${tag}" is not available: templates cannot load other templates or files` }),
+    ])
+  })
+
+  it.each(['constructor', '__proto__', 'hasOwnProperty', 'toString'])('does not reach prototype property %s', (property) => {
+    const result = value(`{{ data.customer.${property} }}{{ data.customer.name.${property} }}{{ data.customer.tags.${property} }}`)
+    expect(result.output).toBe('')
+    expect(result.warnings.map((w) => w.variable)).toContain(`data.customer.${property}`)
+    expect(value(`{{ data.customer.${property} }}`, true).errors[0]).toMatchObject({ code: 'undefined_variable' })
+  })
+
+  it('sees data.customer and nothing else', () => {
+    for (const name of ['process', 'global', 'globalThis', 'require', 'data.yetto', 'this']) {
+      expect(value(`{{ ${name} }}`).output).toBe('')
+    }
+  })
+
+  it.each([
+    ['a 100-million range', '{% for i in (1..100000000) %}{{ i }}{% endfor %}'],
+    ['a doubling append chain', '{% assign s = "xxxxxxxxxx" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}'],
+    ['nested loops', '{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}x{% endfor %}{% endfor %}{% endfor %}'],
+    ['a giant repeated string', '{% for i in (1..5000) %}{{ "0123456789" }}{% endfor %}'],
+  ])('stops %s with a clear error for that section only', (_name, template) => {
+    const result = render(listOf('{{ data.customer.name }}', template, '{{ data.customer.plan }}'))
+    expect(result.errors).toHaveLength(1)
+    expect(result.errors[0]).toMatchObject({ section: 1, pointer: '/sections/1/items/0/value', code: expect.stringMatching(/^(limit|too_long)$/) })
+    expect(result.errors[0]!.message).toMatch(/limit|too much work|over the \d+ limit/)
+    expect(result.sections.map((s) => s.index)).toEqual([0, 2])
+  })
+
+  it('refuses a template longer than the parse limit', () => {
+    const engine = new TemplateEngine({ maxTemplateChars: 100 })
+    expect(engine.render('x'.repeat(101), {}, { strict: false, timeMs: 50 })).toMatchObject({ ok: false, code: 'limit' })
+  })
+
+  it('stops a response whose templates together exceed the response budget', () => {
+    const renderer = createRenderer({ responseTimeMs: 1, templateTimeMs: 1 } as Partial<RenderLimits>)
+    const slow = '{% for i in (1..200) %}{% for j in (1..200) %}{{ i }}{% endfor %}{% endfor %}'
+    const result = renderer.render(listOf(slow, slow, slow, slow))
+    expect(result.errors.length).toBeGreaterThan(0)
+    expect(result.errors.every((e) => e.code === 'limit')).toBe(true)
+  })
+
+  it('reports a syntax error with pointer and position; other sections still render', () => {
+    const result = render(listOf('{{ data.customer.name }}', 'ok {% if %}', '{{ data.customer.plan }}'))
+    expect(result.errors).toEqual([expect.objectContaining({ section: 1, pointer: '/sections/1/items/0/value', code: 'syntax', line: 1, column: 9 })])
+    expect(result.sections).toHaveLength(2)
+  })
+
+  it('renders a missing variable empty with a warning (pointer + name), or fails it in strict mode', () => {
+    const lenient = value('Plan: {{ data.customer.plan_type }} / {{ data.customer.region.name }}')
+    expect(lenient.output).toBe('Plan:  / ')
+    expect(lenient.warnings).toEqual([
+      expect.objectContaining({ pointer: '/sections/0/items/0/value', code: 'undefined_variable', variable: 'data.customer.plan_type' }),
+      expect.objectContaining({ pointer: '/sections/0/items/0/value', code: 'undefined_variable', variable: 'data.customer.region.name' }),
+    ])
+    const strict = value('Plan: {{ data.customer.plan_type }}', true)
+    expect(strict.sections).toEqual([])
+    expect(strict.errors).toEqual([expect.objectContaining({ code: 'undefined_variable', variable: 'data.customer.plan_type', message: 'undefined variable data.customer.plan_type' })])
+  })
+
+  it('rejects unknown filters', () => {
+    expect(value('{{ data.customer.name | shout }}').errors[0]).toMatchObject({ code: 'syntax', message: 'undefined filter: shout' })
+  })
+
+  it('parses each template once and reuses it', () => {
+    const renderer = createRenderer()
+    const response = listOf('{{ data.customer.name }}', '{{ data.customer.plan }}')
+    renderer.render(response)
+    const size = renderer.engine.cacheSize
+    renderer.render(response)
+    renderer.render({ ...response, customer: { ...customer, name: 'Other' } })
+    // Plain-text title "T" and description "d" never reach Liquid; the two templates are parsed once.
+    expect(size).toBe(2)
+    expect(renderer.engine.cacheSize).toBe(2)
+  })
+
+  it('skips an unknown section type with a warning, or rejects it in strict mode', () => {
+    const response = { version: '2024-03-06', customer, sections: [{ type: 'chart', title: 'x' }] } as unknown as CustomerConnectionResponse
+    expect(render(response)).toMatchObject({ sections: [], errors: [], warnings: [{ pointer: '/sections/0/type', code: 'unknown_section_type' }] })
+    expect(render(response, { strict: true })).toMatchObject({ sections: [], warnings: [], errors: [{ pointer: '/sections/0/type', code: 'unknown_section_type' }] })
+  })
+})
