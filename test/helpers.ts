@@ -13,16 +13,74 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured streams, as a user's shell would see it. */
-export async function cli(argv: string[], options: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function cli(argv: string[], options: { stdin?: string | Buffer; env?: Record<string, string>; shutdown?: Promise<string>; stdoutTty?: boolean } = {}): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
   const io: Io = {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.stdoutTty === true },
     stderr: { write: (s: string) => (stderr += s) },
     env: options.env ?? {},
     cwd: new URL('..', import.meta.url).pathname,
     readStdin: async () => Buffer.from(options.stdin ?? ''),
+    waitForShutdown: () => options.shutdown ?? new Promise<string>(() => {}),
   }
   const code = await runCli(argv, io)
   return { code, stdout, stderr }
+}
+
+import { connect } from 'node:net'
+
+export interface RawExchange {
+  /** Every byte the server sent, in order. */
+  readonly bytes: Buffer
+  /** When each chunk arrived, in ms after the request was written. */
+  readonly chunks: readonly { atMs: number; size: number }[]
+  /** Socket error code (ECONNRESET for a reset), if any. */
+  readonly error: string | undefined
+  /** Whether the server closed the connection before `waitMs` ran out. */
+  readonly closed: boolean
+  readonly status: number | undefined
+  readonly body: string
+}
+
+/**
+ * Sends one HTTP/1.1 GET over a plain TCP socket and records what comes back, byte by byte:
+ * faults are observed on the socket, not through an HTTP client's interpretation.
+ */
+export function rawGet(url: string, headers: Record<string, string>, waitMs: number): Promise<RawExchange> {
+  const target = new URL(url)
+  return new Promise((resolveExchange) => {
+    const socket = connect(Number(target.port), target.hostname)
+    const parts: Buffer[] = []
+    const chunks: { atMs: number; size: number }[] = []
+    let error: string | undefined
+    let closed = false
+    let start = 0
+    const finish = () => {
+      clearTimeout(timer)
+      socket.destroy()
+      const bytes = Buffer.concat(parts)
+      const text = bytes.toString('latin1')
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]
+      const split = text.indexOf('\r\n\r\n')
+      resolveExchange({ bytes, chunks, error, closed, status: status ? Number(status) : undefined, body: split >= 0 ? bytes.subarray(split + 4).toString('utf8') : '' })
+    }
+    const timer = setTimeout(finish, waitMs)
+    socket.on('connect', () => {
+      start = performance.now()
+      const lines = [`GET ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)]
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`)
+    })
+    socket.on('data', (data) => {
+      parts.push(data)
+      chunks.push({ atMs: performance.now() - start, size: data.length })
+    })
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      error = err.code
+    })
+    socket.on('close', () => {
+      closed = true
+      finish()
+    })
+  })
 }

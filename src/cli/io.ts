@@ -10,6 +10,8 @@ export interface Io {
   readStdin(): Promise<Buffer>
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd: string
+  /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM). */
+  waitForShutdown(): Promise<string>
 }
 
 export const processIo = (): Io => ({
@@ -17,6 +19,16 @@ export const processIo = (): Io => ({
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  waitForShutdown: () =>
+    new Promise((resolveSignal) => {
+      const stop = (signal: string) => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolveSignal(signal)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    }),
   async readStdin() {
     const chunks: Buffer[] = []
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer)

@@ -1,5 +1,5 @@
 import { AssertionError, Liquid, LiquidError, UndefinedVariableError, type Template } from 'liquidjs'
-import { LruCache } from './cache.js'
+import { LruCache } from '../lru.js'
 import { RENDER_DEFAULTS, type RenderLimits } from './limits.js'
 
 /** Why a template could not be turned into text. */

@@ -87,6 +87,8 @@ body { margin: 0; font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI",
 .ckit-kind { margin: 6px 0 0; font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; color: var(--ckit-muted); }
 .ckit-issues { margin: 0; padding-left: 18px; color: var(--ckit-muted); }
 .ckit-empty { color: var(--ckit-muted); }
+.ckit-preview-meta { flex: 1; padding: 16px 24px; color: var(--ckit-muted); }
+.ckit-preview-meta p { margin: 0 0 4px; }
 `
 
 /** A whole page around a sidebar fragment. Its CSP forbids every script, as a second wall behind escaping. */

@@ -1,5 +1,6 @@
 export { validate, validateText, detectKind, eventCatalogue } from './validate.js'
 export type { ValidateOptions, ValidationResult, TextValidationResult, LocatedIssue, DocumentTypes } from './validate.js'
+export { humanise } from './messages.js'
 export type { Issue } from './messages.js'
 export { parseJson } from './json.js'
 export type { JsonParseResult, JsonSyntaxError } from './json.js'

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { eventCatalogue, getRegistry, KINDS, SCHEMA_BASE_ID, SCHEMA_DIR, validate, type Kind } from '../../src/schema/index.js'
 // @ts-expect-error plain ESM script without type declarations
@@ -42,6 +43,11 @@ describe('schemas/', () => {
       if (typeof property['description'] !== 'string' || (!isRef && !Array.isArray(property['examples']))) undocumented.push(pointer)
     }
     expect(undocumented).toEqual([])
+  })
+
+  it.each(files)('%s is valid against the JSON Schema 2020-12 meta-schema', (file) => {
+    const ajv = new Ajv2020({ strict: false })
+    expect(ajv.validateSchema(load(file)), JSON.stringify(ajv.errors)).toBe(true)
   })
 
   it('compiles every kind once and reuses the compiled validator', () => {

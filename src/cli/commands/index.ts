@@ -1,7 +1,8 @@
 import type { CommandSpec } from '../command.js'
+import { mockCommand } from './mock.js'
 import { renderCommand } from './render.js'
 import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [validateCommand, renderCommand, signCommand]
+export const COMMANDS: readonly CommandSpec[] = [mockCommand, validateCommand, renderCommand, signCommand]

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import autocannon from 'autocannon'
+import { buildSignedRequest } from '../src/signature/index.js'
+
+const DURATION_S = Number(process.env["CKIT_BENCH_SECONDS"] ?? 8)
+const CONNECTIONS = 16
+
+async function serve(kind: 'mock' | 'bare'): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./servers.ts', import.meta.url).pathname, kind], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer]
+  return { url: line.toString().trim(), child }
+}
+
+async function load(url: string, headers: Record<string, string>) {
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S })
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx (${JSON.stringify(result.statusCodeStats)}), ${result.errors} errors`)
+  return result
+}
+
+/** Time from spawning `ckit mock` (built) to its first stdout line (listening), median of runs. */
+async function startup(runs = 7): Promise<{ mockMs: number; nodeMs: number }> {
+  const time = async (args: string[], ready: 'stdout' | 'exit') => {
+    const started = performance.now()
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    await once(child.stdout!, ready === 'stdout' ? 'data' : 'end')
+    const ms = performance.now() - started
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    return ms
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const mock: number[] = []
+  const bare: number[] = []
+  const main = new URL('../dist/cli/main.js', import.meta.url).pathname
+  for (let i = 0; i < runs; i++) {
+    mock.push(await time([main, 'mock', '--port', '0', '--log', 'off', '--json'], 'stdout'))
+    bare.push(await time(['-e', 'console.log(1)'], 'stdout'))
+  }
+  return { mockMs: median(mock), nodeMs: median(bare) }
+}
+
+export async function run(): Promise<string> {
+  const context = { reason: 'conversation_viewed' as const, requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'repeat@example.com' } }
+  const mock = await serve('mock')
+  const bare = await serve('bare')
+  try {
+    const signed = buildSignedRequest({ url: mock.url, secret: 'bench-secret', context })
+    await fetch(signed.url, { headers: signed.headers }) // first request generates and caches the identity
+    const mockResult = await load(signed.url, signed.headers)
+    const bareResult = await load(buildSignedRequest({ url: bare.url, secret: 'x', context }).url, {})
+    const { mockMs, nodeMs } = await startup()
+    const ratio = mockResult.requests.average / bareResult.requests.average
+    const row = (name: string, r: autocannon.Result) => `| ${name} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${Math.round(r.throughput.average / 1024)} KiB/s |`
+    return [
+      `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s each, servers in separate processes, same machine.`,
+      '',
+      '| target | req/s | p50 | p99 | throughput |',
+      '|---|---:|---:|---:|---:|',
+      row('mock: signed request, verified, repeated identity (cached)', mockResult),
+      row('bare fastify route, static JSON body', bareResult),
+      '',
+      `**Ratio mock / bare: ${ratio.toFixed(2)}** (the mock verifies the HMAC, decodes and validates the context, picks a scenario and journals every request).`,
+      '',
+      `Start-up (spawn to listening, built \`ckit mock\`, median of 7): **${Math.round(mockMs)} ms**; a bare \`node -e\` on this machine takes ${Math.round(nodeMs)} ms.`,
+    ].join('\n')
+  } finally {
+    mock.child.kill('SIGTERM')
+    bare.child.kill('SIGTERM')
+  }
+}

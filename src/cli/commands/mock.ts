@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { Option } from 'commander'
+import { parse as parseYaml } from 'yaml'
+import { CkitError, isCkitError } from '../../errors.js'
+import { MOCK_DEFAULTS } from '../../mock/options.js'
+import type { StartMockOptions } from '../../mock/index.js'
+import { buildSignedRequest, HEADERS } from '../../signature/index.js'
+import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
+import { shellQuote } from '../format.js'
+import type { Io } from '../io.js'
+import { SECRET_ENV } from './sign.js'
+
+const LOG_KINDS = ['pretty', 'json', 'off'] as const
+
+function integerOption(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be a whole number, instead got ${JSON.stringify(value)}`)
+    return Number(value)
+  }
+}
+
+/** --config: a JSON or YAML file of mock options; command-line flags override it. */
+async function readConfig(io: Io, file: string | undefined): Promise<Record<string, unknown>> {
+  if (file === undefined) return {}
+  let text: string
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8')
+  } catch {
+    throw new CkitError('CKIT_CLI_USAGE', `cannot read --config ${file}`)
+  }
+  let value: unknown
+  try {
+    value = parseYaml(text)
+  } catch (cause) {
+    throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${(cause as Error).message.split('\n')[0]}`)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
+  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'adminToken'])
+  for (const key of Object.keys(value)) if (!known.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
+  const config = value as Record<string, unknown>
+  if (typeof config['dataDir'] === 'string') config['dataDir'] = resolve(io.cwd, config['dataDir'])
+  return config
+}
+
+export const mockCommand: CommandSpec = {
+  name: 'mock',
+  summary: 'serve the faker-powered mock customer endpoint with fault scenarios, journal, admin API and docs',
+  examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock --no-verify --data ./my-mocks --base-path /yetto'],
+  define: (command) =>
+    command
+      .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})`, integerOption('--port'))
+      .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)`)
+      .option('--base-path <path>', 'path of the customer-connection route (default /)')
+      .option('--secret <secret>', `signing secret (default $${SECRET_ENV}, else the public test secret "${MOCK_DEFAULTS.secret}")`)
+      .option('--no-verify', 'accept unsigned requests')
+      .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})`, integerOption('--seed'))
+      .option('--data <dir>', 'mock data folder (default: the mocks/ shipped with connection-kit)')
+      .option('--scenario <name>', 'global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)')
+      .option('--config <file>', 'JSON or YAML file of mock options; flags override it')
+      .option('--admin-token <token>', 'require Authorization: Bearer <token> on /__admin')
+      .addOption(new Option('--log <kind>', 'request logs on stderr (default: pretty on a terminal, json otherwise)').choices([...LOG_KINDS]))
+      .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
+      .addHelpText(
+        'after',
+        '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.\nExit codes: 0 stopped cleanly, 2 bad option or mock data (the message names the file and pointer).',
+      ),
+  async run(_args, options, io) {
+    const config = await readConfig(io, options['config'] as string | undefined)
+    const pick = <T>(flag: string, key: string): T | undefined => (options[flag] as T | undefined) ?? (config[key] as T | undefined)
+    const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
+    const secret = verify ? (pick<string>('secret', 'secret') ?? io.env[SECRET_ENV] ?? MOCK_DEFAULTS.secret) : undefined
+    const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
+    const dataDir = options['data'] !== undefined ? resolve(io.cwd, options['data'] as string) : (config['dataDir'] as string | undefined)
+    const mockOptions: StartMockOptions = {
+      ...config,
+      ...(pick('port', 'port') !== undefined ? { port: pick<number>('port', 'port')! } : {}),
+      ...(pick('host', 'host') !== undefined ? { host: pick<string>('host', 'host')! } : {}),
+      ...(pick('basePath', 'basePath') !== undefined ? { basePath: pick<string>('basePath', 'basePath')! } : {}),
+      ...(pick('seed', 'seed') !== undefined ? { seed: pick<number>('seed', 'seed')! } : {}),
+      ...(pick('scenario', 'scenario') !== undefined ? { scenario: pick<string>('scenario', 'scenario')! } : {}),
+      ...(pick('adminToken', 'adminToken') !== undefined ? { adminToken: pick<string>('adminToken', 'adminToken')! } : {}),
+      ...(dataDir !== undefined ? { dataDir } : {}),
+      verify,
+      ...(secret !== undefined ? { secret } : {}),
+      logger: logKind === 'off' ? false : (logKind as 'json' | 'pretty'),
+    }
+    // Imported here so that other commands never load fastify.
+    const { startMock } = await import('../../mock/index.js')
+    let mock
+    try {
+      mock = await startMock(mockOptions)
+    } catch (error) {
+      if (isCkitError(error) && error.code.startsWith('CKIT_MOCK_')) throw new CkitError('CKIT_CLI_USAGE', error.message, { cause: error })
+      const err = error as NodeJS.ErrnoException
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new CkitError('CKIT_CLI_USAGE', `cannot listen: ${err.message}`, { cause: error })
+      throw error
+    }
+    const request = buildSignedRequest({
+      url: mock.url,
+      secret: secret ?? 'unsigned',
+      context: { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conv_1', title: 'Hello' }, requester: { email: 'kelly@example.com', name: 'Kelly Customer' } },
+    })
+    const curl = `curl -sS ${secret ? `-H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ` : ''}${shellQuote(request.url)}`
+    io.stderr.write(
+      [
+        `connection-kit mock customer endpoint listening on ${mock.url}`,
+        `  signing secret: ${secret === undefined ? '(not verifying signatures)' : secret}`,
+        `  try:            ${curl}`,
+        `  preview:        ${mock.origin}/__admin/preview?email=kelly@example.com`,
+        `  admin, docs:    ${mock.origin}/__admin  ${mock.origin}/docs  ${mock.origin}/openapi.json`,
+        '',
+      ].join('\n'),
+    )
+    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: secret ?? null, curl })}\n`)
+    const signal = await io.waitForShutdown()
+    io.stderr.write(`${signal}: shutting down\n`)
+    await mock.close()
+    return EXIT.ok
+  },
+}

@@ -1,0 +1,164 @@
+import type { ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CustomerConnectionResponse } from '../schema/index.js'
+import type { Scenario, SchemaInvalidVariant } from './scenarios.js'
+
+/** What the request would get without a fault. */
+export interface NormalAnswer {
+  readonly body: string
+  readonly response: CustomerConnectionResponse | undefined
+  readonly challenge: string | undefined
+}
+
+export interface FaultEnvironment {
+  readonly budgetMs: number
+  readonly maxResponseBytes: number
+  /** A signal aborted when the client goes away or the server closes: no timer outlives its request. */
+  signal(): AbortSignal
+  /** Registers a hijacked response the server must destroy on close (hang). */
+  hold(raw: ServerResponse): void
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 409: 'Conflict',
+  410: 'Gone', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+}
+
+/** What a real endpoint or the proxy in front of it sends for a status. */
+export function statusBody(status: number, requestId: string): { type: string; body: string; headers: Record<string, string> } {
+  const reason = REASONS[status] ?? 'Error'
+  const headers: Record<string, string> = status === 429 || status === 503 ? { 'retry-after': '30' } : {}
+  if (status >= 502 && status <= 504) {
+    // Proxies (nginx, load balancers) answer these with their own HTML, not the app's JSON.
+    const body = `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+    return { type: 'text/html', body, headers }
+  }
+  if (status >= 200 && status < 300) {
+    return { type: 'application/json', body: JSON.stringify({ status: 'ok' }), headers }
+  }
+  return { type: 'application/json', body: JSON.stringify({ error: { status, message: reason, request_id: requestId } }), headers }
+}
+
+const LOGIN_PAGE = `<!DOCTYPE html>
+<html><head><title>Sign in · Acme CRM</title></head>
+<body><form method="post" action="/login"><h1>Sign in to continue</h1>
+<label>E-mail <input name="email"></label><label>Password <input name="password" type="password"></label>
+<button>Sign in</button></form></body></html>
+`
+
+const MALFORMED_JSON = '{"version": "2024-03-06", "customer": {"id": "customer_1", "name": "Kelly",}, "sections": [{"type": "link",'
+
+/** A copy of the normal response that breaks the contract in one documented way. */
+export function schemaInvalid(normal: CustomerConnectionResponse, variant: SchemaInvalidVariant): unknown {
+  const r = structuredClone(normal) as unknown as Record<string, unknown> & { sections: Record<string, unknown>[] }
+  const link = { type: 'link', title: 'Profile', href: 'https://admin.example.com/customers/1' }
+  switch (variant) {
+    case 'wrong-version':
+      return { ...r, version: '2023-01-01' }
+    case 'missing-customer': {
+      const { customer: _customer, ...rest } = r
+      return rest
+    }
+    case 'missing-sections': {
+      const { sections: _sections, ...rest } = r
+      return rest
+    }
+    case 'customer-not-object':
+      return { ...r, customer: 'kelly@example.com' }
+    case 'link-without-href':
+      return { ...r, sections: [...r.sections, { type: 'link', title: 'Broken link' }] }
+    case 'href-not-string':
+      return { ...r, sections: [...r.sections, { ...link, href: 42 }] }
+    case 'too-many-sections':
+      return { ...r, sections: Array.from({ length: 51 }, () => link) }
+    case 'unknown-section-type':
+      return { ...r, sections: [...r.sections, { type: 'chart', title: 'Usage', series: [1, 2, 3] }] }
+    case 'unsafe-href':
+      return { ...r, sections: [...r.sections, { type: 'link', title: 'Open profile', href: 'javascript:alert(document.domain)' }] }
+    case 'undefined-variable':
+      return { ...r, sections: [...r.sections, { type: 'list', title: 'Support', items: [{ description: 'Tier', value: '{{ data.customer.nonexistent.tier }}' }] }] }
+    case 'template-syntax':
+      return { ...r, sections: [...r.sections, { type: 'list', title: 'Broken', items: [{ description: 'Plan', value: '{% if data.customer.plan_type %}{{ data.customer.plan_type }}' }] }] }
+  }
+}
+
+/** Waits, unless the request is gone; resolves false when aborted. */
+async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function sendJson(reply: FastifyReply, body: string, status = 200, type = 'application/json'): void {
+  void reply.code(status).header('content-type', type).send(body)
+}
+
+/**
+ * Produces exactly the scenario's fault on the wire. Socket-level faults take the raw response
+ * over from fastify (`hijack`), so what the client sees is the socket, not a framework's error page.
+ */
+export async function applyScenario(scenario: Scenario, normal: NormalAnswer, request: FastifyRequest, reply: FastifyReply, env: FaultEnvironment): Promise<void> {
+  switch (scenario.kind) {
+    case 'ok':
+      return sendJson(reply, normal.body)
+    case 'wrong-challenge':
+      return sendJson(reply, normal.challenge === undefined ? normal.body : JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
+    case 'delay':
+    case 'timeout': {
+      const ms = scenario.kind === 'delay' ? scenario.ms : env.budgetMs + 500
+      reply.hijack()
+      if (await wait(ms, env.signal())) {
+        reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normal.body) })
+        reply.raw.end(normal.body)
+      } else {
+        reply.raw.destroy()
+      }
+      return
+    }
+    case 'status': {
+      const answer = statusBody(scenario.status, request.id)
+      void reply.headers(answer.headers)
+      return sendJson(reply, answer.body, scenario.status, answer.type)
+    }
+    case 'html-error-page':
+      return sendJson(reply, LOGIN_PAGE, 200, 'text/html; charset=utf-8')
+    case 'malformed-json':
+      return sendJson(reply, MALFORMED_JSON)
+    case 'empty-body':
+      return sendJson(reply, '')
+    case 'truncated-json':
+      return sendJson(reply, normal.body.slice(0, Math.floor(normal.body.length / 2)))
+    case 'schema-invalid':
+      return sendJson(reply, JSON.stringify(schemaInvalid(normal.response ?? { version: '2024-03-06', customer: {}, sections: [] }, scenario.variant)))
+    case 'too-large': {
+      const base = normal.response ?? { version: '2024-03-06' as const, customer: {}, sections: [] }
+      const padding = 'x'.repeat(env.maxResponseBytes + 64 * 1024)
+      return sendJson(reply, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
+    }
+    case 'reset':
+      reply.hijack()
+      request.raw.socket.resetAndDestroy()
+      return
+    case 'hang':
+      reply.hijack()
+      env.hold(reply.raw)
+      return
+    case 'drip': {
+      reply.hijack()
+      const raw = reply.raw
+      raw.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
+      const size = Math.ceil(normal.body.length / scenario.chunks)
+      for (let i = 0; i < scenario.chunks; i++) {
+        if (i > 0 && !(await wait(scenario.ms, env.signal()))) return void raw.destroy()
+        raw.write(normal.body.slice(i * size, (i + 1) * size))
+      }
+      raw.end()
+      return
+    }
+  }
+}

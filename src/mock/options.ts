@@ -1,0 +1,93 @@
+import { CkitError } from '../errors.js'
+
+/**
+ * 🔧 The mock's embedded defaults (docs/mock.md). The default secret is public on purpose:
+ * the mock is a test double, and CI needs to know it; pass your own with --secret or CKIT_SECRET.
+ */
+export const MOCK_DEFAULTS = Object.freeze({
+  port: 4010,
+  host: '127.0.0.1',
+  /** Where the customer-connection route lives; /__admin, /docs and /openapi.json are reserved. */
+  basePath: '/',
+  secret: 'ckit-mock-secret' as string | undefined,
+  /** Seeds generated customers and scenario probabilities. */
+  seed: 1,
+  /** The help desk's answer budget; the `timeout` scenario answers 500 ms after it. */
+  budgetMs: 3000,
+  /** `too-large` pads a response past this. */
+  maxResponseBytes: 512 * 1024, // 512 KiB
+  /** Requests kept in the journal. */
+  journalEntries: 1000,
+  /** Prepared responses kept per e-mail. */
+  cacheEntries: 10_000,
+  /** Requests beyond this many bytes of URL are refused (base64url contexts are ~300 bytes). */
+  maxUrlBytes: 8 * 1024, // 8 KiB
+  adminToken: undefined as string | undefined,
+})
+
+export interface MockOptions {
+  readonly port?: number
+  readonly host?: string
+  readonly basePath?: string
+  /** Signing secret; `undefined` together with `verify: false` serves unsigned requests. */
+  readonly secret?: string
+  /** Verify X_YETTO_SIGNATURE (default true). */
+  readonly verify?: boolean
+  readonly seed?: number
+  /** Mock data folder (customers/, customer.schema.json, sections.json, scenarios.yaml). */
+  readonly dataDir?: string
+  /** Global scenario, overriding `default` from scenarios.yaml. */
+  readonly scenario?: string
+  readonly budgetMs?: number
+  readonly maxResponseBytes?: number
+  readonly journalEntries?: number
+  readonly cacheEntries?: number
+  /** When set, /__admin requires `Authorization: Bearer <token>` (or `?token=` for the preview page). */
+  readonly adminToken?: string
+}
+
+export interface ResolvedMockOptions {
+  readonly port: number
+  readonly host: string
+  readonly basePath: string
+  readonly secret: string | undefined
+  readonly verify: boolean
+  readonly seed: number
+  readonly dataDir: string | undefined
+  readonly scenario: string | undefined
+  readonly budgetMs: number
+  readonly maxResponseBytes: number
+  readonly journalEntries: number
+  readonly cacheEntries: number
+  readonly maxUrlBytes: number
+  readonly adminToken: string | undefined
+}
+
+const RESERVED = ['/__admin', '/docs', '/openapi.json']
+
+function fail(option: string, expected: string, given: unknown): never {
+  throw new CkitError('CKIT_MOCK_INVALID_OPTION', `mock option ${option} must be ${expected}, instead got ${JSON.stringify(given)}`)
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(name, `an integer from ${min} to ${max}`, value)
+  return value
+}
+
+/** Validates options at the door and resolves defaults once. */
+export function resolveMockOptions(options: MockOptions = {}): ResolvedMockOptions {
+  const o = { ...MOCK_DEFAULTS, verify: true, dataDir: undefined, scenario: undefined, ...options }
+  integer('port', o.port, 0, 65535)
+  integer('seed', o.seed, 0, 2 ** 31 - 1)
+  integer('budgetMs', o.budgetMs, 1, 60_000)
+  integer('maxResponseBytes', o.maxResponseBytes, 1, 64 * 1024 * 1024)
+  integer('journalEntries', o.journalEntries, 1, 1_000_000)
+  integer('cacheEntries', o.cacheEntries, 1, 10_000_000)
+  if (typeof o.host !== 'string' || o.host === '') fail('host', 'a host name or address', o.host)
+  if (typeof o.basePath !== 'string' || !o.basePath.startsWith('/') || /[?#\s]/.test(o.basePath)) fail('basePath', 'a path starting with /', o.basePath)
+  const basePath = o.basePath.length > 1 ? o.basePath.replace(/\/+$/, '') : '/'
+  if (RESERVED.some((r) => basePath === r || basePath.startsWith(`${r}/`))) fail('basePath', `a path outside the reserved ${RESERVED.join(', ')}`, o.basePath)
+  if (o.verify && (typeof o.secret !== 'string' || o.secret === '')) fail('secret', 'a non-empty string (or set verify: false)', o.secret)
+  if (o.adminToken !== undefined && (typeof o.adminToken !== 'string' || o.adminToken.length < 8)) fail('adminToken', 'a string of at least 8 characters', '…')
+  return Object.freeze({ ...o, basePath })
+}

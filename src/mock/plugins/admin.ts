@@ -1,0 +1,113 @@
+import type {} from '@fastify/swagger'
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { compileScenarioConfig, parseScenario, SCENARIO_CATALOGUE } from '../scenarios.js'
+import type { MockState } from '../state.js'
+import { SCENARIO_HEADER } from './connection.js'
+
+export const ADMIN_PREFIX = '/__admin'
+
+function tokenMatches(expected: string, given: string | undefined): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(expected)
+  const b = Buffer.from(given)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+const bad = (reply: FastifyReply, status: number, error: string, message: string, extra: Record<string, unknown> = {}) =>
+  reply.code(status).send({ error, message, ...extra })
+
+/** The admin API: scenarios, journal, reset, preview. JSON everywhere but the preview page. */
+export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
+  const { state } = opts
+  const token = state.options.adminToken
+  if (token !== undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization
+      const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined
+      const query = (request.query as Record<string, string | undefined>)['token']
+      if (!tokenMatches(token, bearer) && !tokenMatches(token, query)) {
+        return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (or ?token= for the preview page)')
+      }
+    })
+  }
+
+  app.get('/', { schema: { summary: 'What the admin API offers', tags: ['admin'] } }, async () => ({
+    endpoints: {
+      'GET /__admin/health': 'liveness and what is loaded',
+      'GET /__admin/scenarios': 'the active scenario configuration and the catalogue',
+      'PUT /__admin/scenarios': 'replace the configuration: { "default"?: NAME, "rules"?: [ { "match", "scenario" | "sequence", "p"?, "otherwise"? } ] }',
+      'GET /__admin/journal?email=&limit=': 'recent requests, newest first',
+      'DELETE /__admin/journal': 'forget recorded requests',
+      'POST /__admin/reset': 'restore start-up scenarios, counters and an empty journal',
+      'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
+    },
+  }))
+
+  app.get('/health', { schema: { summary: 'Liveness', tags: ['admin'] } }, async () => ({
+    status: 'ok',
+    fixedCustomers: state.data.customers.size,
+    sections: state.data.sections.length,
+    journalEntries: state.journal.size,
+    verifiesSignatures: state.signer !== undefined,
+  }))
+
+  app.get('/scenarios', { schema: { summary: 'Active scenarios and the catalogue', tags: ['admin'] } }, async () => ({
+    active: state.scenarios.config,
+    catalogue: SCENARIO_CATALOGUE,
+  }))
+
+  app.put('/scenarios', { schema: { summary: 'Replace the scenario configuration', tags: ['admin'] } }, async (request, reply) => {
+    const compiled = compileScenarioConfig(request.body, state.options.seed)
+    if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', compiled.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: compiled.errors })
+    state.scenarios.replace(compiled.book)
+    return { active: state.scenarios.config }
+  })
+
+  app.get('/journal', { schema: { summary: 'Recent requests, newest first', tags: ['admin'], querystring: { type: 'object', properties: { email: { type: 'string' }, limit: { type: 'integer', minimum: 1 } } } } }, async (request) => {
+    const query = request.query as { email?: string; limit?: number }
+    return { entries: state.journal.list({ ...(query.email ? { email: query.email } : {}), ...(query.limit ? { limit: query.limit } : {}) }), capacity: state.journal.capacity }
+  })
+
+  app.delete('/journal', { schema: { summary: 'Forget recorded requests', tags: ['admin'] } }, async () => {
+    state.journal.clear()
+    return { entries: [] }
+  })
+
+  app.post('/reset', { schema: { summary: 'Restore start-up scenarios, counters and journal', tags: ['admin'] } }, async () => {
+    state.scenarios.reset()
+    state.journal.clear()
+    return { active: state.scenarios.config }
+  })
+
+  app.get('/preview', { schema: { summary: 'The sidebar an agent would see (HTML)', tags: ['admin'], querystring: { type: 'object', properties: { email: { type: 'string' }, scenario: { type: 'string' } } } } }, async (request: FastifyRequest, reply) => {
+    const query = request.query as { email?: string; scenario?: string }
+    const email = query.email?.trim()
+    if (!email) return bad(reply, 400, 'missing_email', 'add ?email=<requester e-mail> to preview that customer')
+    if (query.scenario !== undefined) {
+      const parsed = parseScenario(query.scenario)
+      if (!parsed.ok) return bad(reply, 400, 'unknown_scenario', parsed.message)
+    }
+    // Loaded on first preview: the client and renderer (liquidjs) are not on the mock's start-up path.
+    const [{ describeFailure, requestCustomerData }, { errorCardHtml, escapeHtml, pageHtml, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
+    // Ask ourselves over the real socket, as the help desk would: the preview shows exactly what
+    // the client makes of the answer, error card included.
+    const { localAddress, localPort } = request.socket
+    const host = localAddress?.includes(':') ? `[${localAddress}]` : (localAddress ?? '127.0.0.1')
+    const base = `http://${host}:${localPort}${state.options.basePath === '/' ? '' : state.options.basePath}`
+    const result = await requestCustomerData(
+      { url: base, secret: state.options.secret ?? 'unsigned' },
+      {
+        reason: 'refresh',
+        requested_at: new Date().toISOString(),
+        inbox: { slug: 'preview' },
+        conversation: { id: 'preview', title: 'Preview' },
+        requester: { email },
+      },
+      { timeoutMs: state.options.budgetMs, maxResponseBytes: state.options.maxResponseBytes, ...(query.scenario ? { headers: { [SCENARIO_HEADER]: query.scenario } } : {}) },
+    )
+    const sidebar = result.ok ? sidebarHtml(result.rendered) : errorCardHtml({ kind: result.error.kind, message: `${describeFailure(result.error)} ${result.error.message}` })
+    const meta = `<header class="ckit-preview-meta"><p>Preview for <strong>${escapeHtml(email)}</strong></p><p>${result.ok ? 'answered' : `failed: ${escapeHtml(result.error.kind)}`} in ${result.latencyMs} ms${query.scenario ? ` · scenario ${escapeHtml(query.scenario)}` : ''}</p></header>`
+    return reply.type('text/html; charset=utf-8').send(pageHtml(`${meta}\n${sidebar}`, { title: `Preview — ${email}` }))
+  })
+}

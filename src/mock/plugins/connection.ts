@@ -1,0 +1,140 @@
+import type {} from '@fastify/swagger'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { RequestContext } from '../../schema/index.js'
+import { HEADERS, parseSignedRequest } from '../../signature/index.js'
+import { applyScenario, type NormalAnswer } from '../faults.js'
+import type { SignatureVerdict } from '../journal.js'
+import { parseScenario, type Scenario } from '../scenarios.js'
+import type { MockState } from '../state.js'
+
+/** 🔧 docs/mock.md: the per-request scenario header. */
+export const SCENARIO_HEADER = 'x-mock-scenario'
+
+const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
+
+/** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
+export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
+  const { state } = opts
+  const { basePath } = state.options
+  const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const started = performance.now()
+    const arrived = Date.now()
+    const record: { signature: SignatureVerdict; email?: string; context?: RequestContext; scenario?: string; scenarioSource?: string; note?: string } = { signature: 'not-checked' }
+    // Created only for scenarios that wait: an AbortController per request (and the DOMException
+    // abort() builds) was a measurable share of the hot path.
+    let controller: AbortController | undefined
+    // One listener does all the bookkeeping when the response is over, however it ended.
+    reply.raw.once('close', () => {
+      const raw = reply.raw
+      if (controller) {
+        controller.abort()
+        state.inFlight.delete(controller)
+        state.held.delete(raw)
+      }
+      state.journal.record({
+        id: state.journal.nextId(),
+        time: new Date(arrived).toISOString(),
+        method: request.method,
+        path: request.url,
+        email: record.email,
+        context: record.context,
+        signature: record.signature,
+        scenario: record.scenario,
+        scenarioSource: record.scenarioSource,
+        status: raw.headersSent ? raw.statusCode : null,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        note: record.note ?? (raw.writableFinished ? undefined : 'connection closed before the response completed'),
+      })
+    })
+
+    const parsed = parseSignedRequest({ path: request.url, headers: request.headers, ...(state.signer ? { secret: state.signer } : {}) })
+    if (state.signer) {
+      // A context failure comes after a verified signature.
+      const signatureFailed = !parsed.ok && (parsed.reason === 'missing' || parsed.reason === 'malformed' || parsed.reason === 'mismatch')
+      record.signature = signatureFailed ? (parsed.reason as SignatureVerdict) : 'ok'
+    }
+    if (!parsed.ok) {
+      record.note = `${parsed.reason}: ${parsed.message}`
+      void reply.code(parsed.status).header('content-type', 'application/json').send(errorBody(parsed.reason, parsed.message, parsed.errors ? { errors: parsed.errors } : {}))
+      return
+    }
+    const { context } = parsed
+    record.context = context
+    record.email = context.requester?.email
+
+    let headerScenario: Scenario | undefined
+    const rawHeader = request.headers[SCENARIO_HEADER]
+    if (rawHeader !== undefined) {
+      const chosen = parseScenario(Array.isArray(rawHeader) ? rawHeader[0] : rawHeader)
+      if (!chosen.ok) {
+        record.note = `bad ${SCENARIO_HEADER}: ${chosen.message}`
+        void reply.code(400).header('content-type', 'application/json').send(errorBody('unknown_scenario', `${SCENARIO_HEADER}: ${chosen.message}`))
+        return
+      }
+      headerScenario = chosen.scenario
+    }
+    const choice = state.scenarios.choose(record.email, headerScenario)
+    record.scenario = choice.scenario.name
+    record.scenarioSource = choice.source
+
+    let normal: NormalAnswer
+    if (parsed.isChallenge) {
+      normal = { body: JSON.stringify({ challenge: context.challenge }), response: undefined, challenge: context.challenge }
+    } else {
+      const prepared = await state.customers.responseFor(record.email ?? 'anonymous@example.com')
+      normal = { body: prepared.body, response: prepared.response, challenge: undefined }
+    }
+
+    await applyScenario(choice.scenario, normal, request, reply, {
+      budgetMs: state.options.budgetMs,
+      maxResponseBytes: state.options.maxResponseBytes,
+      signal: () => {
+        controller ??= new AbortController()
+        state.inFlight.add(controller)
+        return controller.signal
+      },
+      hold: (raw) => state.held.add(raw),
+    })
+  }
+
+  const schema = {
+    summary: 'Customer data for the conversation sidebar',
+    description:
+      'The help desk GETs the configured URL with the base64url request context appended as the last path segment, signed with X_YETTO_SIGNATURE (HMAC-SHA256 of that segment). A challenge context is echoed as {"challenge": …}. The X-Mock-Scenario header picks a fault scenario for this request (see /__admin/scenarios).',
+    tags: ['customer connection'],
+    params: {
+      type: 'object',
+      required: ['pathParameter'],
+      properties: { pathParameter: { type: 'string', description: 'base64url(JSON request context), no padding', pattern: '^[A-Za-z0-9_-]+$' } },
+    },
+    headers: {
+      type: 'object',
+      properties: {
+        [HEADERS.signature]: { type: 'string', description: 'sha256=<lowercase hex HMAC-SHA256 of the path parameter>' },
+        [SCENARIO_HEADER]: { type: 'string', description: 'A fault scenario for this request, e.g. status:503, timeout, drip:5:200' },
+      },
+    },
+    response: {
+      200: {
+        description: 'Customer data, or the challenge echo',
+        content: {
+          'application/json': {
+            schema: { oneOf: [{ $ref: '#/components/schemas/CustomerConnectionResponse' }, { $ref: '#/components/schemas/ChallengeResponse' }] },
+          },
+        },
+      },
+      400: { description: 'The path parameter is not a valid request context', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+      401: { description: 'Missing, malformed or mismatched signature', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+    },
+  }
+
+  // Validation and serialisation are the handler's job (it must answer 401/400 with reasons, and
+  // faults write raw bytes); route schemas are here for the OpenAPI document.
+  const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
+  app.get(route, { schema, ...passThrough }, handler)
+  app.get(basePath, { schema: { hide: true }, ...passThrough }, async (request, reply) => {
+    void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
+  })
+}

@@ -1,0 +1,67 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { loadGenerator } from './customers.js'
+import { mockPlugin, type MockPluginOptions } from './plugin.js'
+import { resolveMockOptions } from './options.js'
+
+export interface StartMockOptions extends MockPluginOptions {
+  /** pino logging: false (default for the API), 'json', or 'pretty' (human, for a TTY). */
+  readonly logger?: false | 'json' | 'pretty'
+}
+
+export interface RunningMock {
+  /** Base URL of the customer-connection route, e.g. http://127.0.0.1:4010/ */
+  readonly url: string
+  /** The server's origin, for /__admin, /docs and /openapi.json. */
+  readonly origin: string
+  readonly secret: string | undefined
+  readonly app: FastifyInstance
+  close(): Promise<void>
+}
+
+/** Never log secrets: the signature header, admin tokens. */
+const REDACT = ['req.headers.x_yetto_signature', 'req.headers["x-yetto-signature"]', 'req.headers.authorization']
+
+function loggerOption(kind: StartMockOptions['logger']) {
+  if (!kind) return false
+  const base = { level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }
+  // Logs go to stderr: stdout is for data (ckit mock --json).
+  return kind === 'pretty'
+    ? { ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', destination: 2 } } }
+    : { ...base, stream: process.stderr }
+}
+
+/** A standalone fastify server around the mock plugin (not listening yet). */
+export async function buildMockServer(options: StartMockOptions = {}): Promise<FastifyInstance> {
+  const { logger, ...pluginOptions } = options
+  const app = Fastify({
+    logger: loggerOption(logger),
+    // Hung and dripping connections must not keep close() waiting.
+    forceCloseConnections: true,
+    // base64url request contexts are a few hundred characters; the default limit is 100.
+    routerOptions: { maxParamLength: resolveMockOptions(pluginOptions).maxUrlBytes },
+    bodyLimit: 1024 * 1024, // 1 MiB: admin scenario documents
+    return503OnClosing: true,
+  })
+  await app.register(mockPlugin, pluginOptions)
+  return app
+}
+
+/** Starts the mock and resolves once it is listening (port 0 picks a free port). For tests and scripts. */
+export async function startMock(options: StartMockOptions = {}): Promise<RunningMock> {
+  const resolved = resolveMockOptions(options)
+  const app = await buildMockServer(options)
+  await app.listen({ port: resolved.port, host: resolved.host })
+  // Warm the customer generator in the background: listening does not wait for it.
+  void loadGenerator()
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : resolved.port
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
+  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+  return {
+    url: `${origin}${resolved.basePath === '/' ? '/' : `${resolved.basePath}/`}`,
+    origin,
+    secret: resolved.verify ? resolved.secret : undefined,
+    app,
+    close: () => app.close(),
+  }
+}

@@ -1,0 +1,47 @@
+import type { ServerResponse } from 'node:http'
+import { CkitError } from '../errors.js'
+import { createSigner, type Signer } from '../signature/index.js'
+import { CustomerSource } from './customers.js'
+import { loadMockData, type MockData } from './data.js'
+import { Journal } from './journal.js'
+import type { ResolvedMockOptions } from './options.js'
+import { compileScenarioConfig, parseScenario, ScenarioBook } from './scenarios.js'
+
+/** Everything the mock's route groups share, built once at start-up. */
+export interface MockState {
+  readonly options: ResolvedMockOptions
+  readonly data: MockData
+  readonly customers: CustomerSource
+  readonly scenarios: ScenarioBook
+  readonly journal: Journal
+  readonly signer: Signer | undefined
+  /** In-flight work to cancel on close: pending timers and hung responses. */
+  readonly inFlight: Set<AbortController>
+  readonly held: Set<ServerResponse>
+}
+
+/** Loads data and compiles scenarios; any problem is a CkitError naming the file and place. */
+export function createMockState(options: ResolvedMockOptions): MockState {
+  const data = loadMockData(options.dataDir)
+  const config = data.scenarios as Record<string, unknown> | null
+  const withGlobal = options.scenario === undefined ? config : { ...(config ?? {}), default: options.scenario }
+  if (options.scenario !== undefined) {
+    const parsed = parseScenario(options.scenario)
+    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `--scenario ${parsed.message}`)
+  }
+  const compiled = compileScenarioConfig(withGlobal ?? {}, options.seed)
+  if (!compiled.ok) {
+    const detail = compiled.errors.map((e) => `scenarios.yaml${e.pointer}: ${e.message}`).join('; ')
+    throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', detail)
+  }
+  return {
+    options,
+    data,
+    customers: new CustomerSource(data, { seed: options.seed, cacheEntries: options.cacheEntries }),
+    scenarios: new ScenarioBook(compiled.book),
+    journal: new Journal(options.journalEntries),
+    signer: options.verify && options.secret ? createSigner(options.secret) : undefined,
+    inFlight: new Set(),
+    held: new Set(),
+  }
+}

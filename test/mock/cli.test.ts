@@ -1,0 +1,71 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/index.js'
+import { buildSignedRequest } from '../../src/signature/index.js'
+import { cli } from '../helpers.js'
+
+/** Starts `ckit mock` in-process; resolves once it printed its --json line. */
+async function startCliMock(args: string[]) {
+  const out = { stdout: '', stderr: '' }
+  let stop!: (signal: string) => void
+  const shutdown = new Promise<string>((resolve) => (stop = resolve))
+  const done = runCli(['mock', '--port', '0', '--log', 'off', '--json', ...args], {
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+    env: {},
+    cwd: process.cwd(),
+    readStdin: async () => Buffer.alloc(0),
+    waitForShutdown: () => shutdown,
+  })
+  await expect.poll(() => out.stdout, { timeout: 10_000 }).toContain('\n')
+  const info = JSON.parse(out.stdout) as { url: string; origin: string; secret: string | null; curl: string }
+  return { info, out, stop, done }
+}
+
+describe('ckit mock', () => {
+  it('prints the URL, secret and a working signed curl line, then stops cleanly on a signal', async () => {
+    const { info, out, stop, done } = await startCliMock(['--seed', '5'])
+    expect(info.secret).toBe('ckit-mock-secret')
+    expect(out.stderr).toContain(`listening on ${info.url}`)
+    expect(out.stderr).toContain('signing secret: ckit-mock-secret')
+    const header = /-H '([^:]+): ([^']+)'/.exec(info.curl)!
+    const response = await fetch(info.curl.split(' ').pop()!, { headers: { [header[1]!]: header[2]! } })
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { customer: { name: string } }).customer.name).toBe('Kelly Customer')
+    stop('SIGTERM')
+    expect(await done).toBe(0)
+    expect(out.stderr).toContain('SIGTERM: shutting down')
+  })
+
+  it('reads options from --config; flags win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ckit-config-'))
+    await writeFile(join(dir, 'mock.yaml'), 'seed: 9\nscenario: "status:500"\nbasePath: /yetto\nsecret: from-config\n')
+    const { info, stop, done } = await startCliMock(['--config', join(dir, 'mock.yaml'), '--no-verify'])
+    expect(info.url).toMatch(/\/yetto\/$/)
+    expect(info.secret).toBeNull()
+    const request = buildSignedRequest({
+      url: info.url,
+      secret: 'ignored',
+      context: { reason: 'refresh', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email: 'anyone@example.com' } },
+    })
+    expect((await fetch(request.url)).status).toBe(500)
+    stop('SIGINT')
+    expect(await done).toBe(0)
+    await writeFile(join(dir, 'bad.yaml'), 'colour: blue\n')
+    const badKey = await cli(['mock', '--config', join(dir, 'bad.yaml')])
+    expect(badKey.code).toBe(2)
+    expect(badKey.stderr).toMatch(/unknown option "colour"/)
+    expect((await cli(['mock', '--config', join(dir, 'missing.yaml')])).code).toBe(2)
+  })
+
+  it('refuses an unknown scenario or a bad port with exit 2 and a clear message', async () => {
+    const bad = await cli(['mock', '--port', '0', '--log', 'off', '--scenario', 'flaky'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--scenario "flaky": unknown scenario/)
+    const port = await cli(['mock', '--port', 'abc'])
+    expect(port.code).toBe(2)
+    expect(port.stderr).toMatch(/--port must be a whole number/)
+  })
+})

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { CustomerSource } from '../../src/mock/customers.js'
+import { loadMockData } from '../../src/mock/index.js'
+import { render } from '../../src/render/index.js'
+import { validate } from '../../src/schema/index.js'
+
+const data = loadMockData()
+
+describe('generated customers', () => {
+  it('are schema-valid and render without warnings for 1,000 identities', async () => {
+    const source = new CustomerSource(data, { seed: 7, cacheEntries: 10 })
+    for (let i = 0; i < 1000; i++) {
+      const email = `person.${i}@customers-${i % 37}.example`
+      const { response, body } = await source.responseFor(email)
+      const checked = validate('response', JSON.parse(body), { strict: true })
+      expect(checked.errors, email).toEqual([])
+      const rendered = render(response, { strict: true })
+      expect(rendered.errors, email).toEqual([])
+      expect(rendered.warnings, email).toEqual([])
+      expect(rendered.sections).toHaveLength(data.sections.length)
+    }
+  })
+
+  it('are the same for the same (seed, e-mail), across instances, and differ across e-mails and seeds', async () => {
+    const a = new CustomerSource(data, { seed: 42, cacheEntries: 1 })
+    const b = new CustomerSource(data, { seed: 42, cacheEntries: 1 })
+    const other = new CustomerSource(data, { seed: 43, cacheEntries: 1 })
+    const first = (await a.responseFor('dana@acme.example')).body
+    await a.responseFor('someone@else.example') // evicts dana from a's one-entry cache: regenerated next time
+    expect((await a.responseFor('dana@acme.example')).body).toBe(first)
+    expect((await b.responseFor('DANA@acme.example')).body).toBe(first)
+    expect((await a.responseFor('dane@acme.example')).body).not.toBe(first)
+    expect((await other.responseFor('dana@acme.example')).body).not.toBe(first)
+    const names = new Set<string>()
+    for (let i = 0; i < 50; i++) names.add(((await a.customerFor(`u${i}@x.example`)).customer as { name: string }).name)
+    expect(names.size).toBeGreaterThan(45)
+  })
+
+  it('look real: Stripe-style ids, names, nested organization, the requester e-mail, dates not in the future', async () => {
+    const { customer } = await new CustomerSource(data, { seed: 1, cacheEntries: 1 }).customerFor('Robin@Shop.example')
+    expect(customer).toMatchObject({
+      id: expect.stringMatching(/^customer_\d{6}$/),
+      stripe_id: expect.stringMatching(/^cus_[A-Za-z0-9]{14}$/),
+      name: expect.stringMatching(/^\S+.* \S+/),
+      email: 'robin@shop.example',
+      organization: { id: expect.stringMatching(/^org_\d{6}$/), name: expect.any(String), role: expect.stringMatching(/^(admin|member|billing)$/) },
+    })
+    expect(Date.parse(customer['created_at'] as string)).toBeLessThanOrEqual(Date.parse('2026-01-01T00:00:00Z'))
+  })
+
+  it('serves fixed customers by e-mail, case-insensitively', async () => {
+    const source = new CustomerSource(data, { seed: 1, cacheEntries: 5 })
+    expect(await source.responseFor('Kelly@Example.com')).toMatchObject({ source: 'fixed', response: { customer: { name: 'Kelly Customer' } } })
+  })
+})

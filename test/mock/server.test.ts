@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMock, type RunningMock } from '../../src/mock/index.js'
+import type { RequestContext } from '../../src/schema/index.js'
+import { validate } from '../../src/schema/index.js'
+import { buildSignedRequest, sign } from '../../src/signature/index.js'
+import { rawGet } from '../helpers.js'
+
+const SECRET = 'test-secret'
+const context = (email: string, extra: Partial<RequestContext> = {}): RequestContext => ({
+  reason: 'conversation_viewed',
+  requested_at: '2026-11-25T10:00:00Z',
+  inbox: { slug: 'support' },
+  conversation: { id: 'conv_1' },
+  requester: { email },
+  ...extra,
+})
+
+let mock: RunningMock
+const signed = (email: string, extra: Partial<RequestContext> = {}) => buildSignedRequest({ url: mock.url, secret: SECRET, context: context(email, extra) })
+const get = async (email: string, headers: Record<string, string> = {}) => {
+  const request = signed(email)
+  return fetch(request.url, { headers: { ...request.headers, ...headers } })
+}
+const admin = (path: string, init?: RequestInit) => fetch(`${mock.origin}/__admin${path}`, init)
+
+beforeAll(async () => {
+  mock = await startMock({ port: 0, secret: SECRET, seed: 3, budgetMs: 300 })
+})
+afterAll(async () => {
+  await mock.close()
+})
+
+describe('customer-connection route', () => {
+  it('answers a signed request with a schema-valid, deterministic customer', async () => {
+    const first = await get('new.person@example.org')
+    expect(first.status).toBe(200)
+    expect(first.headers.get('content-type')).toMatch(/application\/json/)
+    const body = (await first.json()) as { customer: { email: string } }
+    expect(validate('response', body, { strict: true }).errors).toEqual([])
+    expect(body.customer.email).toBe('new.person@example.org')
+    expect(await (await get('new.person@example.org')).json()).toEqual(body)
+  })
+
+  it('refuses bad signatures with 401 and the reason', async () => {
+    const request = signed('kelly@example.com')
+    const missing = await fetch(request.url)
+    expect(missing.status).toBe(401)
+    expect(await missing.json()).toMatchObject({ error: 'missing', message: expect.stringContaining('proxy') })
+    const malformed = await fetch(request.url, { headers: { X_YETTO_SIGNATURE: 'md5=abc' } })
+    expect(await malformed.json()).toMatchObject({ error: 'malformed' })
+    const mismatch = await fetch(request.url, { headers: { X_YETTO_SIGNATURE: sign('wrong', request.pathParameter) } })
+    expect(mismatch.status).toBe(401)
+    expect(await mismatch.json()).toMatchObject({ error: 'mismatch' })
+  })
+
+  it('refuses an undecodable or invalid context with 400 and says why', async () => {
+    const param = 'bm90LWpzb24'
+    const notJson = await fetch(`${mock.url}${param}`, { headers: { X_YETTO_SIGNATURE: sign(SECRET, param) } })
+    expect(notJson.status).toBe(400)
+    expect(await notJson.json()).toMatchObject({ error: 'malformed_context' })
+    const invalidParam = Buffer.from(JSON.stringify({ reason: 'conversation_viewed' })).toString('base64url')
+    const invalid = await fetch(`${mock.url}${invalidParam}`, { headers: { X_YETTO_SIGNATURE: sign(SECRET, invalidParam) } })
+    expect(await invalid.json()).toMatchObject({ error: 'invalid_context', errors: expect.arrayContaining([expect.objectContaining({ pointer: '/requested_at' })]) })
+  })
+
+  it('echoes a challenge', async () => {
+    const request = buildSignedRequest({ url: mock.url, secret: SECRET, context: { reason: 'challenge', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 's' }, challenge: 'abc-123' } })
+    expect(await (await fetch(request.url, { headers: request.headers })).json()).toEqual({ challenge: 'abc-123' })
+    const wrong = await fetch(request.url, { headers: { ...request.headers, 'x-mock-scenario': 'wrong-challenge' } })
+    expect(((await wrong.json()) as { challenge: string }).challenge).not.toBe('abc-123')
+  })
+
+  it('rejects an unknown X-Mock-Scenario instead of answering ok', async () => {
+    const response = await get('kelly@example.com', { 'x-mock-scenario': 'stauts:500' })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: 'unknown_scenario', message: expect.stringContaining('stauts:500') })
+  })
+})
+
+describe('fault scenarios, observed on the socket', () => {
+  const fault = async (scenario: string, waitMs = 1500) => {
+    const request = signed('faults@example.com')
+    return rawGet(request.url, { ...request.headers, 'X-Mock-Scenario': scenario }, waitMs)
+  }
+
+  it('status:<code> sends that status with a realistic body', async () => {
+    const e500 = await fault('status:500')
+    expect(e500.status).toBe(500)
+    expect(JSON.parse(e500.body)).toMatchObject({ error: { status: 500, message: 'Internal Server Error' } })
+    const e503 = await fault('status:503')
+    expect(e503.status).toBe(503)
+    expect(e503.bytes.toString()).toMatch(/retry-after: 30/i)
+    expect(e503.body).toContain('<h1>503 Service Unavailable</h1>')
+  })
+
+  it('reset closes the connection with a TCP reset and no bytes', async () => {
+    const exchange = await fault('reset')
+    expect(exchange.error).toBe('ECONNRESET')
+    expect(exchange.bytes.length).toBe(0)
+  })
+
+  it('hang keeps the connection open and silent', async () => {
+    const exchange = await fault('hang', 700)
+    expect(exchange.bytes.length).toBe(0)
+    expect(exchange.closed).toBe(false)
+  })
+
+  it('timeout answers only after the budget', async () => {
+    const exchange = await fault('timeout', 2000)
+    expect(exchange.status).toBe(200)
+    expect(exchange.chunks[0]!.atMs).toBeGreaterThanOrEqual(300 + 500 - 20)
+  })
+
+  it('delay:<ms> answers after the delay', async () => {
+    const exchange = await fault('delay:200')
+    expect(exchange.status).toBe(200)
+    expect(exchange.chunks[0]!.atMs).toBeGreaterThanOrEqual(190)
+  })
+
+  it('drip:<chunks>:<ms> sends the body in separate chunked pieces', async () => {
+    const exchange = await fault('drip:4:80')
+    expect(exchange.status).toBe(200)
+    expect(exchange.bytes.toString()).toMatch(/transfer-encoding: chunked/i)
+    expect(exchange.chunks.length).toBeGreaterThanOrEqual(4)
+    expect(exchange.chunks[exchange.chunks.length - 1]!.atMs - exchange.chunks[0]!.atMs).toBeGreaterThanOrEqual(3 * 80 - 30)
+  })
+
+  it.each([
+    ['malformed-json', 200],
+    ['empty-body', 200],
+    ['truncated-json', 200],
+    ['html-error-page', 200],
+  ])('%s sends 200 with a body that is not JSON', async (scenario, status) => {
+    const exchange = await fault(scenario)
+    expect(exchange.status).toBe(status)
+    expect(() => JSON.parse(exchange.body)).toThrow()
+  })
+
+  it('too-large sends a valid response over 512 KiB', async () => {
+    const exchange = await fault('too-large', 3000)
+    expect(exchange.status).toBe(200)
+    expect(Buffer.byteLength(exchange.body)).toBeGreaterThan(512 * 1024)
+    expect(validate('response', JSON.parse(exchange.body)).valid).toBe(true)
+  })
+
+  it.each([
+    ['wrong-version', '/version'],
+    ['missing-customer', '/customer'],
+    ['link-without-href', '/sections/5/href'],
+    ['too-many-sections', '/sections'],
+  ])('schema-invalid:%s breaks the contract at %s', async (variant, pointer) => {
+    const exchange = await fault(`schema-invalid:${variant}`)
+    const checked = validate('response', JSON.parse(exchange.body), { strict: true })
+    expect(checked.errors.map((e) => e.pointer)).toContain(pointer)
+  })
+})
+
+describe('admin API', () => {
+  it('journals every request, filterable by e-mail', async () => {
+    await get('journal@example.com')
+    await get('journal@example.com', { 'x-mock-scenario': 'status:502' })
+    const { entries } = (await (await admin('/journal?email=journal@example.com')).json()) as { entries: Array<Record<string, unknown>> }
+    expect(entries).toHaveLength(2)
+    expect(entries[0]).toMatchObject({ status: 502, scenario: 'status:502', scenarioSource: 'header', signature: 'ok', email: 'journal@example.com', context: { reason: 'conversation_viewed' } })
+    expect(entries[1]).toMatchObject({ status: 200, scenario: 'ok', scenarioSource: 'default' })
+    expect(typeof entries[0]!['latencyMs']).toBe('number')
+  })
+
+  it('records reset and refused requests too', async () => {
+    await rawGet(signed('reset-journal@example.com').url, { ...signed('reset-journal@example.com').headers, 'X-Mock-Scenario': 'reset' }, 500)
+    await fetch(signed('unsigned@example.com').url)
+    const reset = ((await (await admin('/journal?email=reset-journal@example.com')).json()) as { entries: unknown[] }).entries[0]
+    expect(reset).toMatchObject({ scenario: 'reset', status: null })
+    const refused = ((await (await admin('/journal?limit=50')).json()) as { entries: { signature: string }[] }).entries.find((e) => e.signature === 'missing')
+    expect(refused).toMatchObject({ status: 401 })
+  })
+
+  it('sets, validates and resets scenarios', async () => {
+    const put = await admin('/scenarios', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ default: 'ok', rules: [{ match: 'admin-set@example.com', scenario: 'status:418' }] }) })
+    expect(put.status).toBe(200)
+    expect((await get('admin-set@example.com')).status).toBe(418)
+    const bad = await admin('/scenarios', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ match: 'x', scenario: 'teapot' }] }) })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: 'invalid_scenarios', errors: [{ pointer: '/rules/0/scenario' }] })
+    expect((await get('admin-set@example.com')).status).toBe(418)
+    await admin('/reset', { method: 'POST' })
+    expect((await get('admin-set@example.com')).status).toBe(200)
+    expect(((await (await admin('/scenarios')).json()) as { catalogue: unknown[] }).catalogue.length).toBeGreaterThan(15)
+  })
+
+  it('runs the shipped scenarios.yaml: a flaky customer fails twice, then recovers', async () => {
+    await admin('/reset', { method: 'POST' })
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await get('flaky@example.com')).status)
+    expect(statuses).toEqual([503, 503, 200, 200])
+  })
+})
+
+describe('OpenAPI', () => {
+  it('describes the route with the contract schemas', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, navigated freely
+    const doc = (await (await fetch(`${mock.origin}/openapi.json`)).json()) as any
+    expect(doc.openapi).toBe('3.1.0')
+    const route = doc.paths['/{pathParameter}'].get
+    expect(route.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pathParameter', 'X_YETTO_SIGNATURE']))
+    expect(JSON.stringify(route.responses['200'])).toContain('#/components/schemas/CustomerConnectionResponse')
+    expect(doc.components.schemas.CustomerConnectionResponse.properties.version).toMatchObject({ description: expect.any(String) })
+    expect(JSON.stringify(doc.components.schemas.CustomerConnectionResponse.properties.version)).toContain('2024-03-06')
+    // Every reference in the document resolves to a component that exists.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!)
+    expect(refs.length).toBeGreaterThan(20)
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\//)
+      expect(doc.components.schemas[ref.slice('#/components/schemas/'.length)], ref).toBeDefined()
+    }
+    expect((await fetch(`${mock.origin}/docs/`)).status).toBe(200)
+  })
+})
+
+describe('options', () => {
+  it('serve under a base path and require an admin token when set', async () => {
+    const other = await startMock({ port: 0, verify: false, basePath: '/yetto/', adminToken: 'sekrit-token' })
+    try {
+      expect(other.url).toMatch(/\/yetto\/$/)
+      const request = buildSignedRequest({ url: other.url, secret: 'unused', context: context('kelly@example.com') })
+      expect((await fetch(request.url)).status).toBe(200)
+      expect((await fetch(`${other.origin}/__admin/journal`)).status).toBe(401)
+      expect((await fetch(`${other.origin}/__admin/journal`, { headers: { authorization: 'Bearer sekrit-token' } })).status).toBe(200)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('fail at start-up for a bad option or an unknown global scenario', async () => {
+    await expect(startMock({ port: 0, scenario: 'sometimes' })).rejects.toMatchObject({ code: 'CKIT_MOCK_UNKNOWN_SCENARIO' })
+    await expect(startMock({ port: 70000 })).rejects.toMatchObject({ code: 'CKIT_MOCK_INVALID_OPTION', message: expect.stringContaining('port') })
+    await expect(startMock({ port: 0, basePath: '/__admin' })).rejects.toMatchObject({ code: 'CKIT_MOCK_INVALID_OPTION' })
+  })
+})
