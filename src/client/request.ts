@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { Dispatcher } from 'undici'
 import { render, type RenderResult } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse, type RequestContext } from '../schema/index.js'
 import { buildSignedRequest, type Secret, type Signer } from '../signature/index.js'
@@ -26,8 +25,6 @@ export interface ClientOptions {
   readonly strict?: boolean
   /** Extra request headers (tracing, a mock's X-Mock-Scenario); the signature header always wins. */
   readonly headers?: Readonly<Record<string, string>>
-  /** undici dispatcher (connection pool, proxy, mock agent). */
-  readonly dispatcher?: Dispatcher
 }
 
 export type CustomerDataResult =
@@ -41,7 +38,6 @@ async function fetchJson(connection: Connection, context: RequestContext, option
   const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, {
     timeoutMs: options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
     maxResponseBytes: options.maxResponseBytes ?? CLIENT_DEFAULTS.maxResponseBytes,
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   })
   if (!http.ok) return http
   const parsed = parseJson(http.body)

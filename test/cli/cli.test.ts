@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { parseSignedRequest, verify } from '../../src/signature/index.js'
+import { COMMANDS } from '../../src/cli/commands/index.js'
 import { cli, fixturePath } from '../helpers.js'
 
 const context = fixturePath('request-context/valid/conversation-viewed.json')
@@ -15,7 +16,7 @@ describe('ckit (dispatcher)', () => {
   })
 
   it('has --help with an example on every command', async () => {
-    for (const name of ['validate', 'sign']) {
+    for (const { name } of COMMANDS) {
       const run = await cli([name, '--help'])
       expect(run.code).toBe(0)
       expect(run.stdout).toMatch(/Examples:\n {2}\$ ckit /)

@@ -1,8 +1,11 @@
 import type { CommandSpec } from '../command.js'
+import { automateCommand } from './automate.js'
+import { fetchCommand } from './fetch.js'
 import { mockCommand } from './mock.js'
+import { testConnectionCommand } from './test-connection.js'
 import { renderCommand } from './render.js'
 import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [mockCommand, validateCommand, renderCommand, signCommand]
+export const COMMANDS: readonly CommandSpec[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand]
