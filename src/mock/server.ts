@@ -4,8 +4,8 @@ import { mockPlugin, type MockPluginOptions } from './plugin.js'
 import { resolveMockOptions } from './options.js'
 
 export interface StartMockOptions extends MockPluginOptions {
-  /** pino logging: false (default for the API), 'json', or 'pretty' (human, for a TTY). */
-  readonly logger?: false | 'json' | 'pretty'
+  /** pino logging: false (default for the API), 'json' or 'pretty' on stderr, or JSON lines to a stream of yours. */
+  readonly logger?: false | 'json' | 'pretty' | { readonly stream: { write(line: string): unknown } }
 }
 
 export interface RunningMock {
@@ -24,6 +24,7 @@ const REDACT = ['req.headers.x_yetto_signature', 'req.headers["x-yetto-signature
 function loggerOption(kind: StartMockOptions['logger']) {
   if (!kind) return false
   const base = { level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }
+  if (typeof kind === 'object') return { ...base, stream: kind.stream }
   // Logs go to stderr: stdout is for data (ckit mock --json).
   return kind === 'pretty'
     ? { ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', destination: 2 } } }

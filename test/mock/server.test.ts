@@ -237,3 +237,22 @@ describe('options', () => {
     await expect(startMock({ port: 0, basePath: '/__admin' })).rejects.toMatchObject({ code: 'CKIT_MOCK_INVALID_OPTION' })
   })
 })
+
+describe('logs', () => {
+  it('record requests as JSON lines without the signature, the secret or an admin token', async () => {
+    const lines: string[] = []
+    const logged = await startMock({ port: 0, secret: 'do-not-log-me', adminToken: 'admin-token-xyz', logger: { stream: { write: (line: string) => lines.push(line) } } })
+    try {
+      const request = buildSignedRequest({ url: logged.url, secret: 'do-not-log-me', context: context('kelly@example.com') })
+      await fetch(request.url, { headers: request.headers })
+      await fetch(`${logged.origin}/__admin/journal`, { headers: { authorization: 'Bearer admin-token-xyz' } })
+      const text = lines.join('')
+      expect(lines.length).toBeGreaterThanOrEqual(4)
+      expect(() => lines.map((line) => JSON.parse(line) as unknown)).not.toThrow()
+      expect(text).toContain('request completed')
+      for (const secret of ['do-not-log-me', 'admin-token-xyz', request.signature.slice(7)]) expect(text).not.toContain(secret)
+    } finally {
+      await logged.close()
+    }
+  })
+})
