@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import { pageHtml, render, renderText, sidebarHtml, type RenderResult } from '../../render/index.js'
+import type { RenderResult } from '../../render/index.js'
 import { validateText } from '../../schema/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
@@ -33,6 +33,8 @@ export const renderCommand: CommandSpec = {
       if (format === 'json') printJson(io, { valid: false, validation: { errors: checked.errors.map(issueJson), warnings: checked.warnings.map(issueJson) }, sections: [], warnings: [], errors: [] })
       return EXIT.problems
     }
+    // liquidjs loads only for this command, not on every ckit start (the mock's start-up counts).
+    const { pageHtml, render, renderText, sidebarHtml } = await import('../../render/index.js')
     const result: RenderResult = render(checked.value, { strict })
     const out = options['out'] as string | undefined
     let content: string
