@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LruCache } from '../lru.js'
 
 /** Variants of `schema-invalid:<variant>`, each with the client failure kind it produces. */
 export const SCHEMA_INVALID_VARIANTS = Object.freeze({
@@ -191,11 +192,15 @@ export interface ScenarioChoice {
 export class ScenarioBook {
   #current: CompiledConfig
   readonly #initial: CompiledConfig
-  readonly #counters = new Map<string, number>()
+  // Bounded: a glob rule can meet any number of distinct e-mails over a long run.
+  #counters: LruCache<string, number>
+  readonly #counterEntries: number
 
-  constructor(initial: CompiledConfig) {
+  constructor(initial: CompiledConfig, counterEntries = 100_000) {
     this.#current = initial
     this.#initial = initial
+    this.#counterEntries = counterEntries
+    this.#counters = new LruCache(counterEntries)
   }
 
   get config(): ScenarioConfig {
@@ -218,7 +223,7 @@ export class ScenarioBook {
 
   replace(next: CompiledConfig): void {
     this.#current = next
-    this.#counters.clear()
+    this.#counters = new LruCache(this.#counterEntries)
   }
 
   reset(): void {

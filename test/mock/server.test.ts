@@ -256,3 +256,16 @@ describe('logs', () => {
     }
   })
 })
+
+describe('admin input', () => {
+  it('refuses a bad journal limit with 400', async () => {
+    const local = await startMock({ port: 0, verify: false })
+    try {
+      const response = await fetch(`${local.origin}/__admin/journal?limit=zero`)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ error: 'invalid_limit' })
+    } finally {
+      await local.close()
+    }
+  })
+})
