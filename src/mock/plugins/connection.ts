@@ -134,7 +134,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
   // faults write raw bytes); route schemas are here for the OpenAPI document.
   const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
   app.get(route, { schema, ...passThrough }, handler)
-  app.get(basePath, { schema: { hide: true }, ...passThrough }, async (request, reply) => {
+  app.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
     void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
   })
 }
