@@ -3,7 +3,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import { parse as parseYaml, YAMLParseError } from 'yaml'
+import yaml from 'js-yaml'
 import { CkitError } from '../errors.js'
 import { humanise, parseJson, validate, type Section } from '../schema/index.js'
 
@@ -50,6 +50,17 @@ function customerValidator(schema: Record<string, unknown>, label: string) {
   }
 }
 
+/** YAML (and so JSON) text; `where` names the line and column of a syntax error. */
+export function parseYamlText(text: string): { ok: true; value: unknown } | { ok: false; where: string; reason: string } {
+  try {
+    // JSON_SCHEMA: plain data only (no dates or other implicit types), the subset these files need.
+    return { ok: true, value: yaml.load(text, { schema: yaml.JSON_SCHEMA }) }
+  } catch (cause) {
+    const mark = (cause as { mark?: { line: number; column: number } }).mark
+    return { ok: false, where: mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '', reason: (cause as { reason?: string }).reason ?? String(cause) }
+  }
+}
+
 /** Loads and checks a mock data folder; every problem names the file and the JSON pointer. */
 export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   const label = (file: string) => join(basename(dir), file)
@@ -90,12 +101,9 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
     // No scenarios.yaml: every request gets the default scenario.
   }
   if (scenarioText !== undefined) {
-    try {
-      scenarios = parseYaml(scenarioText) ?? {}
-    } catch (cause) {
-      const where = cause instanceof YAMLParseError && cause.linePos ? ` at line ${cause.linePos[0].line}, column ${cause.linePos[0].col}` : ''
-      throw invalid(`${label('scenarios.yaml')} is not valid YAML${where}`)
-    }
+    const parsed = parseYamlText(scenarioText)
+    if (!parsed.ok) throw invalid(`${label('scenarios.yaml')} is not valid YAML${parsed.where}`)
+    scenarios = parsed.value ?? {}
   }
   return { dir, customers, customerSchema, sections: sections as Section[], scenarios }
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
-import { parse as parseYaml } from 'yaml'
 import { CkitError, isCkitError } from '../../errors.js'
+import { parseYamlText } from '../../mock/data.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
 import type { StartMockOptions } from '../../mock/index.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
@@ -30,12 +30,9 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   } catch {
     throw new CkitError('CKIT_CLI_USAGE', `cannot read --config ${file}`)
   }
-  let value: unknown
-  try {
-    value = parseYaml(text)
-  } catch (cause) {
-    throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${(cause as Error).message.split('\n')[0]}`)
-  }
+  const parsed = parseYamlText(text)
+  if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
+  const value = parsed.value
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
   const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'adminToken'])
   for (const key of Object.keys(value)) if (!known.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
