@@ -269,3 +269,17 @@ describe('admin input', () => {
     }
   })
 })
+
+describe('connection bookkeeping', () => {
+  it('forgets a hung connection once the client goes away', async () => {
+    const local = await startMock({ port: 0, verify: false })
+    try {
+      const request = buildSignedRequest({ url: local.url, secret: 'x', context: context('hang@example.com') })
+      await rawGet(request.url, { 'X-Mock-Scenario': 'hang' }, 300)
+      await expect.poll(() => local.app.ckitMock.held.size).toBe(0)
+      expect(local.app.ckitMock.journal.list()[0]).toMatchObject({ scenario: 'hang', status: null, note: expect.stringContaining('closed before') })
+    } finally {
+      await local.close()
+    }
+  })
+})

@@ -59,6 +59,16 @@ describe('Liquid sandbox', () => {
     expect(result.sections.map((s) => s.index)).toEqual([0, 2])
   })
 
+  it('has no way to recurse: a self-rendering template fails closed, and deep nesting ends in a result or an error', () => {
+    const self = render(listOf('{% render "self" %}{% include "self" %}'))
+    expect(self.errors[0]).toMatchObject({ code: 'syntax', message: expect.stringContaining('not available') })
+    const depth = 300
+    const nested = `${'{% if true %}'.repeat(depth)}deep${'{% endif %}'.repeat(depth)}`
+    const engine = new TemplateEngine()
+    const outcome = engine.render(nested, {}, { strict: false, timeMs: 100 })
+    expect(outcome.ok ? outcome.output : outcome.code).toMatch(/^(deep|limit|syntax|render_failed)$/)
+  })
+
   it('refuses a template longer than the parse limit', () => {
     const engine = new TemplateEngine({ maxTemplateChars: 100 })
     expect(engine.render('x'.repeat(101), {}, { strict: false, timeMs: 50 })).toMatchObject({ ok: false, code: 'limit' })

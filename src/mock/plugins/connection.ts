@@ -31,8 +31,8 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
       if (controller) {
         controller.abort()
         state.inFlight.delete(controller)
-        state.held.delete(raw)
       }
+      state.held.delete(raw)
       state.journal.record({
         id: state.journal.nextId(),
         time: new Date(arrived).toISOString(),
