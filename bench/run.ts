@@ -1,4 +1,5 @@
-// npm run bench: runs every bench/*.bench.ts and writes bench/results.md with the machine line.
+// npm run bench [filter]: runs bench/*.bench.ts (those whose name contains filter) and, for a full
+// run, writes bench/results.md with the machine line.
 import { readdirSync, writeFileSync } from 'node:fs'
 import type { Bench } from 'tinybench'
 import { machineLine } from './machine.js'
@@ -25,5 +26,6 @@ for (const file of files) {
   sections.push(`## ${file}\n\n| task | ops/s | mean | p99 |\n|---|---:|---:|---:|\n${rows.join('\n')}`)
 }
 const report = `# Benchmark results\n\nMachine: ${machineLine()}\nDate: ${new Date().toISOString()}\n\nProduced by \`npm run bench\`; never part of \`npm test\`.\n\n${sections.join('\n\n')}\n`
-writeFileSync(new URL('results.md', dir), report)
+// A filtered run (npm run bench render) only prints: results.md always holds a complete run.
+if (!only) writeFileSync(new URL('results.md', dir), report)
 console.log(report)
