@@ -213,7 +213,12 @@ describe('OpenAPI', () => {
       expect(ref).toMatch(/^#\/components\/schemas\//)
       expect(doc.components.schemas[ref.slice('#/components/schemas/'.length)], ref).toBeDefined()
     }
-    expect((await fetch(`${mock.origin}/docs/`)).status).toBe(200)
+    const ui = await fetch(`${mock.origin}/docs/`)
+    expect(ui.status).toBe(200)
+    expect(await ui.text()).toContain('swagger')
+    const served = (await (await fetch(`${mock.origin}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(served).toMatchObject({ openapi: '3.1.0' })
+    expect(Object.keys(served.paths)).toContain('/{pathParameter}')
   })
 })
 

@@ -1,6 +1,5 @@
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getRegistry, SCHEMA_BASE_ID } from '../../schema/index.js'
 
 /**
@@ -60,8 +59,38 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   })
 }
 
-/** Swagger UI at /docs and the document at /openapi.json. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+
+/**
+ * The document at /openapi.json, and Swagger UI at /docs. The UI (with @fastify/static) costs
+ * ~50 ms to register, a tenth of the mock's start-up budget, for a page few runs ever open: it
+ * lives in a small fastify instance of its own, built on the first /docs request and reached
+ * through `inject`.
+ */
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  let ui: Promise<FastifyInstance> | undefined
+  app.addHook('onClose', async () => {
+    if (ui) await (await ui).close()
+  })
+  const loadUi = () =>
+    (ui ??= (async () => {
+      const [{ default: Fastify }, { default: staticSwagger }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger'), import('@fastify/swagger-ui')])
+      const child = Fastify()
+      await child.register(staticSwagger, { mode: 'static', specification: { document: app.swagger() as never } })
+      await child.register(swaggerUi, { routePrefix: '/docs' })
+      await child.ready()
+      return child
+    })().catch((error: unknown) => {
+      ui = undefined // a failed load is retried by the next request, not cached
+      throw error
+    }))
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const child = await loadUi()
+    const answer = await child.inject({ method: request.method as 'GET', url: request.url, headers: { accept: request.headers.accept ?? '*/*' } })
+    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())))
+    return reply.code(answer.statusCode).headers(headers).send(answer.rawPayload)
+  }
+  app.get('/docs', { schema: { hide: true } }, forward)
+  app.get('/docs/*', { schema: { hide: true } }, forward)
 }
