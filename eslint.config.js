@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/schema/types.generated.ts'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'src/schema/types.generated.ts', 'src/schema/validators/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

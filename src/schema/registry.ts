@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { Ajv2020, type AnySchemaObject, type ValidateFunction } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import type { AnySchemaObject, ErrorObject } from 'ajv/dist/2020.js'
 import { CkitError } from '../errors.js'
+import { validate as challenge } from './validators/challenge.generated.js'
+import { validate as eventName } from './validators/event-name.generated.js'
+import { validate as requestContext } from './validators/request-context.generated.js'
+import { validate as response } from './validators/response.generated.js'
+import { validate as switchDoc } from './validators/switch.generated.js'
+import { validate as webhook } from './validators/webhook.generated.js'
 
 /** Where the contract lives: the same path from src/schema (tests) and dist/schema (package). */
 export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url)
@@ -25,16 +30,29 @@ export function isKind(value: string): value is Kind {
   return Object.hasOwn(KINDS, value)
 }
 
+/**
+ * Validators compiled ahead of time from schemas/ by scripts/gen-validators.mjs (ajv standalone,
+ * ajv 2020 with allErrors, verbose, discriminator; ajv-formats): start-up never compiles a schema.
+ * A test regenerates them and fails when they drift from the schema files.
+ */
+export type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
+
+const VALIDATORS = {
+  response,
+  'request-context': requestContext,
+  challenge,
+  webhook,
+  switch: switchDoc,
+  'event-name': eventName,
+} as unknown as Readonly<Record<Kind, Validator>>
+
 export interface Registry {
-  readonly ajv: Ajv2020
+  /** The schema files, by file name, as loaded (OpenAPI components and error messages read them). */
   readonly schemas: ReadonlyMap<string, AnySchemaObject>
-  validator(kind: Kind): ValidateFunction
+  validator(kind: Kind): Validator
   /** The schema object a `$ref` inside `kind`'s file points at (same-file refs only). */
   rootSchema(kind: Kind): AnySchemaObject
 }
-
-// ajv-formats is CommonJS; under NodeNext its callable lives on `.default`.
-const addFormats = addFormatsModule.default
 
 function loadSchemas(): Map<string, AnySchemaObject> {
   const schemas = new Map<string, AnySchemaObject>()
@@ -57,40 +75,9 @@ function loadSchemas(): Map<string, AnySchemaObject> {
 
 function buildRegistry(): Registry {
   const schemas = loadSchemas()
-  // verbose: error humanising reads the failing schema (`parentSchema`) to say what was expected.
-  const ajv = new Ajv2020({
-    // The files are checked against the 2020-12 meta-schema by a test; compiling the meta-schema
-    // at every start-up cost ~100 ms of the mock's half-second start budget.
-    validateSchema: false,
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictRequired: false,
-    strictTypes: false,
-    discriminator: true,
-  })
-  addFormats(ajv)
-  // Annotation only: names the payload object of an event in the catalogue.
-  ajv.addKeyword({ keyword: 'x-payload', schemaType: 'string' })
-  for (const schema of schemas.values()) ajv.addSchema(schema)
-  const compiled = new Map<Kind, ValidateFunction>()
   return {
-    ajv,
     schemas,
-    validator(kind) {
-      let validate = compiled.get(kind)
-      if (!validate) {
-        const id = SCHEMA_BASE_ID + KINDS[kind]
-        try {
-          validate = ajv.getSchema(id)
-        } catch (cause) {
-          throw new CkitError('CKIT_SCHEMA_LOAD_FAILED', `schemas/${KINDS[kind]} does not compile`, { cause })
-        }
-        if (!validate) throw new CkitError('CKIT_SCHEMA_LOAD_FAILED', `schemas/${KINDS[kind]} is missing`)
-        compiled.set(kind, validate)
-      }
-      return validate
-    },
+    validator: (kind) => VALIDATORS[kind],
     rootSchema(kind) {
       const schema = schemas.get(KINDS[kind])
       if (!schema) throw new CkitError('CKIT_SCHEMA_LOAD_FAILED', `schemas/${KINDS[kind]} is missing`)
@@ -101,7 +88,7 @@ function buildRegistry(): Registry {
 
 let registry: Registry | undefined
 
-/** The process-wide registry: schemas are read and compiled once, on first use. */
+/** The process-wide registry: schema files are read once, on first use. */
 export function getRegistry(): Registry {
   registry ??= buildRegistry()
   return registry

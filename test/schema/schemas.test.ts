@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { eventCatalogue, getRegistry, KINDS, SCHEMA_BASE_ID, SCHEMA_DIR, validate, type Kind } from '../../src/schema/index.js'
 // @ts-expect-error plain ESM script without type declarations
 import { generateTypes } from '../../scripts/gen-types.mjs'
+// @ts-expect-error plain ESM script without type declarations
+import { generateValidators, KIND_FILES } from '../../scripts/gen-validators.mjs'
 
 const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json'))
 const load = (file: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as Record<string, unknown>
@@ -69,6 +71,17 @@ describe('schemas/', () => {
     expect(catalogue.get('plug_installation.destroyed')).toBe('plug_installation')
     const objects = load('webhook-objects.schema.json')['$defs'] as Record<string, unknown>
     for (const key of catalogue.values()) expect(objects[key]).toBeDefined()
+  })
+})
+
+describe('precompiled validators', () => {
+  it.each(Object.entries(generateValidators() as Record<string, string>))('src/schema/validators/%s.generated.ts matches schemas/ (run `npm run gen:validators` after a schema change)', (kind, code) => {
+    const committed = readFileSync(new URL(`../../src/schema/validators/${kind}.generated.ts`, import.meta.url), 'utf8')
+    expect(code).toBe(committed)
+  })
+
+  it('cover exactly the kinds the registry knows', () => {
+    expect(KIND_FILES).toEqual(KINDS)
   })
 })
 

@@ -94,6 +94,8 @@ export const mockCommand: CommandSpec = {
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new CkitError('CKIT_CLI_USAGE', `cannot listen: ${err.message}`, { cause: error })
       throw error
     }
+    // Time from process start to listening, as the process itself sees it (no spawn or pipe overhead).
+    const startedInMs = Math.round(process.uptime() * 1000)
     const request = buildSignedRequest({
       url: mock.url,
       secret: secret ?? 'unsigned',
@@ -102,7 +104,7 @@ export const mockCommand: CommandSpec = {
     const curl = `curl -sS ${secret ? `-H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ` : ''}${shellQuote(request.url)}`
     io.stderr.write(
       [
-        `connection-kit mock customer endpoint listening on ${mock.url}`,
+        `connection-kit mock customer endpoint listening on ${mock.url} (${startedInMs} ms after start)`,
         `  signing secret: ${secret === undefined ? '(not verifying signatures)' : secret}`,
         `  try:            ${curl}`,
         `  preview:        ${mock.origin}/__admin/preview?email=kelly@example.com`,
@@ -110,7 +112,7 @@ export const mockCommand: CommandSpec = {
         '',
       ].join('\n'),
     )
-    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: secret ?? null, curl })}\n`)
+    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: secret ?? null, curl, startedInMs })}\n`)
     const signal = await io.waitForShutdown()
     io.stderr.write(`${signal}: shutting down\n`)
     await mock.close()
