@@ -8,24 +8,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import { _ } from 'ajv/dist/compile/codegen/index.js'
 import standaloneModule from 'ajv/dist/standalone/index.js'
 import addFormatsModule from 'ajv-formats'
+// The kind list has one home; run with tsx (npm run gen:validators) so this TS import works.
+import { KINDS } from '../src/schema/kinds.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const BASE = 'https://connection-kit.dev/schemas/'
-/** Kind name → schema file; must match KINDS in src/schema/registry.ts (a test checks). */
-export const KIND_FILES = {
-  response: 'customer-connection-response.schema.json',
-  'request-context': 'request-context.schema.json',
-  challenge: 'challenge-response.schema.json',
-  webhook: 'webhook.schema.json',
-  switch: 'switch.schema.json',
-  'event-name': 'webhook-events.schema.json',
-}
 
 /** One self-contained module per kind (ajv standalone repeats a shared schema's function when
  * several exports in one module reach it). */
 export function generateValidators() {
   const modules = {}
-  for (const [kind, file] of Object.entries(KIND_FILES)) {
+  for (const [kind, file] of Object.entries(KINDS)) {
     const ajv = new Ajv2020({
       allErrors: true,
       verbose: true,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { AnySchemaObject, ErrorObject } from 'ajv/dist/2020.js'
 import { CkitError } from '../errors.js'
+import { KINDS, type Kind } from './kinds.js'
 import { validate as challenge } from './validators/challenge.generated.js'
 import { validate as eventName } from './validators/event-name.generated.js'
 import { validate as requestContext } from './validators/request-context.generated.js'
@@ -12,17 +13,7 @@ import { validate as webhook } from './validators/webhook.generated.js'
 export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url)
 export const SCHEMA_BASE_ID = 'https://connection-kit.dev/schemas/'
 
-/** Document kinds a user can validate, each backed by one schema file. */
-export const KINDS = {
-  response: 'customer-connection-response.schema.json',
-  'request-context': 'request-context.schema.json',
-  challenge: 'challenge-response.schema.json',
-  webhook: 'webhook.schema.json',
-  switch: 'switch.schema.json',
-  'event-name': 'webhook-events.schema.json',
-} as const
-
-export type Kind = keyof typeof KINDS
+export { KINDS, type Kind }
 export const DOCUMENT_KINDS = ['response', 'request-context', 'challenge', 'webhook', 'switch'] as const
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
 
