@@ -1,3 +1,5 @@
+import { errorCardHtml } from '../render/index.js'
+
 /** 🔧 docs/protocol.md: the failure kinds a help desk tells apart. Each shows as an error, never as earlier data. */
 export const FAILURE_KINDS = ['timeout', 'network', 'http_status', 'too_large', 'invalid_json', 'schema_invalid', 'template_error', 'bad_challenge'] as const
 export type FailureKind = (typeof FAILURE_KINDS)[number]
@@ -36,4 +38,9 @@ export function describeFailure(failure: Failure): string {
       return unreachable
     }
   }
+}
+
+/** The sidebar's error card for a failure: what the agent reads, then the technical detail. */
+export function failureCardHtml(failure: Failure): string {
+  return errorCardHtml({ kind: failure.kind, message: `${describeFailure(failure)} ${failure.message}` })
 }

@@ -1,6 +1,6 @@
-import { errorCardHtml, sidebarHtml, type RenderResult } from '../render/index.js'
+import { sidebarHtml, type RenderResult } from '../render/index.js'
 import type { CustomerConnectionResponse, RequestContext } from '../schema/index.js'
-import { describeFailure, type Failure } from './failure.js'
+import { failureCardHtml, type Failure } from './failure.js'
 import { requestCustomerData, type ClientOptions, type Connection } from './request.js'
 
 export type PanelReason = 'conversation_viewed' | 'refresh' | 'automation'
@@ -67,7 +67,7 @@ export class CustomerPanel {
       case 'shown':
         return sidebarHtml(state.rendered)
       case 'error':
-        return errorCardHtml({ kind: state.error.kind, message: `${describeFailure(state.error)} ${state.error.message}` })
+        return failureCardHtml(state.error)
       case 'loading':
         return '<aside class="ckit-sidebar" aria-label="Customer data" aria-busy="true"><p class="ckit-empty">Loading customer data…</p></aside>'
       case 'closed':

@@ -27,7 +27,7 @@ export const fetchCommand: CommandSpec = {
       .addHelpText('after', `${FAILURE_EXIT_HELP}\n--format json prints the result: { ok, response, rendered, latencyMs } or { ok: false, error: { kind, message, status?, pointers? }, latencyMs }.`),
   async run([url], options, io) {
     const secret = resolveSecret(options, io)
-    const [{ requestCustomerData, describeFailure }, { errorCardHtml, pageHtml, renderText, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
+    const [{ requestCustomerData, failureCardHtml }, { pageHtml, renderText, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
     const result = await requestCustomerData(
       { url: url!, secret },
       {
@@ -43,7 +43,7 @@ export const fetchCommand: CommandSpec = {
     if (format === 'json') {
       printJson(io, result)
     } else if (format === 'html') {
-      const fragment = result.ok ? sidebarHtml(result.rendered) : errorCardHtml({ kind: result.error.kind, message: `${describeFailure(result.error)} ${result.error.message}` })
+      const fragment = result.ok ? sidebarHtml(result.rendered) : failureCardHtml(result.error)
       io.stdout.write(pageHtml(fragment, { title: `Customer sidebar — ${options['email'] as string}` }))
     } else if (result.ok) {
       io.stdout.write(renderText(result.rendered, { styled: isStyled(io), issues: false }))

@@ -97,7 +97,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       if (!parsed.ok) return bad(reply, 400, 'unknown_scenario', parsed.message)
     }
     // Loaded on first preview: the client and renderer (liquidjs) are not on the mock's start-up path.
-    const [{ describeFailure, requestCustomerData }, { errorCardHtml, escapeHtml, pageHtml, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
+    const [{ failureCardHtml, requestCustomerData }, { escapeHtml, pageHtml, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
     // Ask ourselves over the real socket, as the help desk would: the preview shows exactly what
     // the client makes of the answer, error card included.
     const { localAddress, localPort } = request.socket
@@ -114,7 +114,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       },
       { timeoutMs: state.options.budgetMs, maxResponseBytes: state.options.maxResponseBytes, ...(query.scenario ? { headers: { [SCENARIO_HEADER]: query.scenario } } : {}) },
     )
-    const sidebar = result.ok ? sidebarHtml(result.rendered) : errorCardHtml({ kind: result.error.kind, message: `${describeFailure(result.error)} ${result.error.message}` })
+    const sidebar = result.ok ? sidebarHtml(result.rendered) : failureCardHtml(result.error)
     const meta = `<header class="ckit-preview-meta"><p>Preview for <strong>${escapeHtml(email)}</strong></p><p>${result.ok ? 'answered' : `failed: ${escapeHtml(result.error.kind)}`} in ${result.latencyMs} ms${query.scenario ? ` · scenario ${escapeHtml(query.scenario)}` : ''}</p></header>`
     return reply.type('text/html; charset=utf-8').send(pageHtml(`${meta}\n${sidebar}`, { title: `Preview — ${email}` }))
   })
