@@ -6,6 +6,11 @@ export function formatIssue(issue: LocatedIssue): string {
   return `${issue.pointer === '' ? '/' : issue.pointer}: ${issue.message}`
 }
 
+/** Indented `  error    /pointer: message` lines, one per issue, for a report under a heading. */
+export function issueLines(label: 'error' | 'warning', issues: readonly LocatedIssue[]): string {
+  return issues.map((issue) => `  ${label.padEnd(8)} ${formatIssue(issue)}\n`).join('')
+}
+
 export function issueJson(issue: LocatedIssue): Record<string, unknown> {
   const out: Record<string, unknown> = { pointer: issue.pointer, message: issue.message, keyword: issue.keyword }
   if (issue.line !== undefined) Object.assign(out, { line: issue.line, column: issue.column })

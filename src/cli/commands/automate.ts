@@ -3,7 +3,7 @@ import type { Plan } from '../../automation/index.js'
 import { validateText } from '../../schema/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
-import { formatIssue } from '../format.js'
+import { issueLines } from '../format.js'
 import { printJson, readInput, type Io } from '../io.js'
 import { timeoutOption } from '../remote.js'
 import { SECRET_ENV } from './sign.js'
@@ -13,8 +13,7 @@ async function readJsonInput(io: Io, file: string, kind: 'switch' | 'webhook' | 
   if (kind) {
     const checked = validateText(bytes, kind, { strict: true })
     if (!checked.valid) {
-      io.stderr.write(`${name}: invalid ${what}\n`)
-      for (const issue of checked.errors) io.stderr.write(`  error    ${formatIssue(issue)}\n`)
+      io.stderr.write(`${name}: invalid ${what}\n${issueLines('error', checked.errors)}`)
       return { ok: false }
     }
     return { ok: true, value: checked.value }

@@ -3,7 +3,7 @@ import type { RenderResult } from '../../render/index.js'
 import { validateText } from '../../schema/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
-import { formatIssue, issueJson } from '../format.js'
+import { formatIssue, issueJson, issueLines } from '../format.js'
 import { isStyled, printJson, readInput, writeOutput } from '../io.js'
 
 const FORMATS = ['text', 'html', 'json'] as const
@@ -28,8 +28,7 @@ export const renderCommand: CommandSpec = {
     const checked = validateText(bytes, 'response', { strict })
     for (const warning of checked.warnings) io.stderr.write(`${name}: warning ${formatIssue(warning)}\n`)
     if (!checked.valid) {
-      io.stderr.write(`${name}: invalid response, nothing rendered\n`)
-      for (const error of checked.errors) io.stderr.write(`  error    ${formatIssue(error)}\n`)
+      io.stderr.write(`${name}: invalid response, nothing rendered\n${issueLines('error', checked.errors)}`)
       if (format === 'json') printJson(io, { valid: false, validation: { errors: checked.errors.map(issueJson), warnings: checked.warnings.map(issueJson) }, sections: [], warnings: [], errors: [] })
       return EXIT.problems
     }

@@ -3,7 +3,7 @@ import { validateText } from '../../schema/index.js'
 import { buildSignedRequest, createSigner, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
-import { formatIssue, issueJson, shellQuote } from '../format.js'
+import { issueJson, issueLines, shellQuote } from '../format.js'
 import { printJson, readInput, type Io } from '../io.js'
 
 /** Read from the environment when --secret is omitted, so the secret stays out of `ps` and shell history. */
@@ -47,8 +47,7 @@ export const signCommand: CommandSpec = {
     const { bytes, name } = await readInput(io, contextFile)
     const checked = validateText(bytes, 'request-context')
     if (!checked.valid) {
-      io.stderr.write(`${name}: invalid request context\n`)
-      for (const issue of checked.errors) io.stderr.write(`  error    ${formatIssue(issue)}\n`)
+      io.stderr.write(`${name}: invalid request context\n${issueLines('error', checked.errors)}`)
       if (options['json']) printJson(io, { valid: false, errors: checked.errors.map(issueJson) })
       return EXIT.problems
     }

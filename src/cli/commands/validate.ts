@@ -2,7 +2,7 @@ import { Option } from 'commander'
 import { DOCUMENT_KINDS, validateText, type DocumentKind } from '../../schema/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
-import { formatIssue, issueJson } from '../format.js'
+import { issueJson, issueLines } from '../format.js'
 import { printJson, readInput } from '../io.js'
 
 export const validateCommand: CommandSpec = {
@@ -36,8 +36,7 @@ export const validateCommand: CommandSpec = {
       const kind = result.kind ?? 'document'
       const warned = result.warnings.length > 0 ? ` (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'})` : ''
       io.stdout.write(`${name}: ${result.valid ? 'valid' : 'invalid'} ${kind}${warned}\n`)
-      for (const issue of result.errors) io.stdout.write(`  error    ${formatIssue(issue)}\n`)
-      for (const issue of result.warnings) io.stdout.write(`  warning  ${formatIssue(issue)}\n`)
+      io.stdout.write(issueLines('error', result.errors) + issueLines('warning', result.warnings))
     }
     return result.valid ? EXIT.ok : EXIT.problems
   },
