@@ -65,20 +65,16 @@ export const mockCommand: CommandSpec = {
       ),
   async run(_args, options, io) {
     const config = await readConfig(io, options['config'] as string | undefined)
-    const pick = <T>(flag: string, key: string): T | undefined => (options[flag] as T | undefined) ?? (config[key] as T | undefined)
     const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
-    const secret = verify ? (pick<string>('secret', 'secret') ?? io.env[SECRET_ENV] ?? MOCK_DEFAULTS.secret) : undefined
+    const secret = verify ? ((options['secret'] as string | undefined) ?? (config['secret'] as string | undefined) ?? io.env[SECRET_ENV] ?? MOCK_DEFAULTS.secret) : undefined
     const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
-    const dataDir = options['data'] !== undefined ? resolve(io.cwd, options['data'] as string) : (config['dataDir'] as string | undefined)
+    // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
+    const flags: Record<string, unknown> = {}
+    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken']) if (options[key] !== undefined) flags[key] = options[key]
+    if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
     const mockOptions: StartMockOptions = {
       ...config,
-      ...(pick('port', 'port') !== undefined ? { port: pick<number>('port', 'port')! } : {}),
-      ...(pick('host', 'host') !== undefined ? { host: pick<string>('host', 'host')! } : {}),
-      ...(pick('basePath', 'basePath') !== undefined ? { basePath: pick<string>('basePath', 'basePath')! } : {}),
-      ...(pick('seed', 'seed') !== undefined ? { seed: pick<number>('seed', 'seed')! } : {}),
-      ...(pick('scenario', 'scenario') !== undefined ? { scenario: pick<string>('scenario', 'scenario')! } : {}),
-      ...(pick('adminToken', 'adminToken') !== undefined ? { adminToken: pick<string>('adminToken', 'adminToken')! } : {}),
-      ...(dataDir !== undefined ? { dataDir } : {}),
+      ...flags,
       verify,
       ...(secret !== undefined ? { secret } : {}),
       logger: logKind === 'off' ? false : (logKind as 'json' | 'pretty'),
