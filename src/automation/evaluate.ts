@@ -149,13 +149,14 @@ export interface ScheduledJob {
   readonly dueAt: number
 }
 
+async function planScheduled(engine: TemplateEngine, job: ScheduledJob, yetto: Record<string, unknown>, customer: CustomerMemo): Promise<ScheduledPlan> {
+  const result = await evaluatePart(engine, job.entry, yetto, { yetto }, customer)
+  return { index: job.index, after: job.entry.after, delayMs: parseDuration(job.entry.after), dueAt: new Date(job.dueAt).toISOString(), ...result }
+}
+
 /** Evaluates one scheduled entry as it is when its timer fires (conditions re-checked, customer fetched afresh). */
 export async function evaluateScheduled(job: ScheduledJob, options: { event: string; payload: unknown; customer?: CustomerSource; engine?: TemplateEngine }): Promise<ScheduledPlan> {
-  const engine = options.engine ?? sharedEngine()
-  const yetto = yettoData(options.event, options.payload)
-  const envelope = { yetto }
-  const result = await evaluatePart(engine, job.entry, yetto, envelope, new CustomerMemo(options.customer))
-  return { index: job.index, after: job.entry.after, delayMs: parseDuration(job.entry.after), dueAt: new Date(job.dueAt).toISOString(), ...result }
+  return planScheduled(options.engine ?? sharedEngine(), job, yettoData(options.event, options.payload), new CustomerMemo(options.customer))
 }
 
 function assertSwitch(switchDoc: unknown): Switch {
@@ -208,7 +209,8 @@ export async function evaluate(switchDoc: unknown, options: EvaluateOptions): Pr
       if (job.dueAt > at.getTime()) {
         scheduled.push({ index: job.index, after: job.entry.after, delayMs: job.dueAt - occurredAt.getTime(), dueAt: new Date(job.dueAt).toISOString(), status: 'pending', conditions: [], actions: [] })
       } else {
-        scheduled.push(await evaluateScheduled(job, { event: options.event, payload: options.payload, ...(options.customer === undefined ? {} : { customer: options.customer }), engine }))
+        // Due within this evaluation: the customer fetched for it (at most once) serves these too.
+        scheduled.push(await planScheduled(engine, job, yetto, customer))
       }
     }
     handlers.push({ pattern, ...immediate, scheduled })

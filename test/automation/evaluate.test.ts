@@ -196,3 +196,23 @@ describe('evaluate (property)', () => {
     )
   })
 })
+
+describe('customer fetches', () => {
+  it('happen at most once per evaluation, scheduled entries due by `at` included', async () => {
+    const both: Switch = {
+      version: '2023-03-06',
+      events: {
+        'message.created': {
+          conditions: { if: '{% data.customer.plan == "pro" %}' },
+          actions: [{ uses: 'apply_labels', add: ['pro'] }],
+          scheduled: [{ after: '5 minutes', conditions: { if: '{% data.customer.plan == "pro" %}' }, actions: [{ uses: 'apply_labels', add: ['pro-followup'] }] }],
+        },
+      },
+    }
+    let fetches = 0
+    const source = async () => ((fetches += 1), { ok: true as const, customer: { plan: 'pro' } })
+    const plan = await evaluate(both, { event: 'message.created', payload: message(), customer: source, now: T0, at: new Date(T0.getTime() + 10 * 60_000) })
+    expect(plan.handlers[0]).toMatchObject({ status: 'ran', scheduled: [{ status: 'ran' }] })
+    expect(fetches).toBe(1)
+  })
+})
