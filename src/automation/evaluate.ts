@@ -1,9 +1,9 @@
 import type { FailureKind } from '../client/index.js'
 import { CkitError } from '../errors.js'
-import type { TemplateEngine } from '../render/index.js'
+import { defaultEngine, type TemplateEngine } from '../render/index.js'
 import { eventCatalogue, validate, type Action, type Conditions, type EventHandler, type Switch } from '../schema/index.js'
 import { parseDuration } from './duration.js'
-import { evaluateCondition, renderDeep, renderString, sharedEngine } from './liquid.js'
+import { evaluateCondition, renderDeep, renderString } from './liquid.js'
 import type { ConditionVerdict, CustomerStatus, HandlerPlan, Plan, PlannedAction, ScheduledPlan, Skipped } from './plan.js'
 
 export type CustomerLookup = { ok: true; customer: Record<string, unknown> } | { ok: false; kind: FailureKind; message: string }
@@ -156,7 +156,7 @@ async function planScheduled(engine: TemplateEngine, job: ScheduledJob, yetto: R
 
 /** Evaluates one scheduled entry as it is when its timer fires (conditions re-checked, customer fetched afresh). */
 export async function evaluateScheduled(job: ScheduledJob, options: { event: string; payload: unknown; customer?: CustomerSource; engine?: TemplateEngine }): Promise<ScheduledPlan> {
-  return planScheduled(options.engine ?? sharedEngine(), job, yettoData(options.event, options.payload), new CustomerMemo(options.customer))
+  return planScheduled(options.engine ?? defaultEngine(), job, yettoData(options.event, options.payload), new CustomerMemo(options.customer))
 }
 
 function assertSwitch(switchDoc: unknown): Switch {
@@ -189,7 +189,7 @@ export async function evaluate(switchDoc: unknown, options: EvaluateOptions): Pr
   if (!eventCatalogue().has(options.event)) {
     throw new CkitError('CKIT_AUTOMATION_UNKNOWN_EVENT', `unknown event ${JSON.stringify(options.event)}; expected one of ${[...eventCatalogue().keys()].join(', ')}`)
   }
-  const engine = options.engine ?? sharedEngine()
+  const engine = options.engine ?? defaultEngine()
   const occurredAt = options.now ?? new Date()
   const at = options.at ?? occurredAt
   const yetto = yettoData(options.event, options.payload)

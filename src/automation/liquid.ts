@@ -1,11 +1,4 @@
-import { TemplateEngine } from '../render/index.js'
-
-/** The switch evaluator's share of the renderer's sandbox: same limits, same cache policy. */
-let engine: TemplateEngine | undefined
-export function sharedEngine(): TemplateEngine {
-  engine ??= new TemplateEngine()
-  return engine
-}
+import type { TemplateEngine } from '../render/index.js'
 
 export type ConditionOutcome = { ok: true; value: boolean } | { ok: false; message: string }
 

@@ -1,4 +1,4 @@
-export { render, createRenderer } from './render.js'
+export { render, createRenderer, defaultEngine } from './render.js'
 export type { Renderer, RenderResult, RenderOptions, RenderedSection, RenderedLink, RenderedList, RenderedListItem, RenderIssue, RenderIssueCode } from './render.js'
 export { TemplateEngine } from './engine.js'
 export type { TemplateEngineOptions, TemplateOutcome, TemplateFailureCode, RenderTemplateOptions } from './engine.js'

@@ -200,8 +200,17 @@ export function createRenderer(options: TemplateEngineOptions = {}): Renderer {
 
 let defaultRenderer: Renderer | undefined
 
+function getDefaultRenderer(): Renderer {
+  defaultRenderer ??= createRenderer()
+  return defaultRenderer
+}
+
+/** The process-wide sandbox behind `render()`; the switch evaluator uses it too (one Liquid, one cache). */
+export function defaultEngine(): TemplateEngine {
+  return getDefaultRenderer().engine
+}
+
 /** Renders a response with the default limits and a process-wide template cache. Never throws. */
 export function render(response: CustomerConnectionResponse, options: RenderOptions = {}): RenderResult {
-  defaultRenderer ??= createRenderer()
-  return defaultRenderer.render(response, options)
+  return getDefaultRenderer().render(response, options)
 }
