@@ -48,6 +48,9 @@ const LOGIN_PAGE = `<!DOCTYPE html>
 <button>Sign in</button></form></body></html>
 `
 
+/** What content faults start from on a challenge request, which has no customer response. */
+const EMPTY_RESPONSE: CustomerConnectionResponse = Object.freeze({ version: '2024-03-06', customer: {}, sections: [] })
+
 const MALFORMED_JSON = '{"version": "2024-03-06", "customer": {"id": "customer_1", "name": "Kelly",}, "sections": [{"type": "link",'
 
 /** A copy of the normal response that breaks the contract in one documented way. */
@@ -134,9 +137,9 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, re
     case 'truncated-json':
       return sendJson(reply, normal.body.slice(0, Math.floor(normal.body.length / 2)))
     case 'schema-invalid':
-      return sendJson(reply, JSON.stringify(schemaInvalid(normal.response ?? { version: '2024-03-06', customer: {}, sections: [] }, scenario.variant)))
+      return sendJson(reply, JSON.stringify(schemaInvalid(normal.response ?? EMPTY_RESPONSE, scenario.variant)))
     case 'too-large': {
-      const base = normal.response ?? { version: '2024-03-06' as const, customer: {}, sections: [] }
+      const base = normal.response ?? EMPTY_RESPONSE
       const padding = 'x'.repeat(env.maxResponseBytes + 64 * 1024)
       return sendJson(reply, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
     }
