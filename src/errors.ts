@@ -6,6 +6,7 @@
 export const CKIT_CODES = Object.freeze({
   CKIT_SCHEMA_UNKNOWN_KIND: 'A schema kind name that connection-kit does not know.',
   CKIT_SCHEMA_LOAD_FAILED: 'A file in schemas/ is missing, unreadable or does not compile (a broken installation).',
+  CKIT_SIG_MISSING_SECRET: 'A signature check was asked for without a signing secret (an unset environment variable, an empty string); verification is never skipped silently.',
   CKIT_SIG_INVALID_OPTION: 'A signing secret, message or event name passed to a signature helper is empty or of the wrong type.',
   CKIT_SIG_INVALID_CONTEXT: 'A request context given to a request builder is not a valid context (the message lists the pointers).',
   CKIT_SIG_INVALID_URL: 'A connection URL given to a request builder is not an absolute http: or https: URL.',

@@ -23,6 +23,8 @@ export const MOCK_DEFAULTS = Object.freeze({
   /** Requests beyond this many bytes of URL are refused (base64url contexts are ~300 bytes). */
   maxUrlBytes: 8 * 1024, // 8 KiB
   adminToken: undefined as string | undefined,
+  /** 🔧 docs/protocol.md: contexts whose requested_at is further from now are refused (401 stale). */
+  toleranceSeconds: 300, // 5 minutes
 })
 
 export interface MockOptions {
@@ -42,6 +44,8 @@ export interface MockOptions {
   readonly maxResponseBytes?: number
   readonly journalEntries?: number
   readonly cacheEntries?: number
+  /** Refuse request contexts whose `requested_at` is further than this from now (default 300; Infinity turns it off). */
+  readonly toleranceSeconds?: number
   /** When set, /__admin requires `Authorization: Bearer <token>` (or `?token=` for the preview page). */
   readonly adminToken?: string
 }
@@ -61,6 +65,7 @@ export interface ResolvedMockOptions {
   readonly cacheEntries: number
   readonly maxUrlBytes: number
   readonly adminToken: string | undefined
+  readonly toleranceSeconds: number
 }
 
 const RESERVED = ['/__admin', '/docs', '/openapi.json']
@@ -83,6 +88,7 @@ export function resolveMockOptions(options: MockOptions = {}): ResolvedMockOptio
   integer('maxResponseBytes', o.maxResponseBytes, 1, 64 * 1024 * 1024)
   integer('journalEntries', o.journalEntries, 1, 1_000_000)
   integer('cacheEntries', o.cacheEntries, 1, 10_000_000)
+  if (typeof o.toleranceSeconds !== 'number' || Number.isNaN(o.toleranceSeconds) || o.toleranceSeconds < 0) fail('toleranceSeconds', 'a number of seconds, 0 or more (Infinity turns the check off)', o.toleranceSeconds)
   if (typeof o.host !== 'string' || o.host === '') fail('host', 'a host name or address', o.host)
   if (typeof o.basePath !== 'string' || !o.basePath.startsWith('/') || /[?#\s]/.test(o.basePath)) fail('basePath', 'a path starting with /', o.basePath)
   const basePath = o.basePath.length > 1 ? o.basePath.replace(/\/+$/, '') : '/'

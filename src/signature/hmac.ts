@@ -21,13 +21,22 @@ export interface Signer {
   verify(message: SignedMessage, header: HeaderValue): VerifyResult
 }
 
+/**
+ * An absent or empty secret is its own error: `process.env.YETTO_SECRET!` is `undefined` when the
+ * variable is unset, and a check that quietly passed then would accept forged requests.
+ */
+const MISSING_SECRET_HINT = 'is the environment variable that holds it set?'
+
 function toKey(secret: Secret): KeyObject {
+  if (secret === undefined || secret === null) {
+    throw new CkitError('CKIT_SIG_MISSING_SECRET', `no signing secret was given (${String(secret)}); ${MISSING_SECRET_HINT}`)
+  }
   if (typeof secret === 'string') {
-    if (secret.length === 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', 'signing secret must not be empty')
+    if (secret.length === 0) throw new CkitError('CKIT_SIG_MISSING_SECRET', `the signing secret is an empty string; ${MISSING_SECRET_HINT}`)
     return createSecretKey(Buffer.from(secret, 'utf8'))
   }
   if (secret instanceof Uint8Array) {
-    if (secret.byteLength === 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', 'signing secret must not be empty')
+    if (secret.byteLength === 0) throw new CkitError('CKIT_SIG_MISSING_SECRET', 'the signing secret has no bytes')
     return createSecretKey(Buffer.from(secret))
   }
   throw new CkitError('CKIT_SIG_INVALID_OPTION', `signing secret must be a string or bytes, instead got ${typeof secret}`)
@@ -67,6 +76,14 @@ function verifyWith(key: KeyObject, message: SignedMessage, header: HeaderValue)
     return { ok: false, reason: 'mismatch', message: 'signature does not match (wrong secret, or the signed string was changed)' }
   }
   return { ok: true }
+}
+
+const isSigner = (value: unknown): value is Signer =>
+  typeof value === 'object' && value !== null && typeof (value as Signer).sign === 'function' && typeof (value as Signer).verify === 'function'
+
+/** A signer as given, or one built from a secret; an absent secret throws CKIT_SIG_MISSING_SECRET. */
+export function asSigner(secret: Secret | Signer): Signer {
+  return isSigner(secret) ? secret : createSigner(secret)
 }
 
 export function createSigner(secret: Secret): Signer {

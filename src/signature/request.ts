@@ -1,6 +1,6 @@
 import { CkitError } from '../errors.js'
 import { parseJson, validate, type Issue, type RequestContext } from '../schema/index.js'
-import { createSigner, type HeaderValue, type Secret, type Signer, type SignatureFailureReason } from './hmac.js'
+import { asSigner, type HeaderValue, type Secret, type Signer, type SignatureFailureReason } from './hmac.js'
 import { HEADERS, PROXY_HINT, readHeader, type HeadersLike } from './headers.js'
 
 /**
@@ -76,13 +76,13 @@ export function appendPathParameter(baseUrl: string, pathParameter: string): str
 /** What the help desk sends: a GET to `url` with the signature header. Throws on bad input. */
 export function buildSignedRequest(options: { url: string; secret: Secret | Signer; context: RequestContext }): SignedRequest {
   assertContext(options.context)
-  const signer = typeof options.secret === 'object' && 'sign' in options.secret ? options.secret : createSigner(options.secret)
+  const signer = asSigner(options.secret)
   const pathParameter = encodeContext(options.context)
   const signature = signer.sign(pathParameter)
   return { url: appendPathParameter(options.url, pathParameter), pathParameter, signature, headers: { [HEADERS.signature]: signature } }
 }
 
-export type RequestFailureReason = SignatureFailureReason | ContextFailureReason
+export type RequestFailureReason = SignatureFailureReason | ContextFailureReason | 'stale'
 
 export type ParseRequestResult =
   | { ok: true; context: RequestContext; pathParameter: string; isChallenge: boolean }
@@ -90,35 +90,78 @@ export type ParseRequestResult =
       ok: false
       reason: RequestFailureReason
       message: string
-      /** The status an endpoint should answer with: 401 for signature problems, 400 for the context. */
+      /** The status an endpoint should answer with: 401 for signature and freshness problems, 400 for the context. */
       status: 400 | 401
       errors?: Issue[]
     }
 
 /** The last non-empty segment of a request path (query and fragment ignored). */
 export function pathParameterOf(path: string): string {
-  const withoutQuery = path.split(/[?#]/, 1)[0] ?? ''
+  const withoutQuery = String(path).split(/[?#]/, 1)[0] ?? ''
   const segments = withoutQuery.split('/').filter((s) => s !== '')
   return segments[segments.length - 1] ?? ''
 }
+
+/**
+ * 🔧 docs/protocol.md §Decided since, freshness: `requested_at` is inside the signed path
+ * parameter, so a captured request can be replayed only within this window. Clock skew in either
+ * direction counts against the same tolerance.
+ */
+export const REQUEST_DEFAULTS = Object.freeze({
+  toleranceSeconds: 300, // 5 minutes
+})
 
 export interface ParseRequestOptions {
   /** Request path or URL as received, e.g. `req.url`. */
   readonly path: string
   readonly headers?: HeadersLike
-  /** The signing secret, or a signer built once with `createSigner`. Omit only to skip verification. */
-  readonly secret?: Secret | Signer
+  /**
+   * The signing secret, or a signer built once with `createSigner`. Required: an absent or empty
+   * secret throws `CKIT_SIG_MISSING_SECRET` rather than accepting unsigned requests.
+   */
+  readonly secret?: Secret | Signer | undefined
+  /**
+   * Accept requests without checking their signature. Only for local tests and mocks that run
+   * unsigned on purpose; named loudly so it is never the result of a missing value.
+   */
+  readonly dangerouslySkipSignatureCheck?: boolean
+  /** Reject contexts whose `requested_at` is further than this from now, either way (default 300). `Infinity` turns it off. */
+  readonly toleranceSeconds?: number
+  /** Current time in ms (for tests). */
+  readonly now?: () => number
+}
+
+/** Checks a tolerance option at the door: a number of seconds, 0 or more (Infinity allowed). */
+export function assertToleranceSeconds(value: unknown, option = 'toleranceSeconds'): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new CkitError('CKIT_SIG_INVALID_OPTION', `${option} must be a number of seconds, 0 or more (Infinity turns the check off), instead got ${JSON.stringify(value) ?? String(value)}`)
+  }
+  return value
+}
+
+/** Why a `requested_at` is outside the window, or undefined when it is fresh. */
+export function stalenessOf(requestedAt: string, nowMs: number, toleranceSeconds: number): string | undefined {
+  if (toleranceSeconds === Infinity) return undefined
+  const at = Date.parse(requestedAt)
+  if (Number.isNaN(at)) return `requested_at ${JSON.stringify(requestedAt)} is not a date`
+  const skewSeconds = (nowMs - at) / 1000
+  if (Math.abs(skewSeconds) <= toleranceSeconds) return undefined
+  const distance = Math.round(Math.abs(skewSeconds))
+  return `requested_at is ${distance} s ${skewSeconds > 0 ? 'in the past' : 'in the future'} (tolerance ${toleranceSeconds} s): a replayed request, or a clock that is off`
 }
 
 /**
  * What an endpoint builder calls in their own server: verifies the signature over the path
- * parameter, then decodes and validates the context. Plain strings in, typed result out; never throws
- * for anything a client sends.
+ * parameter, decodes and validates the context, and checks it is fresh. Plain strings in, typed
+ * result out; never throws for anything a client sends. Throws `CKIT_SIG_MISSING_SECRET` when
+ * called without a secret (and without `dangerouslySkipSignatureCheck`).
  */
 export function parseSignedRequest(options: ParseRequestOptions): ParseRequestResult {
+  const toleranceSeconds = assertToleranceSeconds(options.toleranceSeconds ?? REQUEST_DEFAULTS.toleranceSeconds)
+  // Resolved before looking at the request: misuse fails the same way for every request.
+  const signer = options.dangerouslySkipSignatureCheck === true ? undefined : asSigner(options.secret as Secret | Signer)
   const pathParameter = pathParameterOf(options.path)
-  if (options.secret !== undefined) {
-    const signer = typeof options.secret === 'object' && 'verify' in options.secret ? options.secret : createSigner(options.secret)
+  if (signer) {
     const header: HeaderValue = readHeader(options.headers, HEADERS.signature)
     const verdict = signer.verify(pathParameter, header)
     if (!verdict.ok) {
@@ -128,5 +171,7 @@ export function parseSignedRequest(options: ParseRequestOptions): ParseRequestRe
   }
   const decoded = decodeContext(pathParameter)
   if (!decoded.ok) return { ...decoded, status: 400 }
+  const stale = stalenessOf(decoded.context.requested_at, options.now?.() ?? Date.now(), toleranceSeconds)
+  if (stale !== undefined) return { ok: false, reason: 'stale', message: stale, status: 401 }
   return { ok: true, context: decoded.context, pathParameter, isChallenge: decoded.context.reason === 'challenge' }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { parseSignedRequest, verify } from '../../src/signature/index.js'
@@ -91,7 +92,14 @@ describe('ckit sign', () => {
     const parsed = parseSignedRequest({ path: new URL(out.url).pathname, headers: { X_YETTO_SIGNATURE: out.signature }, secret: 'k' })
     expect(parsed).toMatchObject({ ok: true, context: { requester: { email: 'kelly@example.com' } } })
     const text = await cli(['sign', '--secret', 'k', '--context', context, '--url', 'https://crm.example.com/yetto'])
-    expect(text.stdout).toMatch(/^path parameter: .+\nheader: +X_YETTO_SIGNATURE: sha256=[0-9a-f]{64}\nurl: .+\ncurl: +curl /)
+    expect(text.stdout).toMatch(/^path parameter: .+\nrequested at: .+ \(stamped now.*\nheader: +X_YETTO_SIGNATURE: sha256=[0-9a-f]{64}\nurl: .+\ncurl: +curl /)
+  })
+
+  it('stamps the current time on a stored context, so endpoints do not refuse it as stale; --keep-requested-at keeps it', async () => {
+    const stamped = JSON.parse((await cli(['sign', '--secret', 'k', '--context', context, '--json'])).stdout) as { requestedAt: string }
+    expect(Math.abs(Date.parse(stamped.requestedAt) - Date.now())).toBeLessThan(60_000)
+    const kept = JSON.parse((await cli(['sign', '--secret', 'k', '--context', context, '--keep-requested-at', '--json'])).stdout) as { requestedAt: string }
+    expect(kept.requestedAt).toBe((JSON.parse(readFileSync(context, 'utf8')) as { requested_at: string }).requested_at)
   })
 
   it('rejects an invalid context with its pointer (exit 1) and missing input (exit 2)', async () => {

@@ -10,7 +10,7 @@ import { readFixture } from '../helpers.js'
 
 const context: RequestContext = {
   reason: 'conversation_viewed',
-  requested_at: '2026-11-25T10:00:00Z',
+  requested_at: new Date().toISOString(),
   inbox: { slug: 'support' },
   conversation: { id: 'conv_1' },
   requester: { email: 'kelly@example.com' },

@@ -48,7 +48,7 @@ describe('ckit mock', () => {
     const request = buildSignedRequest({
       url: info.url,
       secret: 'ignored',
-      context: { reason: 'refresh', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email: 'anyone@example.com' } },
+      context: { reason: 'refresh', requested_at: new Date().toISOString(), inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email: 'anyone@example.com' } },
     })
     expect((await fetch(request.url)).status).toBe(500)
     stop('SIGINT')

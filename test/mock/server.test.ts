@@ -8,7 +8,7 @@ import { rawGet } from '../helpers.js'
 const SECRET = 'test-secret'
 const context = (email: string, extra: Partial<RequestContext> = {}): RequestContext => ({
   reason: 'conversation_viewed',
-  requested_at: '2026-11-25T10:00:00Z',
+  requested_at: new Date().toISOString(),
   inbox: { slug: 'support' },
   conversation: { id: 'conv_1' },
   requester: { email },
@@ -64,7 +64,7 @@ describe('customer-connection route', () => {
   })
 
   it('echoes a challenge', async () => {
-    const request = buildSignedRequest({ url: mock.url, secret: SECRET, context: { reason: 'challenge', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 's' }, challenge: 'abc-123' } })
+    const request = buildSignedRequest({ url: mock.url, secret: SECRET, context: { reason: 'challenge', requested_at: new Date().toISOString(), inbox: { slug: 's' }, challenge: 'abc-123' } })
     expect(await (await fetch(request.url, { headers: request.headers })).json()).toEqual({ challenge: 'abc-123' })
     const wrong = await fetch(request.url, { headers: { ...request.headers, 'x-mock-scenario': 'wrong-challenge' } })
     expect(((await wrong.json()) as { challenge: string }).challenge).not.toBe('abc-123')
@@ -167,7 +167,8 @@ describe('admin API', () => {
   })
 
   it('records reset and refused requests too', async () => {
-    await rawGet(signed('reset-journal@example.com').url, { ...signed('reset-journal@example.com').headers, 'X-Mock-Scenario': 'reset' }, 500)
+    const resetRequest = signed('reset-journal@example.com')
+    await rawGet(resetRequest.url, { ...resetRequest.headers, 'X-Mock-Scenario': 'reset' }, 500)
     await fetch(signed('unsigned@example.com').url)
     const reset = ((await (await admin('/journal?email=reset-journal@example.com')).json()) as { entries: unknown[] }).entries[0]
     expect(reset).toMatchObject({ scenario: 'reset', status: null })

@@ -5,7 +5,7 @@ import { buildSignedRequest, decodeContext, encodeContext, parseSignedRequest, s
 
 const context: RequestContext = {
   reason: 'conversation_viewed',
-  requested_at: '2026-11-25T10:00:00Z',
+  requested_at: new Date().toISOString(),
   inbox: { slug: 'support' },
   conversation: { id: 'conv_1', title: 'Refund', html_url: 'https://acme.yetto.app/conversations/conv_1' },
   requester: { email: 'kelly@example.com', name: 'Kelly Customer' },
@@ -41,11 +41,11 @@ describe('signed customer-connection requests', () => {
     expect(bad(Buffer.from('{oops').toString('base64url'))).toMatchObject({ ok: false, reason: 'malformed_context' })
     const invalid = bad(Buffer.from(JSON.stringify({ ...context, requester: { email: 'nope' } })).toString('base64url'))
     expect(invalid).toMatchObject({ ok: false, reason: 'invalid_context', status: 400, errors: [{ pointer: '/requester/email' }] })
-    expect(parseSignedRequest({ path: '/' })).toMatchObject({ ok: false, reason: 'missing_context' })
+    expect(parseSignedRequest({ path: '/', headers: { X_YETTO_SIGNATURE: sign('k', '') }, secret: 'k' })).toMatchObject({ ok: false, reason: 'missing_context' })
   })
 
   it('flags a challenge request', () => {
-    const challenge: RequestContext = { reason: 'challenge', requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 'support' }, challenge: 'abc123' }
+    const challenge: RequestContext = { reason: 'challenge', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, challenge: 'abc123' }
     const request = buildSignedRequest({ url: 'http://127.0.0.1:4010', secret: 'k', context: challenge })
     expect(parseSignedRequest({ path: `/${request.pathParameter}`, headers: request.headers, secret: 'k' })).toMatchObject({ ok: true, isChallenge: true, context: { challenge: 'abc123' } })
   })
@@ -69,6 +69,35 @@ describe('signed customer-connection requests', () => {
         expect(decodeContext(encodeContext(ctx))).toEqual({ ok: true, context: ctx })
       }),
     )
+  })
+
+  it('never accepts a forged request when the secret is missing (an unset environment variable)', () => {
+    const forged = `/${encodeContext(context)}`
+    const unset = process.env['CKIT_TEST_SECRET_THAT_IS_NOT_SET']
+    for (const secret of [unset, '', null]) {
+      expect(() => parseSignedRequest({ path: forged, headers: { X_YETTO_SIGNATURE: 'sha256=' + '0'.repeat(64) }, secret: secret as string })).toThrow(
+        expect.objectContaining({ code: 'CKIT_SIG_MISSING_SECRET' }),
+      )
+    }
+    // Skipping the check takes a loud, explicit option.
+    expect(parseSignedRequest({ path: forged, dangerouslySkipSignatureCheck: true })).toMatchObject({ ok: true })
+  })
+
+  it('refuses a correctly signed context outside the freshness window, either way', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z')
+    const at = (iso: string) => {
+      const request = buildSignedRequest({ url: 'https://crm.example.com', secret: 'k', context: { ...context, requested_at: iso } })
+      return parseSignedRequest({ path: `/${request.pathParameter}`, headers: request.headers, secret: 'k', now: () => now })
+    }
+    expect(at('2019-05-01T00:00:00Z')).toMatchObject({ ok: false, reason: 'stale', status: 401, message: expect.stringMatching(/in the past/) })
+    expect(at('2026-11-25T12:06:00Z')).toMatchObject({ ok: false, reason: 'stale', message: expect.stringMatching(/in the future/) })
+    expect(at('2026-11-25T11:55:30Z')).toMatchObject({ ok: true })
+    expect(at('2026-11-25T12:04:00Z')).toMatchObject({ ok: true })
+    const old = buildSignedRequest({ url: 'https://crm.example.com', secret: 'k', context: { ...context, requested_at: '2019-05-01T00:00:00Z' } })
+    expect(parseSignedRequest({ path: `/${old.pathParameter}`, headers: old.headers, secret: 'k', toleranceSeconds: Infinity }).ok).toBe(true)
+    for (const bad of [-1, Number.NaN, '300']) {
+      expect(() => parseSignedRequest({ path: '/', secret: 'k', toleranceSeconds: bad as number })).toThrow(expect.objectContaining({ code: 'CKIT_SIG_INVALID_OPTION' }))
+    }
   })
 
   it('never throws on arbitrary paths and headers', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { WebhookPayload } from '../../src/schema/index.js'
-import { parseWebhook, signWebhook } from '../../src/signature/index.js'
+import { parseWebhook, ReplayGuard, signWebhook } from '../../src/signature/index.js'
 import { readFixture } from '../helpers.js'
 
 const payload = readFixture('webhook/valid/message-created.json') as WebhookPayload
@@ -48,5 +48,27 @@ describe('webhooks', () => {
     const real = signWebhook({ secret, payload, event: 'message.created', deliveryId: 'd-9' })
     expect(parseWebhook({ secret, body: real.body, headers: { ...real.headers, X_YETTO_SIGNATURE: 'sha256=' + '0'.repeat(64) }, seen }).ok).toBe(false)
     expect(parseWebhook({ secret, body: real.body, headers: real.headers, seen }).ok).toBe(true)
+  })
+
+  it('keys the replay guard on the signed body: new delivery id and timestamp headers do not let a capture through', () => {
+    const seen = new ReplayGuard({ maxEntries: 10 })
+    const captured = signWebhook({ secret, payload, event: 'message.created', deliveryId: 'd-1', timestamp: 1_700_000_000 })
+    expect(parseWebhook({ secret, body: captured.body, headers: captured.headers, seen }).ok).toBe(true)
+    const rewritten = { ...captured.headers, X_YETTO_DELIVERY: 'd-2', X_YETTO_TIMESTAMP: String(Math.floor(Date.now() / 1000)) }
+    expect(parseWebhook({ secret, body: captured.body, headers: rewritten, seen, toleranceSeconds: 300 })).toMatchObject({ ok: false, reason: 'replayed', status: 409 })
+  })
+
+  it('bounds the replay guard', () => {
+    const guard = new ReplayGuard({ maxEntries: 2 })
+    guard.add('a').add('b').add('c')
+    expect([guard.has('a'), guard.has('b'), guard.has('c'), guard.size]).toEqual([false, true, true, 2])
+    expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(expect.objectContaining({ code: 'CKIT_SIG_INVALID_OPTION' }))
+  })
+
+  it('throws a typed error, like parseSignedRequest, when the secret is missing', () => {
+    const forged = { body: JSON.stringify(payload), headers: { X_YETTO_SIGNATURE: 'sha256=' + '0'.repeat(64) } }
+    for (const missing of [undefined, '']) {
+      expect(() => parseWebhook({ ...forged, secret: missing as unknown as string })).toThrow(expect.objectContaining({ code: 'CKIT_SIG_MISSING_SECRET' }))
+    }
   })
 })

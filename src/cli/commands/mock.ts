@@ -34,7 +34,7 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
   const value = parsed.value
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
-  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'adminToken'])
+  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'adminToken', 'toleranceSeconds'])
   for (const key of Object.keys(value)) if (!known.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
   const config = value as Record<string, unknown>
   if (typeof config['dataDir'] === 'string') config['dataDir'] = resolve(io.cwd, config['dataDir'])
@@ -56,6 +56,7 @@ export const mockCommand: CommandSpec = {
       .option('--data <dir>', 'mock data folder (default: the mocks/ shipped with connection-kit)')
       .option('--scenario <name>', 'global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)')
       .option('--config <file>', 'JSON or YAML file of mock options; flags override it')
+      .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})`, integerOption('--tolerance'))
       .option('--admin-token <token>', 'require Authorization: Bearer <token> on /__admin')
       .addOption(new Option('--log <kind>', 'request logs on stderr (default: pretty on a terminal, json otherwise)').choices([...LOG_KINDS]))
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
@@ -71,6 +72,7 @@ export const mockCommand: CommandSpec = {
     // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
     const flags: Record<string, unknown> = {}
     for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken']) if (options[key] !== undefined) flags[key] = options[key]
+    if (options['tolerance'] !== undefined) flags['toleranceSeconds'] = options['tolerance']
     if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
     const mockOptions: StartMockOptions = {
       ...config,

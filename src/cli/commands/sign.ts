@@ -28,6 +28,7 @@ export const signCommand: CommandSpec = {
       .argument('[message]', 'string to sign (a path parameter or a raw webhook body); - reads bytes from standard input')
       .option('--secret <secret>', `signing secret (default: $${SECRET_ENV})`)
       .option('--context <file>', 'request-context JSON to encode as the path parameter and sign (- for standard input)')
+      .option('--keep-requested-at', "with --context: sign the context's requested_at as it is (default: stamp the current time, since endpoints refuse contexts older than 5 minutes)")
       .option('--url <base>', 'with --context: the configured connection URL, to print the full signed URL and a curl line')
       .option('--json', 'print one JSON result on stdout')
       .addHelpText('after', '\nExit codes: 0 signed, 1 the context is invalid, 2 usage error or unreadable file.'),
@@ -52,11 +53,14 @@ export const signCommand: CommandSpec = {
       return EXIT.problems
     }
     const base = options['url'] as string | undefined
-    const request = buildSignedRequest({ url: base ?? 'http://localhost/', secret, context: checked.value })
+    // A stored context is usually old: endpoints refuse requested_at outside their tolerance (docs/protocol.md).
+    const context = options['keepRequestedAt'] ? checked.value : { ...checked.value, requested_at: new Date().toISOString() }
+    const request = buildSignedRequest({ url: base ?? 'http://localhost/', secret, context })
     const curl = `curl -sS -H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ${shellQuote(request.url)}`
     if (options['json']) {
       printJson(io, {
         pathParameter: request.pathParameter,
+        requestedAt: context.requested_at,
         header: HEADERS.signature,
         signature: request.signature,
         ...(base === undefined ? {} : { url: request.url, curl }),
@@ -64,6 +68,7 @@ export const signCommand: CommandSpec = {
       return EXIT.ok
     }
     io.stdout.write(`path parameter: ${request.pathParameter}\n`)
+    io.stdout.write(`requested at:   ${context.requested_at}${options['keepRequestedAt'] ? '' : ' (stamped now; --keep-requested-at keeps the file\'s)'}\n`)
     io.stdout.write(`header:         ${HEADERS.signature}: ${request.signature}\n`)
     if (base !== undefined) {
       io.stdout.write(`url:            ${request.url}\n`)
