@@ -1,6 +1,7 @@
 import { CkitError } from '../errors.js'
-import { parseJson } from './json.js'
+import { MAX_JSON_DEPTH, parseJson, tooDeepMessage } from './json.js'
 import { humanise, type Issue } from './messages.js'
+import { escapePointerToken } from './pointer.js'
 import { DOCUMENT_KINDS, getRegistry, isKind, type DocumentKind, type Kind } from './registry.js'
 import type {
   ChallengeResponse,
@@ -83,9 +84,40 @@ function webhookEventIssues(value: unknown, event: string): LocatedIssue[] {
   return []
 }
 
+/** Containers visited before a value counts as too large: only a shared-reference graph gets here (a 512 KiB document has far fewer). */
+const MAX_VISITS = 5_000_000
+
+/**
+ * The place where a value nests deeper than MAX_JSON_DEPTH (or the value is cyclic), found
+ * without recursion, so a value built in code gets the same clear error as a parsed one.
+ */
+function depthIssue(root: unknown): LocatedIssue | undefined {
+  if (root === null || typeof root !== 'object') return undefined
+  const frames: { keys: string[]; node: Record<string, unknown>; next: number; key: string }[] = [{ keys: Object.keys(root), node: root as Record<string, unknown>, next: 0, key: '' }]
+  let visits = 0
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!
+    if (frame.next >= frame.keys.length) {
+      frames.pop()
+      continue
+    }
+    const key = frame.keys[frame.next++]!
+    const child = frame.node[key]
+    if (child === null || typeof child !== 'object') continue
+    const pointer = () => frames.slice(1).map((f) => `/${escapePointerToken(f.key)}`).join('') + `/${escapePointerToken(key)}`
+    if (frames.length >= MAX_JSON_DEPTH) return { pointer: pointer(), keyword: 'maxDepth', message: `is ${tooDeepMessage(MAX_JSON_DEPTH)}` }
+    if (++visits > MAX_VISITS) return { pointer: '', keyword: 'maxSize', message: `has more than ${MAX_VISITS} nested arrays and objects` }
+    frames.push({ keys: Object.keys(child), node: child as Record<string, unknown>, next: 0, key })
+  }
+  return undefined
+}
+
 /** Validates a parsed value against the schema of `kind`. Never throws for any input value. */
 export function validate<K extends Kind>(kind: K, value: unknown, options: ValidateOptions = {}): ValidationResult<K> {
   if (!isKind(kind)) throw new CkitError('CKIT_SCHEMA_UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}; expected one of ${DOCUMENT_KINDS.join(', ')}`)
+  // Before the validator: its error messages and every later step may recurse into the value.
+  const tooDeep = depthIssue(value)
+  if (tooDeep) return finish(kind, value, [tooDeep], [])
   const registry = getRegistry()
   const validator = registry.validator(kind)
   const ok = validator(value)
@@ -131,8 +163,8 @@ export type TextValidationResult<K extends DocumentKind = DocumentKind> =
 export function validateText<K extends DocumentKind = DocumentKind>(input: string | Uint8Array, kind?: K, options: ValidateOptions = {}): TextValidationResult<K> {
   const parsed = parseJson(input)
   if (!parsed.ok) {
-    const { message, line, column } = parsed.error
-    return { valid: false, kind, value: undefined, errors: [{ pointer: '', keyword: 'json', message: `invalid JSON: ${message}`, line, column }], warnings: [] }
+    const { message, line, column, code } = parsed.error
+    return { valid: false, kind, value: undefined, errors: [{ pointer: '', keyword: code === 'too_deep' ? 'maxDepth' : 'json', message: `invalid JSON: ${message}`, line, column }], warnings: [] }
   }
   const resolved = (kind ?? detectKind(parsed.value)) as K | undefined
   if (!resolved) {
