@@ -56,6 +56,8 @@ export async function generateTypes() {
     additionalProperties: false,
     unreachableDefinitions: true,
     strictIndexSignatures: true,
+    // Bounded arrays (actions ≤ 20) would otherwise become unions of 20 tuple types.
+    maxItems: 5,
     style: { singleQuote: true, semi: false, printWidth: 120 },
     format: true,
   })

@@ -10,6 +10,7 @@ export const CKIT_CODES = Object.freeze({
   CKIT_SIG_INVALID_OPTION: 'A signing secret, message or event name passed to a signature helper is empty or of the wrong type.',
   CKIT_SIG_INVALID_CONTEXT: 'A request context given to a request builder is not a valid context (the message lists the pointers).',
   CKIT_SIG_INVALID_URL: 'A connection URL given to a request builder is not an absolute http: or https: URL.',
+  CKIT_RENDER_INVALID_OPTION: 'A limit given to createRenderer or TemplateEngine is not a whole number of at least 1.',
   CKIT_MOCK_INVALID_OPTION: 'An option of the mock endpoint (port, host, base path, seed, secret…) is out of range or of the wrong type.',
   CKIT_MOCK_INVALID_DATA: 'A file in the mock data folder (customers, customer.schema.json, sections.json, scenarios.yaml) is unreadable or invalid; the message names the file and pointer.',
   CKIT_MOCK_UNKNOWN_SCENARIO: 'A scenario name or scenario rule is not in the catalogue (never silently treated as ok).',

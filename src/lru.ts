@@ -1,28 +1,50 @@
-/** A bounded least-recently-used map: a Map keeps insertion order, so re-inserting on a hit is enough. */
+/**
+ * A bounded least-recently-used map: a Map keeps insertion order, so re-inserting on a hit is
+ * enough. Bounded by entry count and, when entries differ in size, by their total weight (e.g.
+ * characters), so a few huge entries cannot hold more memory than many small ones would.
+ */
 export class LruCache<K, V> {
-  readonly #entries = new Map<K, V>()
+  readonly #entries = new Map<K, { value: V; weight: number }>()
   readonly #capacity: number
+  readonly #maxWeight: number
+  #weight = 0
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxWeight = Infinity) {
     this.#capacity = Math.max(1, capacity)
+    this.#maxWeight = maxWeight
   }
 
   get(key: K): V | undefined {
-    const value = this.#entries.get(key)
-    if (value !== undefined) {
+    const entry = this.#entries.get(key)
+    if (entry !== undefined) {
       this.#entries.delete(key)
-      this.#entries.set(key, value)
+      this.#entries.set(key, entry)
     }
-    return value
+    return entry?.value
   }
 
-  set(key: K, value: V): void {
+  /** Stores a value; one heavier than the whole budget is not kept at all. */
+  set(key: K, value: V, weight = 1): void {
+    this.delete(key)
+    if (weight > this.#maxWeight) return
+    this.#entries.set(key, { value, weight })
+    this.#weight += weight
+    while (this.#entries.size > this.#capacity || this.#weight > this.#maxWeight) this.delete(this.#entries.keys().next().value as K)
+  }
+
+  delete(key: K): void {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return
     this.#entries.delete(key)
-    this.#entries.set(key, value)
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K)
+    this.#weight -= entry.weight
   }
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** Total weight held (entries count 1 each unless given a weight). */
+  get weight(): number {
+    return this.#weight
   }
 }

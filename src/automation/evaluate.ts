@@ -1,9 +1,9 @@
 import type { FailureKind } from '../client/index.js'
 import { CkitError } from '../errors.js'
 import { defaultEngine, type TemplateEngine } from '../render/index.js'
-import { eventCatalogue, validate, type Action, type Conditions, type EventHandler, type Switch } from '../schema/index.js'
+import { escapePointerToken, eventCatalogue, validate, type Action, type Conditions, type EventHandler, type Switch } from '../schema/index.js'
 import { parseDuration } from './duration.js'
-import { evaluateCondition, renderDeep, renderString } from './liquid.js'
+import { evaluateCondition, partTemplates, readsCustomer, renderDeep, renderString, renderUrl, sandboxFor, type Sandbox } from './liquid.js'
 import type { ConditionVerdict, CustomerStatus, HandlerPlan, Plan, PlannedAction, ScheduledPlan, Skipped } from './plan.js'
 
 export type CustomerLookup = { ok: true; customer: Record<string, unknown> } | { ok: false; kind: FailureKind; message: string }
@@ -23,8 +23,6 @@ export interface EvaluateOptions {
   readonly at?: Date
   readonly engine?: TemplateEngine
 }
-
-const mentionsCustomer = (value: unknown): boolean => JSON.stringify(value ?? null).includes('data.customer')
 
 export function patternMatches(pattern: string, event: string): boolean {
   return pattern === event || (pattern.endsWith('.*') && event.startsWith(pattern.slice(0, -1)))
@@ -67,14 +65,14 @@ class CustomerMemo {
   }
 }
 
-function verdicts(engine: TemplateEngine, conditions: Conditions | undefined, scope: object): { list: ConditionVerdict[]; run: boolean; error?: string } {
+function verdicts(sandbox: Sandbox, conditions: Conditions | undefined, scope: object): { list: ConditionVerdict[]; run: boolean; error?: string } {
   const list: ConditionVerdict[] = []
   let run = true
   let error: string | undefined
   for (const which of ['if', 'unless'] as const) {
     const expression = conditions?.[which]
     if (expression === undefined) continue
-    const outcome = evaluateCondition(engine, expression, scope)
+    const outcome = evaluateCondition(sandbox, expression, scope)
     if (!outcome.ok) {
       list.push({ which, expression, value: undefined, passed: false, error: outcome.message })
       error ??= `${which}: ${outcome.message}`
@@ -88,36 +86,36 @@ function verdicts(engine: TemplateEngine, conditions: Conditions | undefined, sc
   return { list, run, ...(error === undefined ? {} : { error }) }
 }
 
-function renderList(engine: TemplateEngine, values: readonly string[] | undefined, scope: object, errors: string[], field: string): string[] {
+function renderList(sandbox: Sandbox, values: readonly string[] | undefined, scope: object, errors: string[], field: string): string[] {
   return (values ?? []).map((value, i) => {
-    const outcome = renderString(engine, value, scope)
+    const outcome = renderString(sandbox, value, scope)
     if (!outcome.ok) errors.push(`${field}/${i}: ${outcome.message}`)
     return outcome.ok ? outcome.value.trim() : value
   }).filter((value) => value !== '')
 }
 
-function planAction(engine: TemplateEngine, action: Action, index: number, scope: object, envelope: unknown): PlannedAction {
+function planAction(sandbox: Sandbox, action: Action, index: number, scope: object, envelope: unknown): PlannedAction {
   const errors: string[] = []
   const base = { index, ...(action.name === undefined ? {} : { name: action.name }) }
   let planned: PlannedAction
   if (action.uses === 'http_request') {
-    const url = renderString(engine, action.to.url, scope)
+    const url = renderUrl(sandbox, action.to.url, scope)
     if (!url.ok) errors.push(`to/url: ${url.message}`)
     const headers: Record<string, string> = {}
     for (const [i, header] of (action.with.headers ?? []).entries()) {
       for (const [name, value] of Object.entries(header)) {
         if (value === undefined) continue
-        const rendered = renderString(engine, value, scope)
+        const rendered = renderString(sandbox, value, scope)
         if (!rendered.ok) errors.push(`with/headers/${i}/${name}: ${rendered.message}`)
         headers[name] = rendered.ok ? rendered.value : value
       }
     }
     // Without a body, the event payload is sent (📘 docs).
-    const body = action.with.body === undefined ? envelope : renderDeep(engine, action.with.body, scope, 'with/body', errors)
-    planned = { ...base, uses: 'http_request', url: url.ok ? url.value.trim() : action.to.url, method: action.with.method, headers, body }
+    const body = action.with.body === undefined ? envelope : renderDeep(sandbox, action.with.body, scope, 'with/body', errors)
+    planned = { ...base, uses: 'http_request', url: url.ok ? url.value : action.to.url, method: action.with.method, headers, body }
   } else {
-    const remove = action.remove === '*' ? '*' : renderList(engine, action.remove, scope, errors, 'remove')
-    planned = { ...base, uses: action.uses, add: renderList(engine, action.add, scope, errors, 'add'), remove }
+    const remove = action.remove === '*' ? '*' : renderList(sandbox, action.remove, scope, errors, 'remove')
+    planned = { ...base, uses: action.uses, add: renderList(sandbox, action.add, scope, errors, 'add'), remove }
   }
   return errors.length > 0 ? { ...planned, error: errors.join('; ') } : planned
 }
@@ -127,19 +125,19 @@ interface Part {
   readonly actions?: readonly Action[] | undefined
 }
 
-async function evaluatePart(engine: TemplateEngine, part: Part, yetto: Record<string, unknown>, envelope: unknown, customer: CustomerMemo): Promise<{ status: 'ran' | 'skipped'; skipped?: Skipped; conditions: ConditionVerdict[]; actions: PlannedAction[] }> {
+async function evaluatePart(sandbox: Sandbox, part: Part, yetto: Record<string, unknown>, envelope: unknown, customer: CustomerMemo): Promise<{ status: 'ran' | 'skipped'; skipped?: Skipped; conditions: ConditionVerdict[]; actions: PlannedAction[] }> {
   let customerData: Record<string, unknown> = {}
   // Never run on missing or earlier data: a part that uses data.customer needs a fresh, successful fetch.
-  if (mentionsCustomer(part)) {
+  if (partTemplates(part).some((source) => readsCustomer(sandbox.engine, source))) {
     const lookup = await customer.get()
     if (!lookup.ok) return { status: 'skipped', skipped: { reason: 'customer_unavailable', kind: lookup.kind, message: lookup.message }, conditions: [], actions: [] }
     customerData = lookup.customer
   }
   const scope = { data: { yetto, customer: customerData } }
-  const checked = verdicts(engine, part.conditions, scope)
+  const checked = verdicts(sandbox, part.conditions, scope)
   if (checked.error !== undefined) return { status: 'skipped', skipped: { reason: 'condition_error', message: checked.error }, conditions: checked.list, actions: [] }
   if (!checked.run) return { status: 'skipped', skipped: { reason: 'conditions_false', message: 'the conditions do not hold' }, conditions: checked.list, actions: [] }
-  return { status: 'ran', conditions: checked.list, actions: (part.actions ?? []).map((action, i) => planAction(engine, action, i, scope, envelope)) }
+  return { status: 'ran', conditions: checked.list, actions: (part.actions ?? []).map((action, i) => planAction(sandbox, action, i, scope, envelope)) }
 }
 
 export interface ScheduledJob {
@@ -149,22 +147,33 @@ export interface ScheduledJob {
   readonly dueAt: number
 }
 
-async function planScheduled(engine: TemplateEngine, job: ScheduledJob, yetto: Record<string, unknown>, customer: CustomerMemo): Promise<ScheduledPlan> {
-  const result = await evaluatePart(engine, job.entry, yetto, { yetto }, customer)
+async function planScheduled(sandbox: Sandbox, job: ScheduledJob, yetto: Record<string, unknown>, customer: CustomerMemo): Promise<ScheduledPlan> {
+  const result = await evaluatePart(sandbox, job.entry, yetto, { yetto }, customer)
   return { index: job.index, after: job.entry.after, delayMs: parseDuration(job.entry.after), dueAt: new Date(job.dueAt).toISOString(), ...result }
 }
 
 /** Evaluates one scheduled entry as it is when its timer fires (conditions re-checked, customer fetched afresh). */
 export async function evaluateScheduled(job: ScheduledJob, options: { event: string; payload: unknown; customer?: CustomerSource; engine?: TemplateEngine }): Promise<ScheduledPlan> {
-  return planScheduled(options.engine ?? defaultEngine(), job, yettoData(options.event, options.payload), new CustomerMemo(options.customer))
+  return planScheduled(sandboxFor(options.engine ?? defaultEngine()), job, yettoData(options.event, options.payload), new CustomerMemo(options.customer))
 }
 
-function assertSwitch(switchDoc: unknown): Switch {
+/** Validates a switch, durations included (a schema pattern cannot cap their total); throws CKIT_AUTOMATION_INVALID_SWITCH with every pointer. */
+export function assertSwitch(switchDoc: unknown): Switch {
   const checked = validate('switch', switchDoc, { strict: true })
-  if (!checked.valid) {
-    throw new CkitError('CKIT_AUTOMATION_INVALID_SWITCH', `the switch is invalid: ${checked.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`)
+  const problems = checked.errors.map((e) => `${e.pointer || '/'}: ${e.message}`)
+  if (checked.valid) {
+    for (const [pattern, handler] of Object.entries(checked.value.events)) {
+      for (const [index, entry] of (handler?.scheduled ?? []).entries()) {
+        try {
+          parseDuration(entry.after)
+        } catch (error) {
+          problems.push(`/events/${escapePointerToken(pattern)}/scheduled/${index}/after: ${(error as Error).message}`)
+        }
+      }
+    }
   }
-  return checked.value
+  if (problems.length > 0) throw new CkitError('CKIT_AUTOMATION_INVALID_SWITCH', `the switch is invalid: ${problems.join('; ')}`)
+  return checked.value as Switch
 }
 
 /** The scheduled entries a switch sets up for an event, with their due times. */
@@ -189,7 +198,8 @@ export async function evaluate(switchDoc: unknown, options: EvaluateOptions): Pr
   if (!eventCatalogue().has(options.event)) {
     throw new CkitError('CKIT_AUTOMATION_UNKNOWN_EVENT', `unknown event ${JSON.stringify(options.event)}; expected one of ${[...eventCatalogue().keys()].join(', ')}`)
   }
-  const engine = options.engine ?? defaultEngine()
+  // One budget for the whole evaluation: many actions cannot add up to more work than one response.
+  const sandbox = sandboxFor(options.engine ?? defaultEngine())
   const occurredAt = options.now ?? new Date()
   const at = options.at ?? occurredAt
   const yetto = yettoData(options.event, options.payload)
@@ -203,14 +213,14 @@ export async function evaluate(switchDoc: unknown, options: EvaluateOptions): Pr
       unmatched.push(pattern)
       continue
     }
-    const immediate = handler.actions || handler.conditions ? await evaluatePart(engine, handler, yetto, envelope, customer) : { status: 'ran' as const, conditions: [], actions: [] }
+    const immediate = handler.actions || handler.conditions ? await evaluatePart(sandbox, handler, yetto, envelope, customer) : { status: 'ran' as const, conditions: [], actions: [] }
     const scheduled: ScheduledPlan[] = []
     for (const job of jobs.filter((j) => j.pattern === pattern)) {
       if (job.dueAt > at.getTime()) {
         scheduled.push({ index: job.index, after: job.entry.after, delayMs: job.dueAt - occurredAt.getTime(), dueAt: new Date(job.dueAt).toISOString(), status: 'pending', conditions: [], actions: [] })
       } else {
         // Due within this evaluation: the customer fetched for it (at most once) serves these too.
-        scheduled.push(await planScheduled(engine, job, yetto, customer))
+        scheduled.push(await planScheduled(sandbox, job, yetto, customer))
       }
     }
     handlers.push({ pattern, ...immediate, scheduled })

@@ -1,13 +1,16 @@
-import { AssertionError, Liquid, LiquidError, UndefinedVariableError, type Template } from 'liquidjs'
+import { Context, Drop, Liquid, LiquidError, toValueSync, UndefinedVariableError, type Template } from 'liquidjs'
 import { LruCache } from '../lru.js'
-import { RENDER_DEFAULTS, type RenderLimits } from './limits.js'
+import { resolveLimits, type RenderLimits } from './limits.js'
 
 /** Why a template could not be turned into text. */
 export type TemplateFailureCode = 'syntax' | 'undefined_variable' | 'limit' | 'too_long' | 'render_failed'
 
+/** Which sandbox limit stopped a template (`code: 'limit'` or `'too_long'`). */
+export type SandboxLimitKind = 'template_size' | 'work' | 'response_work' | 'time' | 'response_time' | 'output' | 'depth'
+
 export type TemplateOutcome =
   | { ok: true; output: string; missing: readonly string[] }
-  | { ok: false; code: TemplateFailureCode; message: string; line?: number; column?: number; variable?: string }
+  | { ok: false; code: TemplateFailureCode; message: string; limit?: SandboxLimitKind; line?: number; column?: number; variable?: string }
 
 type Compiled =
   | { ok: true; templates: Template[]; variables: readonly (readonly (string | number)[])[] }
@@ -19,6 +22,105 @@ const FORBIDDEN_TAGS = ['include', 'render', 'layout', 'block'] as const
 /** Liquid's built-in properties of arrays and strings that are not own properties. */
 const LIQUID_PROPERTIES = new Set(['size', 'first', 'last'])
 
+/** Filters whose work grows faster than their input: charged n·log2(n) instead of n. */
+const SUPERLINEAR_FILTERS = new Set(['sort', 'sort_natural', 'sample', 'uniq', 'group_by', 'group_by_exp', 'where_exp', 'reject_exp', 'find_exp', 'find_index_exp', 'has_exp'])
+
+/**
+ * Units charged per node list rendered and per node in it, and per filter call. Measured on the
+ * machine in bench/results.md: a loop iteration with an `if` costs ~3 µs and is charged 24 units, so a
+ * million units is ~100 ms whatever mix of nodes, filters and data a template uses.
+ */
+const NODE_UNITS = 8
+const FILTER_CALL_UNITS = 2
+const OPERATOR_UNITS = 8
+
+/** Thrown inside Liquid when a limit is hit; liquidjs wraps it, `#failure` finds it again. */
+class SandboxLimitError extends Error {
+  constructor(
+    readonly limit: SandboxLimitKind,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A response's (or a switch evaluation's) shared allowance of work and time. */
+export class RenderBudget {
+  used = 0
+  readonly deadline: number
+  constructor(
+    readonly limits: RenderLimits,
+    readonly now: () => number,
+  ) {
+    this.deadline = now() + limits.responseTimeMs
+  }
+}
+
+const sizeOf = (value: unknown): number => (typeof value === 'string' || Array.isArray(value) ? value.length : 1)
+
+/**
+ * Liquid's `memoryLimit` and `renderLimit` for one template render. liquidjs already calls
+ * `use(n)` when a filter allocates n items; the engine adds charges for nodes, filter inputs,
+ * operators and output, so every step that can repeat is counted, and counting, not the clock,
+ * is what stops a template.
+ */
+class Meter {
+  #used = 0
+  readonly #deadline: number
+  constructor(
+    readonly budget: RenderBudget,
+  ) {
+    this.#deadline = Math.min(budget.now() + budget.limits.templateTimeMs, budget.deadline)
+  }
+
+  use(count: number): void {
+    const units = +count
+    if (!(units > 0)) return
+    const { templateWorkUnits, responseWorkUnits } = this.budget.limits
+    // Checked before counting: a refused charge (a 100-million range) must not use up the response's budget.
+    if (this.#used + units > templateWorkUnits) throw new SandboxLimitError('work', `the template does more than ${templateWorkUnits} units of work (loops, filters or data too large)`)
+    if (this.budget.used + units > responseWorkUnits) throw new SandboxLimitError('response_work', `the templates together do more than ${responseWorkUnits} units of work`)
+    this.#used += units
+    this.budget.used += units
+  }
+
+  /**
+   * The wall-clock backstop applies only once a template has done real work (1 % of its
+   * allowance): a busy machine can slow an ordinary template down, but never make it fail.
+   */
+  check(): void {
+    if (this.#used * 100 < this.budget.limits.templateWorkUnits && this.budget.used * 100 < this.budget.limits.responseWorkUnits) return
+    const now = this.budget.now()
+    if (now <= this.#deadline) return
+    const { templateTimeMs, responseTimeMs } = this.budget.limits
+    if (now > this.budget.deadline) throw new SandboxLimitError('response_time', `the templates together ran longer than ${responseTimeMs} ms`)
+    throw new SandboxLimitError('time', `the template ran longer than ${templateTimeMs} ms`)
+  }
+}
+
+/** liquidjs's output semantics (nil is empty, arrays join), with a cap checked on every write. */
+function outputText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === null || value === undefined) return ''
+  if (value instanceof Drop) return outputText((value as { valueOf(): unknown }).valueOf())
+  if (Array.isArray(value)) return value.map(outputText).join('')
+  return String(value)
+}
+
+class CappedEmitter {
+  buffer = ''
+  constructor(
+    readonly maxChars: number,
+    readonly meter: Meter,
+  ) {}
+  write(html: unknown): void {
+    const text = outputText(html)
+    this.meter.use(text.length)
+    if (this.buffer.length + text.length > this.maxChars) throw new SandboxLimitError('output', `rendered text is longer than ${this.maxChars} characters`)
+    this.buffer += text
+  }
+}
+
 function position(error: LiquidError): { line?: number; column?: number } {
   const pos = (error as LiquidError & { token?: { getPosition?: () => [number, number] } }).token?.getPosition?.()
   return pos ? { line: pos[0], column: pos[1] } : {}
@@ -26,6 +128,17 @@ function position(error: LiquidError): { line?: number; column?: number } {
 
 /** liquidjs appends ", line:1, col:4" to messages; the position is reported separately. */
 const cleanMessage = (message: string): string => message.replace(/, line:\d+, col:\d+$/, '').split('\n')[0]!
+
+/** The error liquidjs wrapped (a RenderError around our limit, a RangeError…). */
+function rootCause(error: unknown): unknown {
+  let current = error
+  for (let i = 0; i < 10 && current instanceof LiquidError; i++) {
+    const original = (current as LiquidError & { originalError?: unknown }).originalError
+    if (original === undefined) break
+    current = original
+  }
+  return current
+}
 
 function resolvePath(scope: unknown, path: readonly (string | number)[]): boolean {
   let node: unknown = scope
@@ -50,28 +163,41 @@ export interface TemplateEngineOptions extends Partial<RenderLimits> {
   readonly timezoneOffset?: number
   /** Locale of month and day names in `date` (default en-US). */
   readonly locale?: string
+  /** Clock in ms for the wall-clock backstops (default `performance.now`); tests slow it down. */
+  readonly now?: () => number
+  /**
+   * Applied to every `{{ … }}` output (never to the template's literal text), e.g. percent-encoding
+   * for URLs. With it, the `raw` filter is removed, so a template cannot opt out.
+   */
+  readonly outputEscape?: (text: string) => string
 }
 
 export interface RenderTemplateOptions {
   /** Missing variables are an error instead of rendering empty. */
   readonly strict: boolean
-  /** Wall-clock budget for this render, in ms. */
-  readonly timeMs: number
+  /** The allowance shared with the other templates of the same response; a fresh one when omitted. */
+  readonly budget?: RenderBudget
 }
+
+/** `date` inputs and arguments longer than this are not memoised: real dates are short, and keys stay cheap. */
+const DATE_MEMO_KEY_CHARS = 64
+const DATE_MEMO_ENTRIES = 1000
 
 /**
  * The one Liquid sandbox of connection-kit, shared by the renderer and the switch evaluator:
- * no file system, no include/render/layout, own properties only, parse/time/memory limits.
- * Parsed templates are cached (compile once, render many).
+ * no file system, no include/render/layout, own properties only, counted work, capped output,
+ * and wall-clock backstops. Parsed templates are cached (compile once, render many), per engine.
  */
 export class TemplateEngine {
   readonly limits: RenderLimits
   readonly #liquid: Liquid
   readonly #cache: LruCache<string, Compiled>
+  readonly #now: () => number
 
   constructor(options: TemplateEngineOptions = {}) {
-    const { timezoneOffset: _tz, locale: _locale, ...limits } = options
-    this.limits = Object.freeze({ ...RENDER_DEFAULTS, ...limits })
+    const { timezoneOffset, locale, now, outputEscape, ...limits } = options
+    this.limits = resolveLimits(limits)
+    this.#now = now ?? (() => performance.now())
     this.#liquid = new Liquid({
       // An in-memory template map: even if a file tag came back, it could not reach the disk.
       templates: {},
@@ -82,30 +208,66 @@ export class TemplateEngine {
       // `{% if x %}` and `| default:` are how a template handles absent data; they are not mistakes.
       lenientIf: true,
       parseLimit: this.limits.maxTemplateChars,
-      renderLimit: this.limits.templateTimeMs,
-      memoryLimit: this.limits.memoryUnits,
-      timezoneOffset: options.timezoneOffset ?? 0,
-      locale: options.locale ?? 'en-US',
+      timezoneOffset: timezoneOffset ?? 0,
+      locale: locale ?? 'en-US',
+      ...(outputEscape ? { outputEscape: (value: unknown) => outputEscape(outputText(value)) } : {}),
     })
     for (const tag of FORBIDDEN_TAGS) delete this.#liquid.tags[tag]
+    if (outputEscape) delete this.#liquid.filters['raw']
+    this.#meterWork()
     this.#memoiseDate()
-    this.#cache = new LruCache(this.limits.cacheEntries)
+    this.#cache = new LruCache(Number.MAX_SAFE_INTEGER, this.limits.cacheChars)
+  }
+
+  /**
+   * Charges work everywhere a template can repeat it: each rendered node list (loops render
+   * theirs once per item), each filter call by the size of its input, each operator by the size
+   * of its operands, and every character written (capture included).
+   */
+  #meterWork(): void {
+    const liquid = this.#liquid
+    const maxOutputChars = this.limits.maxOutputChars
+    const renderer = liquid.renderer
+    const renderTemplates = renderer.renderTemplates.bind(renderer)
+    renderer.renderTemplates = function* (templates, ctx, emitter) {
+      const meter = ctx.memoryLimit as unknown as Meter
+      meter.use(NODE_UNITS * (1 + templates.length))
+      return yield* renderTemplates(templates, ctx, emitter ?? new CappedEmitter(maxOutputChars, meter))
+    }
+    for (const [name, filter] of Object.entries(liquid.filters)) {
+      const handler = typeof filter === 'function' ? filter : filter.handler
+      const superlinear = SUPERLINEAR_FILTERS.has(name)
+      liquid.registerFilter(name, function (this: { context: Context }, input: unknown, ...args: unknown[]) {
+        const size = sizeOf(input)
+        this.context.memoryLimit.use(FILTER_CALL_UNITS + (superlinear ? size * Math.max(1, Math.ceil(Math.log2(size + 1))) : size) + args.reduce<number>((sum, arg) => sum + sizeOf(arg), 0))
+        return handler.call(this as never, input, ...args)
+      })
+    }
+    const operators = liquid.options.operators as Record<string, (...args: unknown[]) => unknown>
+    for (const [name, operator] of Object.entries(operators)) {
+      operators[name] = function (this: unknown, ...args: unknown[]) {
+        const ctx = args[args.length - 1] as Context
+        ctx.memoryLimit.use(OPERATOR_UNITS + args.slice(0, -1).reduce<number>((sum, arg) => sum + sizeOf(arg), 0))
+        return operator.apply(this, args)
+      }
+    }
   }
 
   /**
    * liquidjs builds Intl formatters on every `date` call (~50–150 µs for month names), which
    * dominated a 10-section render. With zone and locale fixed per engine, `date` of a fixed input
-   * is pure, so results are memoised; "now"/"today" are never cached.
+   * is pure, so results are memoised — only for short inputs, so neither the key nor the memo
+   * can grow with what an endpoint sends; "now"/"today" are never cached.
    */
   #memoiseDate(): void {
     const original = this.#liquid.filters['date']
     if (!original) return
     const handler = typeof original === 'function' ? original : original.handler
-    const memo = new LruCache<string, unknown>(this.limits.cacheEntries)
+    const memo = new LruCache<string, unknown>(DATE_MEMO_ENTRIES)
+    const short = (value: unknown) => value === undefined || typeof value === 'number' || (typeof value === 'string' && value.length <= DATE_MEMO_KEY_CHARS)
     this.#liquid.registerFilter('date', function (this: unknown, input: unknown, ...args: unknown[]) {
-      const isFixed = (typeof input === 'string' && input !== 'now' && input !== 'today') || typeof input === 'number'
-      if (!isFixed || !args.every((a) => a === undefined || typeof a === 'string' || typeof a === 'number')) return handler.call(this as never, input, ...args)
-      const key = JSON.stringify([input, ...args])
+      if (input === 'now' || input === 'today' || input === undefined || !short(input) || !args.every(short)) return handler.call(this as never, input, ...args)
+      const key = `${typeof input}:${String(input)}\u0000${args.join('\u0000')}`
       const hit = memo.get(key)
       if (hit !== undefined) return hit
       const output: unknown = handler.call(this as never, input, ...args)
@@ -118,9 +280,14 @@ export class TemplateEngine {
     return this.#cache.size
   }
 
-  /** The underlying sandboxed Liquid instance (for evaluating expressions with the same limits). */
+  /** The underlying sandboxed Liquid instance. */
   get liquid(): Liquid {
     return this.#liquid
+  }
+
+  /** A fresh allowance for one response or one switch evaluation. */
+  budget(): RenderBudget {
+    return new RenderBudget(this.limits, this.#now)
   }
 
   #compile(source: string): Compiled {
@@ -137,62 +304,77 @@ export class TemplateEngine {
     } catch (error) {
       compiled = { ok: false, failure: this.#failure(error, 'syntax') }
     }
-    this.#cache.set(source, compiled)
+    this.#cache.set(source, compiled, source.length)
     return compiled
   }
 
+  /**
+   * The root variables a template reads, however it reads them (`data.customer.x`,
+   * `data["customer"]`, `{% assign c = data %}{{ c.customer }}`…), from the parsed template:
+   * the first segment of every global variable path. `undefined` when the template does not parse.
+   */
+  globalPaths(source: string): readonly (readonly unknown[])[] | undefined {
+    if (!source.includes('{')) return []
+    const compiled = this.#compile(source)
+    if (!compiled.ok) return undefined
+    return this.#liquid.globalVariableSegmentsSync(compiled.templates)
+  }
+
   #failure(error: unknown, fallback: TemplateFailureCode): TemplateOutcome & { ok: false } {
-    if (error instanceof AssertionError) {
-      // parseLimit throws an AssertionError, not a LiquidError.
-      return { ok: false, code: 'limit', message: `template is longer than ${this.limits.maxTemplateChars} characters` }
+    const cause = rootCause(error)
+    if (cause instanceof SandboxLimitError) {
+      return { ok: false, code: cause.limit === 'output' ? 'too_long' : 'limit', limit: cause.limit, message: cause.message, ...(error instanceof LiquidError ? position(error) : {}) }
+    }
+    if (cause instanceof RangeError && /call stack/i.test(cause.message)) {
+      return { ok: false, code: 'limit', limit: 'depth', message: 'the data is nested too deeply to render' }
     }
     if (error instanceof LiquidError) {
+      if (error.name === 'AssertionError' || /^parse length limit exceeded/.test(error.message)) {
+        return { ok: false, code: 'limit', limit: 'template_size', message: `template is longer than ${this.limits.maxTemplateChars} characters` }
+      }
       const forbidden = /^tag "(\w+)" not found/.exec(error.message)?.[1]
       const message = forbidden && (FORBIDDEN_TAGS as readonly string[]).includes(forbidden)
         ? `tag "${forbidden}" is not available: templates cannot load other templates or files`
         : cleanMessage(error.message)
-      const isLimit = /limit exceeded/.test(message)
-      return {
-        ok: false,
-        code: isLimit ? 'limit' : fallback,
-        message: isLimit ? `${message} (the template does too much work)` : message,
-        ...position(error),
-      }
+      return { ok: false, code: fallback, message, ...position(error) }
     }
-    return { ok: false, code: 'render_failed', message: error instanceof Error ? error.message : String(error) }
+    return { ok: false, code: 'render_failed', message: cause instanceof Error ? cause.message : String(cause) }
   }
 
-  #run(templates: Template[], scope: object, strictVariables: boolean, timeMs: number): string {
-    return String(this.#liquid.renderSync(templates, scope, { strictVariables, renderLimit: Math.max(1, timeMs) }))
-  }
-
-  #checkLength(output: string, missing: readonly string[]): TemplateOutcome {
-    if (output.length > this.limits.maxOutputChars) {
-      return { ok: false, code: 'too_long', message: `rendered text is ${output.length} characters, over the ${this.limits.maxOutputChars} limit` }
-    }
-    return { ok: true, output, missing }
+  #run(templates: Template[], scope: object, strictVariables: boolean, budget: RenderBudget): string {
+    const meter = new Meter(budget)
+    const limiter = meter as unknown as Context['memoryLimit']
+    const ctx = new Context(scope, this.#liquid.options, { sync: true, strictVariables }, { memoryLimit: limiter, renderLimit: limiter, liquid: this.#liquid })
+    const emitter = new CappedEmitter(this.limits.maxOutputChars, meter)
+    toValueSync(this.#liquid.renderer.renderTemplates(templates, ctx, emitter))
+    return emitter.buffer
   }
 
   /** Renders one template against a scope. Never throws. */
   render(source: string, scope: object, options: RenderTemplateOptions): TemplateOutcome {
+    if (typeof source !== 'string') return { ok: false, code: 'render_failed', message: 'a template must be a string' }
     if (source.length > this.limits.maxTemplateChars) {
-      return { ok: false, code: 'limit', message: `template is longer than ${this.limits.maxTemplateChars} characters` }
+      return { ok: false, code: 'limit', limit: 'template_size', message: `template is longer than ${this.limits.maxTemplateChars} characters` }
     }
     // Plain text is its own rendering; labels like "Plan type" skip Liquid entirely.
-    if (!source.includes('{')) return this.#checkLength(source, [])
+    if (!source.includes('{')) {
+      if (source.length > this.limits.maxOutputChars) return { ok: false, code: 'too_long', limit: 'output', message: `rendered text is longer than ${this.limits.maxOutputChars} characters` }
+      return { ok: true, output: source, missing: [] }
+    }
     const compiled = this.#compile(source)
     if (!compiled.ok) return compiled.failure
+    const budget = options.budget ?? this.budget()
     try {
-      return this.#checkLength(this.#run(compiled.templates, scope, true, options.timeMs), [])
+      return { ok: true, output: this.#run(compiled.templates, scope, true, budget), missing: [] }
     } catch (error) {
-      if (!(error instanceof UndefinedVariableError)) return this.#failure(error, 'render_failed')
+      if (!(rootCause(error) instanceof UndefinedVariableError) && !(error instanceof UndefinedVariableError)) return this.#failure(error, 'render_failed')
       const missing = compiled.variables.filter((path) => !resolvePath(scope, path)).map((path) => path.join('.'))
-      if (missing.length === 0) missing.push(/undefined variable: ([^,]+)/.exec(error.message)?.[1] ?? 'unknown')
+      if (missing.length === 0) missing.push(/undefined variable: ([^,]+)/.exec((error as Error).message)?.[1] ?? 'unknown')
       if (options.strict) {
-        return { ok: false, code: 'undefined_variable', message: `undefined variable ${missing.join(', ')}`, variable: missing[0]!, ...position(error) }
+        return { ok: false, code: 'undefined_variable', message: `undefined variable ${missing.join(', ')}`, variable: missing[0]!, ...position(error as LiquidError) }
       }
       try {
-        return this.#checkLength(this.#run(compiled.templates, scope, false, options.timeMs), [...new Set(missing)])
+        return { ok: true, output: this.#run(compiled.templates, scope, false, budget), missing: [...new Set(missing)] }
       } catch (retryError) {
         return this.#failure(retryError, 'render_failed')
       }

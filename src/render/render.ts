@@ -1,5 +1,5 @@
 import type { CustomerConnectionResponse } from '../schema/index.js'
-import { TemplateEngine, type TemplateEngineOptions, type TemplateFailureCode } from './engine.js'
+import { TemplateEngine, type RenderBudget, type SandboxLimitKind, type TemplateEngineOptions, type TemplateFailureCode } from './engine.js'
 import { checkHref } from './href.js'
 
 export interface RenderedLink {
@@ -37,6 +37,8 @@ export interface RenderIssue {
   readonly line?: number
   readonly column?: number
   readonly variable?: string
+  /** For `limit` and `too_long`: which sandbox limit was hit. */
+  readonly limit?: SandboxLimitKind
 }
 
 export interface RenderResult {
@@ -95,24 +97,20 @@ class SectionRun {
   }
 }
 
-/** State of one `render` call: scope, time budget, warnings. */
+/** State of one `render` call: scope, the response's shared work and time budget, warnings. */
 class ResponseRun {
   readonly warnings: RenderIssue[] = []
-  readonly #deadline: number
+  readonly #budget: RenderBudget
   constructor(
     readonly engine: TemplateEngine,
     readonly scope: object,
     readonly strict: boolean,
   ) {
-    this.#deadline = performance.now() + engine.limits.responseTimeMs
+    this.#budget = engine.budget()
   }
 
   template(source: string) {
-    const remaining = this.#deadline - performance.now()
-    if (remaining <= 0) {
-      return { ok: false as const, code: 'limit' as const, message: `the response's templates took longer than ${this.engine.limits.responseTimeMs} ms in total` }
-    }
-    return this.engine.render(source, this.scope, { strict: this.strict, timeMs: Math.min(this.engine.limits.templateTimeMs, remaining) })
+    return this.engine.render(source, this.scope, { strict: this.strict, budget: this.#budget })
   }
 }
 

@@ -22,9 +22,10 @@ export type Template = string
  */
 export type Condition = string
 /**
- * Actions, run in order.
+ * Actions, run in order; at most 20 (our limit, docs/protocol.md).
  *
  * @minItems 1
+ * @maxItems 20
  *
  * This interface was referenced by `ConnectionKitDocuments`'s JSON-Schema
  * via the `definition` "switch__actions".
@@ -290,9 +291,10 @@ export interface EventHandler {
   conditions?: Conditions
   actions?: Actions
   /**
-   * Actions that run a while after the event; their conditions are evaluated when the timer fires.
+   * Actions that run a while after the event; their conditions are evaluated when the timer fires. At most 10 entries per event (our limit, docs/protocol.md).
    *
    * @minItems 1
+   * @maxItems 10
    */
   scheduled?: [ScheduledActions, ...ScheduledActions[]]
 }
@@ -353,7 +355,7 @@ export interface HttpRequestAction {
    */
   to: {
     /**
-     * Target URL (Liquid allowed).
+     * Target URL. Liquid is allowed after the host: scheme, host and port must be literal text, and every value a template outputs is percent-encoded for the URL part it lands in.
      */
     url: string
   }
@@ -387,7 +389,7 @@ export interface HttpRequestAction {
  */
 export interface ScheduledActions {
   /**
-   * Delay as a human duration: a whole number and a unit (seconds, minutes, hours, days, weeks).
+   * Delay as a human duration: a whole number (up to 4 digits) and a unit (seconds, minutes, hours, days, weeks); at most 90 days in all (our limit, docs/protocol.md).
    */
   after: string
   conditions?: Conditions

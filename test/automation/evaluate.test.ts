@@ -43,14 +43,14 @@ describe('the example switches', () => {
   it('switch-http-request renders the body and sends it with its headers', async () => {
     const plan = await evaluate(httpRequest, { event: 'message.created', payload: { yetto: { message: message({ id: 'msg_42' }) } }, now: T0 })
     const action = plan.handlers[0]!.actions[0]!
-    expect(action).toMatchObject({ uses: 'http_request', name: 'Send to server', url: 'https://norse.org', method: 'POST', headers: { 'RECEIVER-HEADER': 'expected_value' }, body: { message_id: 'msg_42' } })
+    expect(action).toMatchObject({ uses: 'http_request', name: 'Send to server', url: 'https://norse.org/', method: 'POST', headers: { 'RECEIVER-HEADER': 'expected_value' }, body: { message_id: 'msg_42' } })
     let received: unknown
     nock('https://norse.org', { reqheaders: { 'receiver-header': 'expected_value' } })
       .post('/', (body) => ((received = body), true))
       .reply(202)
     const executed = await executePlan(plan, { conversation: { labels: [], assignees: [] } })
     expect(received).toEqual({ message_id: 'msg_42' })
-    expect(executed.requests).toEqual([expect.objectContaining({ name: 'Send to server', method: 'POST', url: 'https://norse.org', status: 202, ok: true })])
+    expect(executed.requests).toEqual([expect.objectContaining({ name: 'Send to server', method: 'POST', url: 'https://norse.org/', status: 202, ok: true })])
   })
 
   it('switch-scheduled-sla waits 30 minutes, then checks the condition as it is then', async () => {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest'
-import { createRenderer, render, TemplateEngine, type RenderLimits } from '../../src/render/index.js'
+import { runInNewContext } from 'node:vm'
+import { setFlagsFromString } from 'node:v8'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createRenderer, render, TemplateEngine } from '../../src/render/index.js'
 import type { CustomerConnectionResponse } from '../../src/schema/index.js'
+import { readFixture } from '../helpers.js'
 
 const customer = { id: 'c_1', name: 'Kelly Customer', plan: 'Business', tags: ['vip', 'beta'], seats: 42, organization: { id: 'org_1', role: 'admin' }, created: '2023-10-15T12:00:00Z' }
 const listOf = (...values: string[]): CustomerConnectionResponse => ({
@@ -55,7 +58,7 @@ describe('Liquid sandbox', () => {
     const result = render(listOf('{{ data.customer.name }}', template, '{{ data.customer.plan }}'))
     expect(result.errors).toHaveLength(1)
     expect(result.errors[0]).toMatchObject({ section: 1, pointer: '/sections/1/items/0/value', code: expect.stringMatching(/^(limit|too_long)$/) })
-    expect(result.errors[0]!.message).toMatch(/limit|too much work|over the \d+ limit/)
+    expect(result.errors[0]!.message).toMatch(/units of work|longer than \d+ characters/)
     expect(result.sections.map((s) => s.index)).toEqual([0, 2])
   })
 
@@ -65,21 +68,22 @@ describe('Liquid sandbox', () => {
     const depth = 300
     const nested = `${'{% if true %}'.repeat(depth)}deep${'{% endif %}'.repeat(depth)}`
     const engine = new TemplateEngine()
-    const outcome = engine.render(nested, {}, { strict: false, timeMs: 100 })
+    const outcome = engine.render(nested, {}, { strict: false })
     expect(outcome.ok ? outcome.output : outcome.code).toMatch(/^(deep|limit|syntax|render_failed)$/)
   })
 
   it('refuses a template longer than the parse limit', () => {
     const engine = new TemplateEngine({ maxTemplateChars: 100 })
-    expect(engine.render('x'.repeat(101), {}, { strict: false, timeMs: 50 })).toMatchObject({ ok: false, code: 'limit' })
+    expect(engine.render('x'.repeat(101), {}, { strict: false })).toMatchObject({ ok: false, code: 'limit' })
   })
 
   it('stops a response whose templates together exceed the response budget', () => {
-    const renderer = createRenderer({ responseTimeMs: 1, templateTimeMs: 1 } as Partial<RenderLimits>)
-    const slow = '{% for i in (1..200) %}{% for j in (1..200) %}{{ i }}{% endfor %}{% endfor %}'
-    const result = renderer.render(listOf(slow, slow, slow, slow))
+    const renderer = createRenderer({ responseWorkUnits: 100_000 })
+    const busy = '{% for i in (1..200) %}{% for j in (1..20) %}{% endfor %}{% endfor %}'
+    const result = renderer.render(listOf(busy, busy, busy, busy))
     expect(result.errors.length).toBeGreaterThan(0)
-    expect(result.errors.every((e) => e.code === 'limit')).toBe(true)
+    expect(result.errors.every((e) => e.code === 'limit' && e.limit === 'response_work')).toBe(true)
+    expect(result.errors[0]!.message).toMatch(/templates together do more than 100000 units of work/)
   })
 
   it('reports a syntax error with pointer and position; other sections still render', () => {
@@ -120,5 +124,61 @@ describe('Liquid sandbox', () => {
     const response = { version: '2024-03-06', customer, sections: [{ type: 'chart', title: 'x' }] } as unknown as CustomerConnectionResponse
     expect(render(response)).toMatchObject({ sections: [], errors: [], warnings: [{ pointer: '/sections/0/type', code: 'unknown_section_type' }] })
     expect(render(response, { strict: true })).toMatchObject({ sections: [], warnings: [], errors: [{ pointer: '/sections/0/type', code: 'unknown_section_type' }] })
+  })
+})
+
+describe('the sandbox counts work, so time and memory stay bounded', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('stops one filter chain on a huge array by counting its work (sample + sort_natural on 131k items)', () => {
+    const items = Array.from({ length: 131_072 }, (_, i) => `item-${(i * 7919) % 131_072}`)
+    const response = { ...listOf('{{ data.customer.items | sample: 131072 | sort_natural | first }}'), customer: { items } }
+    const result = render(response)
+    expect(result.errors).toEqual([expect.objectContaining({ code: 'limit', limit: 'work', message: expect.stringMatching(/units of work/) })])
+  })
+
+  it('counts loop iterations and operators: nested loops without output stop on work, not time', () => {
+    const result = render(listOf('{% for i in (1..2000) %}{% for j in (1..2000) %}{% if i == j %}{% endif %}{% endfor %}{% endfor %}'))
+    expect(result.errors[0]).toMatchObject({ code: 'limit', limit: 'work' })
+  })
+
+  it('never fails a valid response because the machine is slow: a clock 200 ms slower per reading changes nothing', () => {
+    let fake = performance.now()
+    vi.spyOn(performance, 'now').mockImplementation(() => (fake += 200))
+    const renderer = createRenderer()
+    const response = readFixture('examples/seed-response.json') as CustomerConnectionResponse
+    const result = renderer.render(response)
+    expect(result.errors).toEqual([])
+    expect(result.sections.length).toBe(response.sections.length)
+  })
+
+  it('keeps the wall clock as a backstop for heavy templates, and names that limit', () => {
+    let fake = 0
+    const renderer = createRenderer({ now: () => (fake += 5) })
+    const result = renderer.render(listOf('{% for i in (1..5000) %}{% for j in (1..10) %}{% endfor %}{% endfor %}'))
+    expect(result.errors[0]).toMatchObject({ code: 'limit', limit: 'time', message: 'the template ran longer than 1000 ms' })
+  })
+
+  it('does not keep failing responses in memory: 40 responses with ten 512 KiB date inputs each', () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const renderer = createRenderer()
+    gc()
+    const before = process.memoryUsage().heapUsed
+    const templates = Array.from({ length: 10 }, (_, k) => `{{ data.customer.when${k} | date: "%Y" }}`)
+    for (let i = 0; i < 40; i++) {
+      const when = Object.fromEntries(templates.map((_, k) => [`when${k}`, `${i}-${k}`.padEnd(512 * 1024, 'x')]))
+      renderer.render({ ...listOf(...templates), customer: when })
+    }
+    gc()
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024)
+  })
+
+  it('checks limits when they are given', () => {
+    for (const bad of [Number.NaN, -1, 0, 1.5, '100']) {
+      expect(() => createRenderer({ templateWorkUnits: bad as number })).toThrow(expect.objectContaining({ code: 'CKIT_RENDER_INVALID_OPTION' }))
+    }
   })
 })
