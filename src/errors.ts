@@ -16,7 +16,8 @@ export const CKIT_CODES = Object.freeze({
   CKIT_MOCK_UNKNOWN_SCENARIO: 'A scenario name or scenario rule is not in the catalogue (never silently treated as ok).',
   CKIT_AUTOMATION_INVALID_SWITCH: 'A switch given to the evaluator does not validate against schemas/switch.schema.json; the message lists the pointers.',
   CKIT_AUTOMATION_UNKNOWN_EVENT: 'An event name given to the evaluator is not in the event catalogue.',
-  CKIT_AUTOMATION_BAD_DURATION: 'A scheduled `after` is not a whole number and a unit (seconds, minutes, hours, days, weeks).',
+  CKIT_AUTOMATION_BAD_DURATION: 'A scheduled `after` is not a whole number and a unit (seconds, minutes, hours, days, weeks), or is longer than 90 days.',
+  CKIT_AUTOMATION_INVALID_OPTION: 'An option of executePlan or the Scheduler (timeoutMs, budgetMs, maxRequests, clock…) is out of range or of the wrong type.',
   CKIT_CLI_USAGE: 'A CLI command was called with wrong arguments or an input it cannot read (exit code 2).',
 } as const)
 

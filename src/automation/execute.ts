@@ -1,4 +1,6 @@
-import type { Plan, PlannedAction } from './plan.js'
+import { CkitError } from '../errors.js'
+import type { Plan } from './plan.js'
+import { sendRequest, type HostResolver } from './network.js'
 import { yettoData } from './evaluate.js'
 
 /** The part of a conversation switches change, kept in memory. */
@@ -30,6 +32,32 @@ export interface ExecuteOptions {
   readonly conversation: ConversationState
   /** Per http_request action (🔧 10 s, like webhook deliveries). */
   readonly timeoutMs?: number
+  /** All http_request actions of the plan together (🔧 30 s): later ones are not sent once it is spent. */
+  readonly budgetMs?: number
+  /** Most http_request actions one plan may send (🔧 20). */
+  readonly maxRequests?: number
+  /**
+   * Send to loopback, private (RFC 1918, unique-local), link-local and other non-public addresses.
+   * Off by default: a switch must not reach the help desk's own network. For tests and local use.
+   */
+  readonly allowPrivateNetwork?: boolean
+  /** DNS resolution for http_request hosts (default: the system resolver); every address it returns must be public. */
+  readonly resolveHost?: HostResolver
+}
+
+/** 🔧 docs/protocol.md §Automations: the executor's limits. */
+export const EXECUTE_DEFAULTS = Object.freeze({
+  timeoutMs: 10_000, // 10 s
+  budgetMs: 30_000, // 30 s
+  maxRequests: 20,
+})
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new CkitError('CKIT_AUTOMATION_INVALID_OPTION', `executePlan option ${name} must be a whole number of at least 1, instead got ${String(value)}`)
+  }
+  return value
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
@@ -49,31 +77,6 @@ function applyList(current: readonly string[], action: { add: readonly string[];
   return kept
 }
 
-async function send(action: PlannedAction & { uses: 'http_request' }, timeoutMs: number): Promise<{ status: number | null; ok: boolean; error?: string }> {
-  let url: URL
-  try {
-    url = new URL(action.url)
-  } catch {
-    return { status: null, ok: false, error: `${JSON.stringify(action.url)} is not an absolute URL` }
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { status: null, ok: false, error: `scheme ${url.protocol} is not allowed` }
-  const hasBody = action.method !== 'GET'
-  try {
-    const response = await fetch(url, {
-      method: action.method,
-      headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...action.headers },
-      ...(hasBody ? { body: typeof action.body === 'string' ? action.body : JSON.stringify(action.body) } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    await response.body?.cancel().catch(() => {})
-    return { status: response.status, ok: response.ok, ...(response.ok ? {} : { error: `HTTP ${response.status}` }) }
-  } catch (error) {
-    const err = error as Error & { cause?: { code?: string } }
-    return { status: null, ok: false, error: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message) }
-  }
-}
-
 /**
  * Carries out a plan: labels and assignees change on the in-memory conversation, http_request
  * actions are sent (with a timeout). Immediate actions first, then scheduled ones that ran, each
@@ -84,7 +87,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   let assignees = [...options.conversation.assignees]
   const requests: ExecutedRequest[] = []
   const notRun: { pattern: string; action: number; reason: string }[] = []
-  const timeoutMs = options.timeoutMs ?? 10_000
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, EXECUTE_DEFAULTS.timeoutMs)
+  const budgetMs = positiveInteger('budgetMs', options.budgetMs, EXECUTE_DEFAULTS.budgetMs)
+  const maxRequests = positiveInteger('maxRequests', options.maxRequests, EXECUTE_DEFAULTS.maxRequests)
+  const allowPrivateNetwork = options.allowPrivateNetwork === true
+  const deadline = performance.now() + budgetMs
   for (const handler of plan.handlers) {
     const batches = [handler.status === 'ran' ? handler.actions : [], ...handler.scheduled.filter((s) => s.status === 'ran').map((s) => s.actions)]
     for (const actions of batches) {
@@ -94,8 +101,14 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
           continue
         }
         if (action.uses === 'http_request') {
+          const remaining = Math.floor(deadline - performance.now())
+          if (requests.length >= maxRequests || remaining <= 0) {
+            const reason = requests.length >= maxRequests ? `the plan already sent ${maxRequests} requests (maxRequests)` : `the plan's ${budgetMs} ms for requests is used up (budgetMs)`
+            notRun.push({ pattern: handler.pattern, action: action.index, reason })
+            continue
+          }
           const started = performance.now()
-          const outcome = await send(action, timeoutMs)
+          const outcome = await sendRequest(action, { timeoutMs: Math.min(timeoutMs, remaining), allowPrivateNetwork, resolveHost: options.resolveHost })
           requests.push({ pattern: handler.pattern, action: action.index, ...(action.name === undefined ? {} : { name: action.name }), method: action.method, url: action.url, ...outcome, latencyMs: Math.round(performance.now() - started) })
         } else if (action.uses === 'apply_labels') {
           labels = applyList(labels, action)

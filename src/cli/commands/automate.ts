@@ -85,6 +85,7 @@ export const automateCommand: CommandSpec = {
       .option('--timeout <ms>', 'with --connection: budget (default 3000)', timeoutOption)
       .option('--at <time>', 'evaluate as of this time (ISO, or a duration after the event such as "31 minutes"): scheduled actions due by then run')
       .option('--execute', 'perform the actions: labels and assignees on an in-memory conversation, http_request for real')
+      .option('--allow-private-network', 'with --execute: let http_request actions reach loopback, private and link-local addresses (refused by default)')
       .option('--json', 'print one JSON document: { plan } or, with --execute, { plan, conversation, requests, notRun }')
       .addHelpText('after', '\nExit codes: 0 evaluated (skipped handlers included), 1 invalid switch or payload, 2 usage error, 3 --execute and an http_request failed.'),
   async run(_args, options, io) {
@@ -131,7 +132,7 @@ export const automateCommand: CommandSpec = {
       else io.stdout.write(describePlan(plan))
       return EXIT.ok
     }
-    const executed = await executePlan(plan, { conversation: conversationFromPayload(event, payload) })
+    const executed = await executePlan(plan, { conversation: conversationFromPayload(event, payload), allowPrivateNetwork: options['allowPrivateNetwork'] === true })
     if (options['json']) {
       printJson(io, { plan, ...executed })
     } else {
