@@ -14,16 +14,27 @@ export interface RunningMock {
   /** The server's origin, for /__admin, /docs and /openapi.json. */
   readonly origin: string
   readonly secret: string | undefined
+  /** Things the person starting the mock must know (e.g. an admin API open to the network); also logged. */
+  readonly warnings: readonly string[]
   readonly app: FastifyInstance
   close(): Promise<void>
 }
 
-/** Never log secrets: the signature header, admin tokens. */
+/** Never log secrets: the signature header, admin tokens (header or query). */
 const REDACT = ['req.headers.x_yetto_signature', 'req.headers["x-yetto-signature"]', 'req.headers.authorization']
+
+/** `?token=…` (the preview page's admin token) never reaches a log line. */
+export const redactQueryToken = (url: string): string => url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+
+const serializers = {
+  req(request: { method: string; url: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+    return { method: request.method, url: redactQueryToken(request.url), hostname: request.hostname, remoteAddress: request.ip, remotePort: request.socket?.remotePort }
+  },
+}
 
 function loggerOption(kind: StartMockOptions['logger']) {
   if (!kind) return false
-  const base = { level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }
+  const base = { level: 'info', redact: { paths: REDACT, censor: '[redacted]' }, serializers }
   if (typeof kind === 'object') return { ...base, stream: kind.stream }
   // Logs go to stderr: stdout is for data (ckit mock --json).
   return kind === 'pretty'
@@ -57,8 +68,14 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : resolved.port
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
-  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
+  const origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`
+  const warnings: string[] = []
+  if ((resolved.host === '0.0.0.0' || resolved.host === '::') && resolved.adminToken === undefined) {
+    warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set --admin-token (CKIT_ADMIN_TOKEN) or bind 127.0.0.1`)
+  }
+  for (const warning of warnings) app.log.warn(warning)
   return {
+    warnings,
     url: `${origin}${resolved.basePath === '/' ? '/' : `${resolved.basePath}/`}`,
     origin,
     secret: resolved.verify ? resolved.secret : undefined,

@@ -25,6 +25,15 @@ async function startCliMock(args: string[]) {
 }
 
 describe('ckit mock', () => {
+  it('does not echo a secret it did not generate (banner and --json), and says it is the user\'s', async () => {
+    const { info, out, stop, done } = await startCliMock(['--secret', 'my-own-secret-123'])
+    stop('SIGTERM')
+    expect(await done).toBe(0)
+    expect(info.secret).toBeNull()
+    expect(out.stdout + out.stderr).not.toContain('my-own-secret-123')
+    expect(out.stderr).toContain('signing secret: (yours, not shown)')
+  })
+
   it('prints the URL, secret and a working signed curl line, then stops cleanly on a signal', async () => {
     const { info, out, stop, done } = await startCliMock(['--seed', '5'])
     expect(info.secret).toBe('ckit-mock-secret')

@@ -184,13 +184,13 @@ describe('admin API', () => {
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ error: 'invalid_scenarios', errors: [{ pointer: '/rules/0/scenario' }] })
     expect((await get('admin-set@example.com')).status).toBe(418)
-    await admin('/reset', { method: 'POST' })
+    await admin('/reset', { method: 'POST', headers: { 'x-ckit-admin': '1' } })
     expect((await get('admin-set@example.com')).status).toBe(200)
     expect(((await (await admin('/scenarios')).json()) as { catalogue: unknown[] }).catalogue.length).toBeGreaterThan(15)
   })
 
   it('runs the shipped scenarios.yaml: a flaky customer fails twice, then recovers', async () => {
-    await admin('/reset', { method: 'POST' })
+    await admin('/reset', { method: 'POST', headers: { 'x-ckit-admin': '1' } })
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await get('flaky@example.com')).status)
     expect(statuses).toEqual([503, 503, 200, 200])

@@ -13,6 +13,8 @@ import type { Io } from '../io.js'
 import { SECRET_ENV } from './sign.js'
 
 const LOG_KINDS = ['pretty', 'json', 'off'] as const
+/** Read when --admin-token is omitted, so the token stays out of `ps` and shell history. */
+const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
 
 function integerOption(name: string) {
   return (value: string): number => {
@@ -57,7 +59,7 @@ export const mockCommand: CommandSpec = {
       .option('--scenario <name>', 'global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)')
       .option('--config <file>', 'JSON or YAML file of mock options; flags override it')
       .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})`, integerOption('--tolerance'))
-      .option('--admin-token <token>', 'require Authorization: Bearer <token> on /__admin')
+      .option('--admin-token <token>', `require Authorization: Bearer <token> on /__admin (default $${ADMIN_TOKEN_ENV}); set it whenever --host is not loopback`)
       .addOption(new Option('--log <kind>', 'request logs on stderr (default: pretty on a terminal, json otherwise)').choices([...LOG_KINDS]))
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
       .addHelpText(
@@ -67,11 +69,15 @@ export const mockCommand: CommandSpec = {
   async run(_args, options, io) {
     const config = await readConfig(io, options['config'] as string | undefined)
     const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
-    const secret = verify ? ((options['secret'] as string | undefined) ?? (config['secret'] as string | undefined) ?? io.env[SECRET_ENV] ?? MOCK_DEFAULTS.secret) : undefined
+    const given = (options['secret'] as string | undefined) ?? (config['secret'] as string | undefined) ?? io.env[SECRET_ENV]
+    const secret = verify ? (given ?? MOCK_DEFAULTS.secret) : undefined
+    // Only the public test secret is printed: one the user chose stays out of terminals and CI logs.
+    const printableSecret = verify && given === undefined ? secret : undefined
     const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
     // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
     const flags: Record<string, unknown> = {}
     for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken']) if (options[key] !== undefined) flags[key] = options[key]
+    if (flags['adminToken'] === undefined && config['adminToken'] === undefined && io.env[ADMIN_TOKEN_ENV]) flags['adminToken'] = io.env[ADMIN_TOKEN_ENV]
     if (options['tolerance'] !== undefined) flags['toleranceSeconds'] = options['tolerance']
     if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
     const mockOptions: StartMockOptions = {
@@ -103,14 +109,15 @@ export const mockCommand: CommandSpec = {
     io.stderr.write(
       [
         `connection-kit mock customer endpoint listening on ${mock.url} (${startedInMs} ms after start)`,
-        `  signing secret: ${secret === undefined ? '(not verifying signatures)' : secret}`,
+        `  signing secret: ${secret === undefined ? '(not verifying signatures)' : (printableSecret ?? '(yours, not shown)')}`,
         `  try:            ${curl}`,
         `  preview:        ${mock.origin}/__admin/preview?email=kelly@example.com`,
         `  admin, docs:    ${mock.origin}/__admin  ${mock.origin}/docs  ${mock.origin}/openapi.json`,
+        ...mock.warnings.map((warning) => `  WARNING:        ${warning}`),
         '',
       ].join('\n'),
     )
-    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: secret ?? null, curl, startedInMs })}\n`)
+    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
     const signal = await io.waitForShutdown()
     io.stderr.write(`${signal}: shutting down\n`)
     await mock.close()

@@ -1,5 +1,6 @@
 import type {} from '@fastify/swagger'
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { compileScenarioConfig, parseScenario, SCENARIO_CATALOGUE } from '../scenarios.js'
 import type { MockState } from '../state.js'
@@ -7,11 +8,42 @@ import { SCENARIO_HEADER } from './connection.js'
 
 export const ADMIN_PREFIX = '/__admin'
 
-function tokenMatches(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false
-  const a = Buffer.from(expected)
-  const b = Buffer.from(given)
-  return a.length === b.length && timingSafeEqual(a, b)
+/** Compared as SHA-256 digests: equal length always, so neither the content nor the length leaks through timing. */
+const digestOf = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest()
+
+function tokenMatches(expected: Buffer, given: string | undefined): boolean {
+  return given !== undefined && timingSafeEqual(expected, digestOf(given))
+}
+
+/**
+ * A browser can be made to send a "simple" cross-site request (a form POST as text/plain or
+ * form-urlencoded, no custom header) without asking first. Mutating admin routes need a JSON
+ * body type or this header, both of which make a browser ask (CORS preflight), which the mock
+ * never grants.
+ */
+export const ADMIN_INTENT_HEADER = 'x-ckit-admin'
+
+const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
+
+/** The host part of a Host header, without port or IPv6 brackets. */
+function hostOf(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const match = /^\[([^\]]+)\](?::\d+)?$/.exec(header) ?? /^([^:]+)(?::\d+)?$/.exec(header)
+  return match?.[1]?.toLowerCase()
+}
+
+/**
+ * DNS rebinding: a hostile page's own host name re-resolves to 127.0.0.1, so its requests reach
+ * the mock with that name in Host. On a loopback bind only loopback names are accepted; on a
+ * specific address, that address; on 0.0.0.0 / :: any (the start-up warning says to set a token).
+ */
+export function hostAllowed(boundHost: string, header: string | undefined): boolean {
+  const host = hostOf(header)
+  if (host === undefined) return false
+  const bound = boundHost.replace(/^\[|\]$/g, '').toLowerCase()
+  if (bound === '0.0.0.0' || bound === '::') return true
+  if (isLoopbackHost(bound)) return isLoopbackHost(host)
+  return host === bound
 }
 
 const bad = (reply: FastifyReply, status: number, error: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -26,17 +58,30 @@ const documentedOnly = { validatorCompiler: () => () => true }
 /** The admin API: scenarios, journal, reset, preview. JSON everywhere but the preview page. */
 export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
-  const token = state.options.adminToken
-  if (token !== undefined) {
-    app.addHook('onRequest', async (request, reply) => {
+  const token = state.options.adminToken === undefined ? undefined : digestOf(state.options.adminToken)
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed(state.options.host, request.headers.host)) {
+      return bad(reply, 421, 'host_not_allowed', `the admin API answers only to the address it is bound to (${state.options.host}); Host ${JSON.stringify(request.headers.host ?? '')} looks like DNS rebinding`)
+    }
+    // Liveness probes (the Dockerfile's HEALTHCHECK) carry no secret; /health shows only counts.
+    const isHealth = request.method === 'GET' && request.routeOptions.url === `${ADMIN_PREFIX}/health`
+    if (token !== undefined && !isHealth) {
       const header = request.headers.authorization
       const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined
-      const query = (request.query as Record<string, string | undefined>)['token']
+      // ?token= only where a browser cannot send a header: opening the preview page.
+      const isPreview = request.method === 'GET' && request.routeOptions.url === `${ADMIN_PREFIX}/preview`
+      const query = isPreview ? (request.query as Record<string, string | undefined>)['token'] : undefined
       if (!tokenMatches(token, bearer) && !tokenMatches(token, query)) {
-        return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (or ?token= for the preview page)')
+        return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (the preview page also takes ?token=)')
       }
-    })
-  }
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const type = request.headers['content-type'] ?? ''
+      if (!/^application\/json\b/i.test(type) && request.headers[ADMIN_INTENT_HEADER] === undefined) {
+        return bad(reply, 415, 'admin_intent_required', `mutating admin requests need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header (so a web page cannot send them cross-site)`)
+      }
+    }
+  })
 
   app.get('/', { schema: { summary: 'What the admin API offers', tags: ['admin'] } }, async () => ({
     endpoints: {
@@ -48,6 +93,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'POST /__admin/reset': 'restore start-up scenarios, counters and an empty journal',
       'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
     },
+    mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
   }))
 
   app.get('/health', { schema: { summary: 'Liveness', tags: ['admin'] } }, async () => ({
