@@ -1,9 +1,10 @@
+import { terminalSafe } from '../render/text.js'
 import type { LocatedIssue } from '../schema/index.js'
 
 /** `/sections/1/href: must be a string`, or `3:14: invalid JSON…` for syntax errors. */
 export function formatIssue(issue: LocatedIssue): string {
-  if (issue.line !== undefined) return issue.message
-  return `${issue.pointer === '' ? '/' : issue.pointer}: ${issue.message}`
+  if (issue.line !== undefined) return terminalSafe(issue.message)
+  return terminalSafe(`${issue.pointer === '' ? '/' : issue.pointer}: ${issue.message}`)
 }
 
 /** Indented `  error    /pointer: message` lines, one per issue, for a report under a heading. */

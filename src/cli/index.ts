@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { isCkitError } from '../errors.js'
+import { terminalSafe } from '../render/text.js'
 import { COMMANDS } from './commands/index.js'
 import { EXIT } from './exit-codes.js'
 import { processIo, type Io } from './io.js'
@@ -36,7 +37,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Runs the CLI and resolves to its exit code; never throws, never calls process.exit. */
-export async function runCli(argv: readonly string[], io: Io = processIo()): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: Io = processIo()): Promise<number> {
+  // stderr carries messages, warnings and errors, which quote responses and files: nothing on it
+  // may drive the terminal. stdout is data; commands make their text output safe themselves.
+  const io: Io = { ...rawIo, stderr: { write: (s: string) => rawIo.stderr.write(terminalSafe(s)), isTTY: rawIo.stderr.isTTY === true } }
   let exitCode: number = EXIT.ok
   const program = buildProgram(io, (code) => {
     exitCode = code

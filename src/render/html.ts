@@ -3,8 +3,12 @@ import type { RenderIssue, RenderResult, RenderedSection } from './render.js'
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Escapes text for element content and quoted attribute values alike. */
+// eslint-disable-next-line no-control-regex
+const HTML_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
+
+/** Escapes markup, and replaces control characters (parse errors in HTML, and escape sequences if the page is printed to a terminal) with U+FFFD. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!).replace(HTML_CONTROL, '\ufffd')
 }
 
 function sectionHtml(section: RenderedSection): string {

@@ -8,11 +8,24 @@ export interface TextOptions {
 }
 
 const ESC = '\u001b'
-// Customer strings must not drive the terminal: control characters (ESC starts escape sequences)
-// are shown as visible escapes instead of being written raw.
+/**
+ * Text from a response must not drive the terminal: C0 and C1 control characters (ESC and CSI
+ * start escape sequences that set the title, clear the screen, rewrite lines) and bidirectional
+ * overrides (which reorder what is shown) become visible escapes. Newlines and tabs stay.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
-const visible = (text: string): string => text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/\n/g, ' ')
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const escapeControl = (c: string): string => {
+  const code = c.charCodeAt(0)
+  return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`
+}
+
+/** The text with every control character a terminal would act on shown as an escape (`\x1b`). */
+export function terminalSafe(text: string): string {
+  return text.replace(CONTROL, escapeControl)
+}
+
+const visible = (text: string): string => terminalSafe(text).replace(/\n/g, ' ')
 
 function issueLine(label: string, issue: RenderIssue): string {
   const where = issue.line === undefined ? '' : ` (line ${issue.line}, column ${issue.column})`

@@ -1,6 +1,7 @@
 import { CkitError } from '../../errors.js'
 import type { Plan } from '../../automation/index.js'
 import { validateText } from '../../schema/index.js'
+import { terminalSafe } from '../../render/text.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { issueLines } from '../format.js'
@@ -129,16 +130,19 @@ export const automateCommand: CommandSpec = {
     const plan = await evaluate(switchDoc.value, { event, payload, now: occurredAt, ...(at ? { at } : {}), ...(customer === undefined ? {} : { customer }) })
     if (!options['execute']) {
       if (options['json']) printJson(io, { plan })
-      else io.stdout.write(describePlan(plan))
+      else io.stdout.write(terminalSafe(describePlan(plan)))
       return EXIT.ok
     }
     const executed = await executePlan(plan, { conversation: conversationFromPayload(event, payload), allowPrivateNetwork: options['allowPrivateNetwork'] === true })
     if (options['json']) {
       printJson(io, { plan, ...executed })
     } else {
-      io.stdout.write(describePlan(plan))
-      io.stdout.write(`conversation after: labels [${executed.conversation.labels.join(', ')}], assignees [${executed.conversation.assignees.join(', ')}]\n`)
-      for (const r of executed.requests) io.stdout.write(`request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error})` : ''} in ${r.latencyMs} ms\n`)
+      const report = [
+        describePlan(plan),
+        `conversation after: labels [${executed.conversation.labels.join(', ')}], assignees [${executed.conversation.assignees.join(', ')}]\n`,
+        ...executed.requests.map((r) => `request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error})` : ''} in ${r.latencyMs} ms\n`),
+      ]
+      io.stdout.write(terminalSafe(report.join('')))
       for (const n of executed.notRun) io.stderr.write(`not run: ${n.pattern} action ${n.action + 1}: ${n.reason}\n`)
     }
     return executed.requests.some((r) => !r.ok) ? EXIT.remote : EXIT.ok
