@@ -56,7 +56,7 @@ const bad = (reply: FastifyReply, status: number, error: string, message: string
 const documentedOnly = { validatorCompiler: () => () => true }
 
 /** The admin API: scenarios, journal, reset, preview. JSON everywhere but the preview page. */
-export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
+export async function adminRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix?: string }): Promise<void> {
   const { state } = opts
   const token = state.options.adminToken === undefined ? undefined : digestOf(state.options.adminToken)
   app.addHook('onRequest', async (request, reply) => {
@@ -64,12 +64,12 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       return bad(reply, 421, 'host_not_allowed', `the admin API answers only to the address it is bound to (${state.options.host}); Host ${JSON.stringify(request.headers.host ?? '')} looks like DNS rebinding`)
     }
     // Liveness probes (the Dockerfile's HEALTHCHECK) carry no secret; /health shows only counts.
-    const isHealth = request.method === 'GET' && request.routeOptions.url === `${ADMIN_PREFIX}/health`
+    const isHealth = request.method === 'GET' && request.routeOptions.url === `${app.prefix}/health`
     if (token !== undefined && !isHealth) {
       const header = request.headers.authorization
       const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined
       // ?token= only where a browser cannot send a header: opening the preview page.
-      const isPreview = request.method === 'GET' && request.routeOptions.url === `${ADMIN_PREFIX}/preview`
+      const isPreview = request.method === 'GET' && request.routeOptions.url === `${app.prefix}/preview`
       const query = isPreview ? (request.query as Record<string, string | undefined>)['token'] : undefined
       if (!tokenMatches(token, bearer) && !tokenMatches(token, query)) {
         return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (the preview page also takes ?token=)')
@@ -148,7 +148,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     // the client makes of the answer, error card included.
     const { localAddress, localPort } = request.socket
     const host = localAddress?.includes(':') ? `[${localAddress}]` : (localAddress ?? '127.0.0.1')
-    const base = `http://${host}:${localPort}${state.options.basePath === '/' ? '' : state.options.basePath}`
+    const base = `http://${host}:${localPort}${opts.mountPrefix ?? ''}${state.options.basePath === '/' ? '' : state.options.basePath}`
     const result = await requestCustomerData(
       { url: base, secret: state.options.secret ?? 'unsigned' },
       {

@@ -1,6 +1,8 @@
-import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getRegistry, SCHEMA_BASE_ID } from '../../schema/index.js'
+import type { MockState } from '../state.js'
+import { adminRoutes, ADMIN_PREFIX } from './admin.js'
+import { connectionRoutes } from './connection.js'
 
 /**
  * The contract's schemas as OpenAPI components, derived from the loaded files (not a copy kept
@@ -38,25 +40,38 @@ export function contractComponents(): Record<string, Record<string, unknown>> {
   return components
 }
 
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'connection-kit mock customer endpoint',
+    description: 'A faker-powered customer-connection endpoint with fault scenarios, for QA and help-desk failure testing. The customer data contract is in components.schemas.',
+    version: '2024-03-06',
+  },
+  tags: [{ name: 'customer connection' }, { name: 'admin' }],
+}
+
 /**
  * OpenAPI 3.1 from the route schemas, with the contract in components.schemas: 3.1 speaks JSON
- * Schema 2020-12, so the files go in as they are. They are not fastify shared schemas, because
- * fastify's draft-07 validator would try to compile them. Registered before the routes, because
- * @fastify/swagger collects routes as they are added.
+ * Schema 2020-12, so the files go in as they are. The document is collected by @fastify/swagger
+ * in a private fastify instance that registers the same route groups under the same prefix: the
+ * host never sees a second `swagger` decorator (a host with its own swagger used to crash with
+ * FST_ERR_DEC_ALREADY_PRESENT), and start-up never pays for it. Built on first request.
  */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'connection-kit mock customer endpoint',
-        description: 'A faker-powered customer-connection endpoint with fault scenarios, for QA and help-desk failure testing. The customer data contract is in components.schemas.',
-        version: '2024-03-06',
-      },
-      tags: [{ name: 'customer connection' }, { name: 'admin' }],
-      components: { schemas: contractComponents() as never },
+async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unknown> {
+  const [{ default: Fastify }, { default: swagger }] = await Promise.all([import('fastify'), import('@fastify/swagger')])
+  const collector = Fastify()
+  await collector.register(swagger, { openapi: { ...OPENAPI_INFO, components: { schemas: contractComponents() as never } } })
+  await collector.register(
+    async (scope) => {
+      await scope.register(connectionRoutes, { state })
+      await scope.register(adminRoutes, { state, prefix: ADMIN_PREFIX, mountPrefix })
     },
-  })
+    { prefix: mountPrefix },
+  )
+  await collector.ready()
+  const document = collector.swagger()
+  await collector.close()
+  return document
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
@@ -67,8 +82,14 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
  * lives in a small fastify instance of its own, built on the first /docs request and reached
  * through `inject`.
  */
-export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+export async function docsRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix: string }): Promise<void> {
+  let document: Promise<unknown> | undefined
+  const openApi = () =>
+    (document ??= buildOpenApi(opts.state, opts.mountPrefix).catch((error: unknown) => {
+      document = undefined
+      throw error
+    }))
+  app.get('/openapi.json', async () => openApi())
   let ui: Promise<FastifyInstance> | undefined
   app.addHook('onClose', async () => {
     if (ui) await (await ui).close()
@@ -77,7 +98,7 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     (ui ??= (async () => {
       const [{ default: Fastify }, { default: staticSwagger }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger'), import('@fastify/swagger-ui')])
       const child = Fastify()
-      await child.register(staticSwagger, { mode: 'static', specification: { document: app.swagger() as never } })
+      await child.register(staticSwagger, { mode: 'static', specification: { document: (await openApi()) as never } })
       await child.register(swaggerUi, { routePrefix: '/docs' })
       await child.ready()
       return child
@@ -87,10 +108,11 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     }))
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const child = await loadUi()
-    const answer = await child.inject({ method: request.method as 'GET', url: request.url, headers: { accept: request.headers.accept ?? '*/*' } })
+    // The UI instance serves /docs; a host may have mounted the mock under a prefix.
+    const answer = await child.inject({ method: request.method as 'GET', url: request.url.slice(opts.mountPrefix.length), headers: { accept: request.headers.accept ?? '*/*' } })
     const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())))
     return reply.code(answer.statusCode).headers(headers).send(answer.rawPayload)
   }
-  app.get('/docs', { schema: { hide: true } }, forward)
-  app.get('/docs/*', { schema: { hide: true } }, forward)
+  app.get('/docs', forward)
+  app.get('/docs/*', forward)
 }
