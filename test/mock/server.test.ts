@@ -31,6 +31,21 @@ afterAll(async () => {
 })
 
 describe('customer-connection route', () => {
+  it('refuses a correctly signed request captured long ago (401 stale), unless its tolerance says otherwise', async () => {
+    const captured = signed('replay@example.com', { requested_at: '2019-05-01T00:00:00Z' })
+    const refused = await fetch(captured.url, { headers: captured.headers })
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: 'stale', message: expect.stringMatching(/in the past \(tolerance 300 s\)/) })
+    const lenient = await startMock({ port: 0, secret: SECRET, toleranceSeconds: Infinity })
+    try {
+      const again = buildSignedRequest({ url: lenient.url, secret: SECRET, context: context('replay@example.com', { requested_at: '2019-05-01T00:00:00Z' }) })
+      expect((await fetch(again.url, { headers: again.headers })).status).toBe(200)
+    } finally {
+      await lenient.close()
+    }
+    await expect(startMock({ port: 0, secret: SECRET, toleranceSeconds: -1 })).rejects.toMatchObject({ code: 'CKIT_MOCK_INVALID_OPTION' })
+  })
+
   it('answers a signed request with a schema-valid, deterministic customer', async () => {
     const first = await get('new.person@example.org')
     expect(first.status).toBe(200)
