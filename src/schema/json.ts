@@ -79,6 +79,50 @@ function tooDeepAt(text: string, maxDepth: number): number {
   return -1
 }
 
+const FAILED = Symbol('not JSON')
+
+/** Containers visited before a value counts as too large: only a shared-reference graph gets here (a 512 KiB document has far fewer). */
+export const MAX_VISITS = 5_000_000
+
+/**
+ * Whether a value nests deeper than MAX_JSON_DEPTH (a cyclic value does), without recursion and
+ * without allocating per property: the common case, a shallow document, costs a quick pass.
+ */
+export function exceedsDepth(root: object): boolean {
+  const values: object[] = [root]
+  const depths: number[] = [1]
+  let visits = 0
+  while (values.length > 0) {
+    const value = values.pop()!
+    const depth = depths.pop()!
+    if (++visits > MAX_VISITS) return true
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child: unknown = value[i]
+        if (child === null || typeof child !== 'object') continue
+        if (depth >= MAX_JSON_DEPTH) return true
+        values.push(child)
+        depths.push(depth + 1)
+      }
+    } else {
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue
+        const child: unknown = (value as Record<string, unknown>)[key]
+        if (child === null || typeof child !== 'object') continue
+        if (depth >= MAX_JSON_DEPTH) return true
+        values.push(child)
+        depths.push(depth + 1)
+      }
+    }
+  }
+  return false
+}
+
+
+/** Values parseJson returned: their depth was checked on the text, so validate need not walk them again. */
+const depthChecked = new WeakSet<object>()
+export const isDepthChecked = (value: object): boolean => depthChecked.has(value)
+
 export const tooDeepMessage = (maxDepth: number): string => `nested deeper than ${maxDepth} levels of arrays and objects`
 
 /**
@@ -97,23 +141,35 @@ export function parseJson(input: string | Uint8Array): JsonParseResult {
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  // Checked before parsing: a short text cannot be deep, so most requests skip the scan.
+  // JSON.parse does not recurse on the stack; the depth is checked on its result (cheaper than a
+  // scan of the text), and the text is scanned only to say where, or before the recursive fallback.
+  const value = tryParse(text)
+  if (value !== FAILED) {
+    if (value === null || typeof value !== 'object') return { ok: true, value }
+    if (exceedsDepth(value)) return syntaxError(text, Math.max(0, tooDeepAt(text, MAX_JSON_DEPTH)), tooDeepMessage(MAX_JSON_DEPTH), 'too_deep')
+    depthChecked.add(value)
+    return { ok: true, value }
+  }
   if (text.length > MAX_JSON_DEPTH) {
     const deepAt = tooDeepAt(text, MAX_JSON_DEPTH)
     if (deepAt >= 0) return syntaxError(text, deepAt, tooDeepMessage(MAX_JSON_DEPTH), 'too_deep')
   }
+  if (text.trim() === '') return syntaxError(text, text.length, 'empty input, expected a JSON value')
+  const errors: ParseError[] = []
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  const first = errors[0]
+  if (first) {
+    const code = printParseErrorCode(first.error)
+    return syntaxError(text, first.offset, describeCode[code] ?? code)
+  }
+  // Cases the tolerant scanner accepts but JSON does not (e.g. a lone surrogate escape).
+  return syntaxError(text, 0, 'not valid JSON')
+}
+
+function tryParse(text: string): unknown {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown }
+    return JSON.parse(text) as unknown
   } catch {
-    if (text.trim() === '') return syntaxError(text, text.length, 'empty input, expected a JSON value')
-    const errors: ParseError[] = []
-    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
-    const first = errors[0]
-    if (first) {
-      const code = printParseErrorCode(first.error)
-      return syntaxError(text, first.offset, describeCode[code] ?? code)
-    }
-    // Cases the tolerant scanner accepts but JSON does not (e.g. a lone surrogate escape).
-    return syntaxError(text, 0, 'not valid JSON')
+    return FAILED
   }
 }

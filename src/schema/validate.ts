@@ -1,5 +1,5 @@
 import { CkitError } from '../errors.js'
-import { MAX_JSON_DEPTH, parseJson, tooDeepMessage } from './json.js'
+import { exceedsDepth, isDepthChecked, MAX_JSON_DEPTH, MAX_VISITS, parseJson, tooDeepMessage } from './json.js'
 import { humanise, type Issue } from './messages.js'
 import { escapePointerToken } from './pointer.js'
 import { DOCUMENT_KINDS, getRegistry, isKind, type DocumentKind, type Kind } from './registry.js'
@@ -84,15 +84,9 @@ function webhookEventIssues(value: unknown, event: string): LocatedIssue[] {
   return []
 }
 
-/** Containers visited before a value counts as too large: only a shared-reference graph gets here (a 512 KiB document has far fewer). */
-const MAX_VISITS = 5_000_000
-
-/**
- * The place where a value nests deeper than MAX_JSON_DEPTH (or the value is cyclic), found
- * without recursion, so a value built in code gets the same clear error as a parsed one.
- */
+/** Where a value is too deep (or cyclic, or too large to walk), found only once `exceedsDepth` said so. */
 function depthIssue(root: unknown): LocatedIssue | undefined {
-  if (root === null || typeof root !== 'object') return undefined
+  if (root === null || typeof root !== 'object' || isDepthChecked(root) || !exceedsDepth(root)) return undefined
   const frames: { keys: string[]; node: Record<string, unknown>; next: number; key: string }[] = [{ keys: Object.keys(root), node: root as Record<string, unknown>, next: 0, key: '' }]
   let visits = 0
   while (frames.length > 0) {
@@ -104,12 +98,14 @@ function depthIssue(root: unknown): LocatedIssue | undefined {
     const key = frame.keys[frame.next++]!
     const child = frame.node[key]
     if (child === null || typeof child !== 'object') continue
-    const pointer = () => frames.slice(1).map((f) => `/${escapePointerToken(f.key)}`).join('') + `/${escapePointerToken(key)}`
-    if (frames.length >= MAX_JSON_DEPTH) return { pointer: pointer(), keyword: 'maxDepth', message: `is ${tooDeepMessage(MAX_JSON_DEPTH)}` }
-    if (++visits > MAX_VISITS) return { pointer: '', keyword: 'maxSize', message: `has more than ${MAX_VISITS} nested arrays and objects` }
+    if (frames.length >= MAX_JSON_DEPTH) {
+      const pointer = frames.slice(1).map((f) => `/${escapePointerToken(f.key)}`).join('') + `/${escapePointerToken(key)}`
+      return { pointer, keyword: 'maxDepth', message: `is ${tooDeepMessage(MAX_JSON_DEPTH)}` }
+    }
+    if (++visits > MAX_VISITS) break
     frames.push({ keys: Object.keys(child), node: child as Record<string, unknown>, next: 0, key })
   }
-  return undefined
+  return { pointer: '', keyword: 'maxSize', message: `has more than ${MAX_VISITS} nested arrays and objects` }
 }
 
 /** Validates a parsed value against the schema of `kind`. Never throws for any input value. */
