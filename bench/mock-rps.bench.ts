@@ -49,7 +49,7 @@ async function startup(runs = 7): Promise<{ mockMs: number; insideMs: number; no
 }
 
 export async function run(): Promise<string> {
-  const context = { reason: 'conversation_viewed' as const, requested_at: '2026-11-25T10:00:00Z', inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'repeat@example.com' } }
+  const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'repeat@example.com' } }
   const mock = await serve('mock')
   const bare = await serve('bare')
   try {
