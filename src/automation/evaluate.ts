@@ -1,7 +1,7 @@
 import type { FailureKind } from '../client/index.js'
-import { CkitError } from '../errors.js'
+import { CkitError, isCkitError } from '../errors.js'
 import { defaultEngine, type TemplateEngine } from '../render/index.js'
-import { escapePointerToken, eventCatalogue, validate, type Action, type Conditions, type EventHandler, type Switch } from '../schema/index.js'
+import { escapePointerToken, eventCatalogue, unknownEventMessage, validate, type Action, type Conditions, type EventHandler, type Switch } from '../schema/index.js'
 import { parseDuration } from './duration.js'
 import { evaluateCondition, partTemplates, readsCustomer, renderDeep, renderString, renderUrl, sandboxFor, type Sandbox } from './liquid.js'
 import type { ConditionVerdict, CustomerStatus, HandlerPlan, Plan, PlannedAction, ScheduledPlan, Skipped } from './plan.js'
@@ -54,7 +54,11 @@ class CustomerMemo {
       if (source === undefined) {
         this.#result = Promise.resolve({ ok: false, kind: 'network', message: 'the switch needs data.customer but no customer connection or customer data was given' })
       } else if (typeof source === 'function') {
-        this.#result = source().catch((error: unknown) => ({ ok: false as const, kind: 'network' as const, message: (error as Error).message }))
+        // Misuse (an invalid e-mail in the context, a missing secret) is the caller's error, not the endpoint's.
+        this.#result = source().catch((error: unknown) => {
+          if (isCkitError(error)) throw error
+          return { ok: false as const, kind: 'network' as const, message: (error as Error).message }
+        })
       } else {
         this.#result = Promise.resolve({ ok: true, customer: source })
       }
@@ -196,7 +200,7 @@ export function scheduledJobs(switchDoc: Switch, event: string, occurredAt: Date
 export async function evaluate(switchDoc: unknown, options: EvaluateOptions): Promise<Plan> {
   const doc = assertSwitch(switchDoc)
   if (!eventCatalogue().has(options.event)) {
-    throw new CkitError('CKIT_AUTOMATION_UNKNOWN_EVENT', `unknown event ${JSON.stringify(options.event)}; expected one of ${[...eventCatalogue().keys()].join(', ')}`)
+    throw new CkitError('CKIT_AUTOMATION_UNKNOWN_EVENT', unknownEventMessage(options.event))
   }
   // One budget for the whole evaluation: many actions cannot add up to more work than one response.
   const sandbox = sandboxFor(options.engine ?? defaultEngine())

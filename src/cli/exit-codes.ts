@@ -1,3 +1,5 @@
+import type { ErrorClass } from '../errors.js'
+
 /** Exit codes shared by every command (docs/cli.md). A command may document a finer table. */
 export const EXIT = Object.freeze({
   /** Success. */
@@ -12,3 +14,11 @@ export const EXIT = Object.freeze({
   internal: 70,
 })
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/** How a thrown CkitError's class (src/errors.ts) becomes an exit code. */
+export const EXIT_FOR_CLASS = Object.freeze({
+  usage: EXIT.usage,
+  data: EXIT.problems,
+  remote: EXIT.remote,
+  internal: EXIT.internal,
+} satisfies Record<ErrorClass, ExitCode>)

@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { isCkitError } from '../errors.js'
 import { terminalSafe } from '../render/text.js'
 import { COMMANDS } from './commands/index.js'
-import { EXIT } from './exit-codes.js'
+import { EXIT, EXIT_FOR_CLASS } from './exit-codes.js'
 import { processIo, type Io } from './io.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -57,13 +57,10 @@ export async function runCli(argv: readonly string[], rawIo: Io = processIo()): 
       // --help and --version "fail" with exit code 0; every other commander error is usage.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage
     }
-    if (isCkitError(error) && error.code.startsWith('CKIT_CLI_')) {
+    if (isCkitError(error) && error.errorClass !== 'internal') {
+      // One line that says what is wrong; the class decides the exit code.
       io.stderr.write(`ckit: ${error.message}\n`)
-      return EXIT.usage
-    }
-    if (isCkitError(error) && (error.code === 'CKIT_SIG_INVALID_URL' || error.code === 'CKIT_SIG_INVALID_OPTION')) {
-      io.stderr.write(`ckit: ${error.message}\n`)
-      return EXIT.usage
+      return EXIT_FOR_CLASS[error.errorClass]
     }
     const err = error as Error & { code?: string }
     io.stderr.write(`ckit: internal error${err.code ? ` (${err.code})` : ''}: ${err.message}\n${err.stack ?? ''}\n`)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, basename, join, resolve } from 'node:path'
 import { CkitError } from '../errors.js'
+import { readErrorReason } from '../files.js'
 
 /** Everything a command touches outside itself, injected so tests capture both streams. */
 export interface Io {
@@ -42,8 +43,7 @@ export async function readInput(io: Io, file: string): Promise<{ bytes: Buffer; 
   try {
     return { bytes: await readFile(resolve(io.cwd, file)), name: file }
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message
-    throw new CkitError('CKIT_CLI_USAGE', `cannot read ${file}: ${reason}`, { cause })
+    throw new CkitError('CKIT_CLI_USAGE', `cannot read ${file}: ${readErrorReason(cause)}`, { cause })
   }
 }
 

@@ -1,4 +1,3 @@
-import { CkitError } from '../errors.js'
 import type { FailureKind } from '../client/index.js'
 
 /** Exit codes of commands that talk to an endpoint (docs/cli.md): one per failure kind. */
@@ -16,12 +15,3 @@ export const FAILURE_EXIT: Readonly<Record<FailureKind, number>> = Object.freeze
 export const FAILURE_EXIT_HELP = `\nExit codes: 0 ok, 2 usage error, and one per failure kind: ${Object.entries(FAILURE_EXIT)
   .map(([kind, code]) => `${code} ${kind}`)
   .join(', ')}.`
-
-
-/** --timeout: milliseconds from 1 to 600000. */
-export function timeoutOption(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) {
-    throw new CkitError('CKIT_CLI_USAGE', `--timeout must be milliseconds from 1 to 600000, instead got ${JSON.stringify(value)}`)
-  }
-  return Number(value)
-}

@@ -42,5 +42,6 @@ export function describeFailure(failure: Failure): string {
 
 /** The sidebar's error card for a failure: what the agent reads, then the technical detail. */
 export function failureCardHtml(failure: Failure): string {
-  return errorCardHtml({ kind: failure.kind, message: `${describeFailure(failure)} ${failure.message}` })
+  // One sentence: what the agent needs to know, then the detail in brackets.
+  return errorCardHtml({ kind: failure.kind, message: `${describeFailure(failure).replace(/\.$/, '')} (${failure.message.replace(/\.$/, '')}).` })
 }

@@ -1,10 +1,22 @@
 import type { Failure } from './failure.js'
 
+/** Where the budget's timer comes from: the platform by default, a fake in tests (no 3 s sleeps). */
+export interface Timer {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const systemTimer: Timer = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
 export interface HttpOptions {
   /** One budget for connect + headers + body, in ms. */
   readonly timeoutMs: number
   /** Bodies past this many bytes are abandoned mid-stream. */
   readonly maxResponseBytes: number
+  readonly timer: Timer
 }
 
 export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure }
@@ -26,7 +38,7 @@ function networkFailure(error: unknown): Failure {
  */
 export async function httpGet(url: string, headers: Record<string, string>, options: HttpOptions): Promise<HttpResult> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs)
+  const timer = options.timer.setTimeout(() => controller.abort(), options.timeoutMs)
   const timedOut = (): HttpResult => ({ ok: false, error: { kind: 'timeout', message: `no complete answer within ${options.timeoutMs} ms` } })
   try {
     let response: Response
@@ -71,6 +83,6 @@ export async function httpGet(url: string, headers: Record<string, string>, opti
     if (controller.signal.aborted) return timedOut()
     return { ok: true, status, body: Buffer.concat(chunks) }
   } finally {
-    clearTimeout(timer)
+    options.timer.clearTimeout(timer)
   }
 }

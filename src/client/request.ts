@@ -3,7 +3,8 @@ import { render, type RenderResult } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse, type RequestContext } from '../schema/index.js'
 import { buildSignedRequest, type Secret, type Signer } from '../signature/index.js'
 import type { Failure } from './failure.js'
-import { httpGet } from './http.js'
+import { httpGet, systemTimer, type Timer } from './http.js'
+import { CkitError } from '../errors.js'
 
 /** 🔧 docs/protocol.md: 3 s budget, 512 KiB cap, lenient validation and rendering. */
 export const CLIENT_DEFAULTS = Object.freeze({
@@ -19,8 +20,12 @@ export interface Connection {
 }
 
 export interface ClientOptions {
+  /** One budget for connect, headers and body (default 3000). */
   readonly timeoutMs?: number
+  /** Larger bodies are `too_large` (default 512 KiB). */
   readonly maxResponseBytes?: number
+  /** The budget's timer (default the platform's); tests inject a fake one instead of waiting. */
+  readonly timer?: Timer
   /** Unknown section types, unknown properties and undefined variables fail the request. */
   readonly strict?: boolean
   /** Extra request headers (tracing, a mock's X-Mock-Scenario); the signature header always wins. */
@@ -33,12 +38,43 @@ export type CustomerDataResult =
 
 type Parsed = { ok: true; value: unknown } | { ok: false; error: Failure }
 
-async function fetchJson(connection: Connection, context: RequestContext, options: ClientOptions): Promise<Parsed> {
+function invalidOption(name: string, expected: string, given: unknown): never {
+  throw new CkitError('CKIT_CLIENT_INVALID_OPTION', `client option ${name} must be ${expected}, instead got ${typeof given === 'number' ? String(given) : (JSON.stringify(given) ?? typeof given)}`)
+}
+
+const wholeNumber = (name: string, value: unknown, max: number): number => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) invalidOption(name, `a whole number from 1 to ${max}`, value)
+  return value
+}
+
+interface ResolvedClientOptions {
+  readonly timeoutMs: number
+  readonly maxResponseBytes: number
+  readonly strict: boolean
+  readonly headers: Readonly<Record<string, string>>
+  readonly timer: Timer
+}
+
+/** Checks options when they are given: `timeoutMs: NaN` used to become an instant timeout, `maxResponseBytes: -1` an instant too_large. */
+function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (options === null || typeof options !== 'object') invalidOption('options', 'an object', options)
+  const headers = options.headers ?? {}
+  if (headers === null || typeof headers !== 'object' || Object.values(headers).some((v) => typeof v !== 'string')) invalidOption('headers', 'an object of string values', headers)
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') invalidOption('strict', 'true or false', options.strict)
+  const timer = options.timer ?? systemTimer
+  if (typeof timer?.setTimeout !== 'function' || typeof timer.clearTimeout !== 'function') invalidOption('timer', 'an object with setTimeout and clearTimeout', '…')
+  return {
+    timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs, 600_000),
+    maxResponseBytes: wholeNumber('maxResponseBytes', options.maxResponseBytes ?? CLIENT_DEFAULTS.maxResponseBytes, 1024 * 1024 * 1024),
+    strict: options.strict ?? CLIENT_DEFAULTS.strict,
+    headers,
+    timer,
+  }
+}
+
+async function fetchJson(connection: Connection, context: RequestContext, options: ResolvedClientOptions): Promise<Parsed> {
   const signed = buildSignedRequest({ url: connection.url, secret: connection.secret, context })
-  const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, {
-    timeoutMs: options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
-    maxResponseBytes: options.maxResponseBytes ?? CLIENT_DEFAULTS.maxResponseBytes,
-  })
+  const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, options)
   if (!http.ok) return http
   const parsed = parseJson(http.body)
   if (!parsed.ok) return { ok: false, error: { kind: 'invalid_json', message: `the response is not JSON: ${parsed.error.message}` } }
@@ -53,9 +89,10 @@ const elapsed = (start: number): number => Math.round(performance.now() - start)
  * validate and render. Never throws for anything the endpoint does; throws CkitError for misuse
  * (an invalid URL or context).
  */
-export async function requestCustomerData(connection: Connection, context: RequestContext, options: ClientOptions = {}): Promise<CustomerDataResult> {
+export async function requestCustomerData(connection: Connection, context: RequestContext, clientOptions: ClientOptions = {}): Promise<CustomerDataResult> {
+  const options = resolveClientOptions(clientOptions)
   const start = performance.now()
-  const strict = options.strict ?? CLIENT_DEFAULTS.strict
+  const { strict } = options
   const parsed = await fetchJson(connection, context, options)
   if (!parsed.ok) return { ok: false, error: parsed.error, latencyMs: elapsed(start) }
   const checked = validate('response', parsed.value, { strict })
@@ -84,13 +121,14 @@ export async function requestCustomerData(connection: Connection, context: Reque
 export type TestConnectionResult = { readonly ok: true; readonly latencyMs: number } | { readonly ok: false; readonly error: Failure; readonly latencyMs: number }
 
 /** The set-up check (the Test button): a random challenge that must come back unchanged within the budget. */
-export async function testConnection(connection: Connection, options: ClientOptions & { inbox?: string; now?: () => Date } = {}): Promise<TestConnectionResult> {
+export async function testConnection(connection: Connection, testOptions: ClientOptions & { inbox?: string; now?: () => Date } = {}): Promise<TestConnectionResult> {
+  const options = resolveClientOptions(testOptions)
   const start = performance.now()
   const challenge = randomBytes(16).toString('hex')
   const context: RequestContext = {
     reason: 'challenge',
-    requested_at: (options.now?.() ?? new Date()).toISOString(),
-    inbox: { slug: options.inbox ?? 'connection-test' },
+    requested_at: (testOptions.now?.() ?? new Date()).toISOString(),
+    inbox: { slug: testOptions.inbox ?? 'connection-test' },
     challenge,
   }
   const parsed = await fetchJson(connection, context, options)

@@ -1,11 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import yaml from 'js-yaml'
 import { CkitError } from '../errors.js'
 import { humanise, parseJson, validate, type Section } from '../schema/index.js'
+import { parseYamlText } from '../yaml.js'
+import { isMissing, readErrorReason } from '../files.js'
 
 /** The embedded defaults shipped in the repo: the mock runs on these without any option. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../mocks/', import.meta.url))
@@ -27,8 +28,8 @@ function readJson(path: string, label: string): unknown {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
-  } catch {
-    throw invalid(`cannot read ${label}`)
+  } catch (cause) {
+    throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label}: ${readErrorReason(cause)}`, { cause })
   }
   const parsed = parseJson(text)
   if (!parsed.ok) throw invalid(`${label} is not valid JSON: ${parsed.error.message}`)
@@ -50,19 +51,15 @@ function customerValidator(schema: Record<string, unknown>, label: string) {
   }
 }
 
-/** YAML (and so JSON) text; `where` names the line and column of a syntax error. */
-export function parseYamlText(text: string): { ok: true; value: unknown } | { ok: false; where: string; reason: string } {
-  try {
-    // JSON_SCHEMA: plain data only (no dates or other implicit types), the subset these files need.
-    return { ok: true, value: yaml.load(text, { schema: yaml.JSON_SCHEMA }) }
-  } catch (cause) {
-    const mark = (cause as { mark?: { line: number; column: number } }).mark
-    return { ok: false, where: mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '', reason: (cause as { reason?: string }).reason ?? String(cause) }
-  }
-}
-
 /** Loads and checks a mock data folder; every problem names the file and the JSON pointer. */
 export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
+  let folder
+  try {
+    folder = statSync(dir)
+  } catch (cause) {
+    throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot use the data folder ${dir}: ${readErrorReason(cause)}`, { cause })
+  }
+  if (!folder.isDirectory()) throw invalid(`the data folder ${dir} is a file, not a folder`)
   const label = (file: string) => join(basename(dir), file)
   const customerSchema = readJson(join(dir, 'customer.schema.json'), label('customer.schema.json')) as Record<string, unknown>
   if (customerSchema === null || typeof customerSchema !== 'object' || Array.isArray(customerSchema)) throw invalid(`${label('customer.schema.json')} must be a JSON Schema object`)
@@ -79,8 +76,9 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   let files: string[] = []
   try {
     files = readdirSync(join(dir, 'customers')).filter((f) => f.endsWith('.json'))
-  } catch {
-    // A data folder without fixed customers only generates them.
+  } catch (cause) {
+    // A data folder without fixed customers only generates them; any other problem is reported.
+    if (!isMissing(cause)) throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label('customers/')}: ${readErrorReason(cause)}`, { cause })
   }
   for (const file of files.sort()) {
     const email = file.slice(0, -'.json'.length).toLowerCase()
@@ -97,8 +95,9 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   let scenarioText: string | undefined
   try {
     scenarioText = readFileSync(scenarioFile, 'utf8')
-  } catch {
-    // No scenarios.yaml: every request gets the default scenario.
+  } catch (cause) {
+    // No scenarios.yaml: every request gets the default scenario. Unreadable is another matter.
+    if (!isMissing(cause)) throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label('scenarios.yaml')}: ${readErrorReason(cause)}`, { cause })
   }
   if (scenarioText !== undefined) {
     const parsed = parseYamlText(scenarioText)

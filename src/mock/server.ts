@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { loadGenerator } from './customers.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
-import { resolveMockOptions } from './options.js'
+import { MOCK_DEFAULTS, resolveMockOptions } from './options.js'
 
 export interface StartMockOptions extends MockPluginOptions {
   /** pino logging: false (default for the API), 'json' or 'pretty' on stderr, or JSON lines to a stream of yours. */
@@ -13,7 +13,11 @@ export interface RunningMock {
   readonly url: string
   /** The server's origin, for /__admin, /docs and /openapi.json. */
   readonly origin: string
-  readonly secret: string | undefined
+  /**
+   * The secret to sign requests with. Always a string, so `startMock()` → `CustomerPanel` type-checks;
+   * with `verify: false` the mock accepts any signature, this one included.
+   */
+  readonly secret: string
   /** Things the person starting the mock must know (e.g. an admin API open to the network); also logged. */
   readonly warnings: readonly string[]
   readonly app: FastifyInstance
@@ -78,7 +82,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
     warnings,
     url: `${origin}${resolved.basePath === '/' ? '/' : `${resolved.basePath}/`}`,
     origin,
-    secret: resolved.verify ? resolved.secret : undefined,
+    secret: resolved.secret ?? MOCK_DEFAULTS.secret!,
     app,
     close: () => app.close(),
   }

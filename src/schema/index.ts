@@ -1,4 +1,4 @@
-export { validate, validateText, detectKind, eventCatalogue } from './validate.js'
+export { validate, validateText, detectKind, eventCatalogue, unknownEventMessage } from './validate.js'
 export type { ValidateOptions, ValidationResult, TextValidationResult, LocatedIssue, DocumentTypes } from './validate.js'
 export { humanise } from './messages.js'
 export type { Issue } from './messages.js'

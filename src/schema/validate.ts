@@ -66,6 +66,11 @@ export function eventCatalogue(): ReadonlyMap<string, string> {
   return catalogue
 }
 
+/** The one wording for an event name that is not in the catalogue, with the names that are. */
+export function unknownEventMessage(event: string): string {
+  return `unknown event ${JSON.stringify(event)}; expected one of ${[...eventCatalogue().keys()].join(', ')}`
+}
+
 function finish<K extends Kind>(kind: K, value: unknown, errors: LocatedIssue[], warnings: LocatedIssue[]): ValidationResult<K> {
   return errors.length === 0
     ? { valid: true, kind, value: value as DocumentTypes[K], errors: [], warnings }

@@ -168,7 +168,7 @@ describe('errors', () => {
     expect(parseDuration('30 minutes')).toBe(1_800_000)
     expect(parseDuration('2 hours')).toBe(7_200_000)
     expect(parseDuration('1 day')).toBe(86_400_000)
-    expect(() => parseDuration('half an hour')).toThrow(/"half an hour" is not a duration/)
+    expect(() => parseDuration('half an hour')).toThrow(expect.objectContaining({ code: 'CKIT_AUTOMATION_BAD_DURATION' }))
   })
 })
 

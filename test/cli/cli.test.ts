@@ -111,3 +111,34 @@ describe('ckit sign', () => {
     expect((await cli(['sign', '--secret', 'k', '--context', context, '--url', 'mailto:x@y.z'])).code).toBe(2)
   })
 })
+
+describe('misuse is a usage error, found up front', () => {
+  it('a command throws CKIT_CLI_USAGE for arguments it cannot use', async () => {
+    const { signCommand } = await import('../../src/cli/commands/sign.js')
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: process.cwd(), readStdin: async () => Buffer.alloc(0), waitForShutdown: () => new Promise<string>(() => {}) }
+    await expect(signCommand.run([], {}, io)).rejects.toMatchObject({ code: 'CKIT_CLI_USAGE', errorClass: 'usage' })
+  })
+
+  it.each([
+    ['fetch with an e-mail that is not one', ['fetch', 'http://127.0.0.1:9/', '--secret', 'k', '--email', 'kelly'], /--email must be an e-mail address, instead got "kelly"/],
+    ['automate --seed abc', ['automate', '--switch', fixturePath('examples/switch-label-urgent.json'), '--event', 'message.created', '--fake', '--seed', 'abc'], /--seed must be a whole number/],
+    ['automate --connection with a bad e-mail', ['automate', '--switch', fixturePath('examples/switch-label-urgent.json'), '--event', 'message.created', '--fake', '--connection', 'http://127.0.0.1:9/', '--secret', 'k', '--email', 'bad'], /--email must be an e-mail address/],
+    ['validate on a folder', ['validate', fixturePath('examples')], /cannot read .*examples\/?: it is a folder, not a file/],
+    ['mock --data on a missing folder', ['mock', '--port', '0', '--data', '/nonexistent-ckit-data'], /cannot use the data folder \/nonexistent-ckit-data: no such file or folder/],
+    ['fetch --timeout NaN', ['fetch', 'http://127.0.0.1:9/', '--secret', 'k', '--email', 'a@example.com', '--timeout', 'NaN'], /--timeout must be a whole number/],
+  ])('%s: exit 2 with one line, no stack trace', async (_name, argv, message) => {
+    const run = await cli(argv)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(message)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/)
+  })
+
+  it('automate --payload is checked against the event and names an object sent for the wrong event (exit 1)', async () => {
+    const conversation = JSON.stringify({ id: 'conv_1', inbox: { id: 'i' }, title: 'Help', state: 'open', html_url: 'https://x.example/c' })
+    const run = await cli(['automate', '--switch', fixturePath('examples/switch-label-urgent.json'), '--event', 'message.created', '--payload', '-'], { stdin: conversation })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/\/author: is required/)
+    expect(run.stderr).toMatch(/this is a conversation object, but message.created carries a message/)
+  })
+})

@@ -6,7 +6,7 @@ import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { issueLines } from '../format.js'
 import { printJson, readInput, type Io } from '../io.js'
-import { timeoutOption } from '../remote.js'
+import { emailOption, timeoutOption, wholeNumberOption } from '../parse.js'
 import { SECRET_ENV } from './sign.js'
 
 async function readJsonInput(io: Io, file: string, kind: 'switch' | 'webhook' | undefined, what: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
@@ -26,6 +26,27 @@ async function readJsonInput(io: Io, file: string, kind: 'switch' | 'webhook' | 
     return { ok: false }
   }
   return { ok: true, value: parsed.value }
+}
+
+/**
+ * The payload checked against the event's envelope, as a receiver would (bare objects are
+ * wrapped first). A bare object that fits another event's object is named as such: sending a
+ * conversation as message.created is the usual slip.
+ */
+async function payloadProblems(event: string, payload: unknown): Promise<string | undefined> {
+  const { eventCatalogue, validate } = await import('../../schema/index.js')
+  const key = eventCatalogue().get(event)!
+  const isEnvelope = payload !== null && typeof payload === 'object' && !Array.isArray(payload) && Object.hasOwn(payload, 'yetto')
+  const envelope = isEnvelope ? payload : { yetto: { [key]: payload } }
+  const checked = validate('webhook', envelope, { event })
+  if (checked.valid) return undefined
+  let hint = ''
+  if (!isEnvelope) {
+    const fits = [...new Set(eventCatalogue().values())].find((other) => other !== key && validate('webhook', { yetto: { [other]: payload } }).valid)
+    if (fits) hint = `  hint     this is a ${fits.replace(/_/g, ' ')} object, but ${event} carries a ${key.replace(/_/g, ' ')}: pick a ${fits.split('_')[0]}.* event or send the ${key.replace(/_/g, ' ')}\n`
+  }
+  const pointers = isEnvelope ? checked.errors : checked.errors.map((e) => ({ ...e, pointer: e.pointer.replace(new RegExp(`^/yetto/${key}`), '') }))
+  return issueLines('error', pointers) + hint
 }
 
 /** --at: an ISO time, or a duration after the event ("31 minutes"). */
@@ -78,11 +99,11 @@ export const automateCommand: CommandSpec = {
       .requiredOption('--event <name>', 'event name, e.g. message.created')
       .option('--payload <file>', "the event's object, bare or inside { \"yetto\": … } (- for standard input)")
       .option('--fake', 'generate a realistic payload for the event instead of --payload')
-      .option('--seed <n>', 'seed for --fake', (v: string) => Number(v))
+      .option('--seed <n>', 'seed for --fake (a whole number)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .option('--customer <file>', 'customer data (data.customer) as JSON')
       .option('--connection <url>', 'fetch data.customer from this customer connection at evaluation time')
       .option('--secret <secret>', `with --connection: signing secret (default $${SECRET_ENV})`)
-      .option('--email <email>', 'with --connection: requester e-mail')
+      .option('--email <email>', 'with --connection: requester e-mail', emailOption('--email'))
       .option('--timeout <ms>', 'with --connection: budget (default 3000)', timeoutOption)
       .option('--at <time>', 'evaluate as of this time (ISO, or a duration after the event such as "31 minutes"): scheduled actions due by then run')
       .option('--execute', 'perform the actions: labels and assignees on an in-memory conversation, http_request for real')
@@ -100,11 +121,16 @@ export const automateCommand: CommandSpec = {
     if (!switchDoc.ok) return EXIT.problems
     let payload: unknown
     if (options['fake']) {
-      const { fakePayload } = await import('../../mock/payloads.js')
+      const { fakePayload } = await import('../../fake/index.js')
       payload = await fakePayload(event, (options['seed'] as number | undefined) ?? 1)
     } else {
       const read = await readJsonInput(io, options['payload'] as string, undefined, 'payload')
       if (!read.ok) return EXIT.problems
+      const problems = await payloadProblems(event, read.value)
+      if (problems) {
+        io.stderr.write(`${options['payload'] as string}: invalid payload for ${event}\n${problems}`)
+        return EXIT.problems
+      }
       payload = read.value
     }
     let customer

@@ -2,7 +2,8 @@ import { Option } from 'commander'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { isStyled, printJson } from '../io.js'
-import { FAILURE_EXIT, FAILURE_EXIT_HELP, timeoutOption } from '../remote.js'
+import { FAILURE_EXIT, FAILURE_EXIT_HELP } from '../remote.js'
+import { emailOption, timeoutOption } from '../parse.js'
 import { resolveSecret, SECRET_ENV } from './sign.js'
 
 const FORMATS = ['text', 'html', 'json'] as const
@@ -16,7 +17,7 @@ export const fetchCommand: CommandSpec = {
     command
       .argument('<url>', 'the configured connection URL (the path parameter is appended)')
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
-      .requiredOption('--email <email>', 'requester e-mail (the endpoint picks the customer by it)')
+      .requiredOption('--email <email>', 'requester e-mail (the endpoint picks the customer by it)', emailOption('--email'))
       .option('--name <name>', 'requester name')
       .addOption(new Option('--reason <reason>', 'why the help desk asks').choices([...REASONS]).default('conversation_viewed'))
       .option('--inbox <slug>', 'inbox slug in the context', 'support')

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
 import { CkitError, isCkitError } from '../../errors.js'
-import { parseYamlText } from '../../mock/data.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
+import { parseYamlText } from '../../yaml.js'
 import type { StartMockOptions } from '../../mock/index.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
+import { wholeNumberOption } from '../parse.js'
 import { EXIT } from '../exit-codes.js'
 import { shellQuote } from '../format.js'
 import type { Io } from '../io.js'
@@ -15,13 +16,6 @@ import { SECRET_ENV } from './sign.js'
 const LOG_KINDS = ['pretty', 'json', 'off'] as const
 /** Read when --admin-token is omitted, so the token stays out of `ps` and shell history. */
 const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
-
-function integerOption(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be a whole number, instead got ${JSON.stringify(value)}`)
-    return Number(value)
-  }
-}
 
 /** --config: a JSON or YAML file of mock options; command-line flags override it. */
 async function readConfig(io: Io, file: string | undefined): Promise<Record<string, unknown>> {
@@ -49,16 +43,16 @@ export const mockCommand: CommandSpec = {
   examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock --no-verify --data ./my-mocks --base-path /yetto'],
   define: (command) =>
     command
-      .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})`, integerOption('--port'))
+      .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})`, wholeNumberOption('--port', 0, 65535))
       .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)`)
       .option('--base-path <path>', 'path of the customer-connection route (default /)')
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV}, else the public test secret "${MOCK_DEFAULTS.secret}")`)
       .option('--no-verify', 'accept unsigned requests')
-      .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})`, integerOption('--seed'))
+      .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})`, wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .option('--data <dir>', 'mock data folder (default: the mocks/ shipped with connection-kit)')
       .option('--scenario <name>', 'global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)')
       .option('--config <file>', 'JSON or YAML file of mock options; flags override it')
-      .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})`, integerOption('--tolerance'))
+      .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})`, wholeNumberOption('--tolerance', 0, 31_536_000))
       .option('--admin-token <token>', `require Authorization: Bearer <token> on /__admin (default $${ADMIN_TOKEN_ENV}); set it whenever --host is not loopback`)
       .addOption(new Option('--log <kind>', 'request logs on stderr (default: pretty on a terminal, json otherwise)').choices([...LOG_KINDS]))
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')

@@ -1,7 +1,8 @@
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { printJson } from '../io.js'
-import { FAILURE_EXIT, FAILURE_EXIT_HELP, timeoutOption } from '../remote.js'
+import { FAILURE_EXIT, FAILURE_EXIT_HELP } from '../remote.js'
+import { timeoutOption } from '../parse.js'
 import { resolveSecret, SECRET_ENV } from './sign.js'
 
 export const testConnectionCommand: CommandSpec = {

@@ -1,0 +1,1 @@
+export { fakePayload } from './payloads.js'
