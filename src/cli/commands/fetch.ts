@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
-import { isStyled, printJson } from '../io.js'
+import { isStyled, printJson, writeOutput } from '../io.js'
 import { FAILURE_EXIT, FAILURE_EXIT_HELP } from '../remote.js'
 import { emailOption, timeoutOption } from '../parse.js'
 import { resolveSecret, SECRET_ENV } from './sign.js'
@@ -23,6 +23,8 @@ export const fetchCommand: CommandSpec = {
       .option('--inbox <slug>', 'inbox slug in the context', 'support')
       .option('--conversation <id>', 'conversation id in the context', 'conv_1')
       .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
+      .option('--json', 'the same as --format json')
+      .option('--save <file>', "write the endpoint's response, as received, to a file (when it was valid), for ckit validate or render")
       .option('--timeout <ms>', 'budget for connect + headers + body (default 3000)', timeoutOption)
       .option('--strict', 'unknown section types, unknown properties and undefined variables fail the request')
       .addHelpText('after', `${FAILURE_EXIT_HELP}\n--format json prints the result: { ok, response, rendered, latencyMs } or { ok: false, error: { kind, message, status?, pointers? }, latencyMs }.`),
@@ -40,7 +42,12 @@ export const fetchCommand: CommandSpec = {
       },
       { ...(options['timeout'] ? { timeoutMs: options['timeout'] as number } : {}), strict: options['strict'] === true },
     )
-    const format = options['format'] as (typeof FORMATS)[number]
+    const format = options['json'] ? 'json' : (options['format'] as (typeof FORMATS)[number])
+    const save = options['save'] as string | undefined
+    if (save !== undefined && result.ok) {
+      await writeOutput(io, save, `${JSON.stringify(result.response, null, 2)}\n`)
+      io.stderr.write(`saved the response to ${save}\n`)
+    }
     if (format === 'json') {
       printJson(io, result)
     } else if (format === 'html') {

@@ -17,6 +17,7 @@ export const renderCommand: CommandSpec = {
     command
       .argument('<file>', 'customer-connection response JSON, or - for standard input')
       .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
+      .option('--json', 'the same as --format json')
       .option('--strict', 'undefined variables and unknown section types are errors, not warnings')
       .option('--fragment', 'with --format html: only the sidebar fragment, not a whole page')
       .option('--out <file>', 'write the output to a file (whole or not at all) instead of stdout')
@@ -24,7 +25,7 @@ export const renderCommand: CommandSpec = {
   async run([file], options, io) {
     const { bytes, name } = await readInput(io, file!)
     const strict = options['strict'] === true
-    const format = options['format'] as Format
+    const format = options['json'] ? 'json' : (options['format'] as Format)
     const checked = validateText(bytes, 'response', { strict })
     for (const warning of checked.warnings) io.stderr.write(`${name}: warning ${formatIssue(warning)}\n`)
     if (!checked.valid) {
