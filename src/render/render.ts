@@ -26,7 +26,7 @@ export interface RenderedList {
 
 export type RenderedSection = RenderedLink | RenderedList
 
-export type RenderIssueCode = TemplateFailureCode | 'unsafe_href' | 'unknown_section_type' | 'invalid_section'
+export type RenderIssueCode = TemplateFailureCode | 'unsafe_href' | 'suspicious_href' | 'unknown_section_type' | 'invalid_section'
 
 /** A problem in one section: `pointer` names the field, `section` its index in `sections`. */
 export interface RenderIssue {
@@ -114,6 +114,24 @@ class ResponseRun {
   }
 }
 
+/**
+ * A link whose host is a single label (no dot) is almost always a template placeholder left in:
+ * in `https://na#.salesforce.com/…` the `#` starts the fragment, so the host is just `na`.
+ */
+function placeholderHost(href: string, raw: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(href)
+  } catch {
+    return undefined
+  }
+  const host = url.hostname
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || host.includes('.') || host === 'localhost' || host.startsWith('[')) return undefined
+  const after = raw.trim().slice(`${url.protocol}//`.length).slice(host.length)
+  const placeholder = /^[#?%*]/.test(after) ? `${host}${after[0]}` : host
+  return `the link's host is "${host}", a single label: is "${placeholder}" a placeholder left in the URL?${placeholder !== host ? ` ("${after[0]}" ends the host, so the rest is not part of it)` : ''}`
+}
+
 function renderLink(s: SectionRun, fields: Fields): RenderedLink | undefined {
   const title = s.field(fields, 'title', `${s.pointer}/title`, true)
   const description = s.field(fields, 'description', `${s.pointer}/description`, false)
@@ -123,6 +141,8 @@ function renderLink(s: SectionRun, fields: Fields): RenderedLink | undefined {
     const verdict = checkHref(rawHref)
     if (verdict.ok) href = verdict.href
     else s.fail(`${s.pointer}/href`, 'unsafe_href', verdict.message)
+    const suspicion = verdict.ok ? placeholderHost(verdict.href, rawHref) : undefined
+    if (suspicion) s.run.warnings.push({ section: s.index, pointer: `${s.pointer}/href`, code: 'suspicious_href', message: suspicion })
   }
   if (title === undefined || href === undefined || s.errors.length > 0) return undefined
   return { type: 'link', index: s.index, pointer: s.pointer, title, ...(description === undefined ? {} : { description }), href }

@@ -17,6 +17,10 @@ export interface JsonSyntaxError {
   readonly line: number
   readonly column: number
   readonly offset: number
+  /** The line with a caret under the column, numbered, ready to print. */
+  readonly frame?: string
+  /** What probably went wrong, for the common slips (trailing comma, single quotes, comments…). */
+  readonly hint?: string
 }
 
 export type JsonParseResult = { ok: true; value: unknown } | { ok: false; error: JsonSyntaxError }
@@ -54,9 +58,39 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 }
 }
 
+/** Characters of the offending line shown either side of the column. */
+const FRAME_CONTEXT = 60
+
+function codeFrame(text: string, offset: number, line: number, column: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1
+  const endAt = text.indexOf('\n', offset)
+  const full = text.slice(start, endAt === -1 ? text.length : endAt).replace(/\r$/, '')
+  const from = Math.max(0, column - 1 - FRAME_CONTEXT)
+  const shown = (from > 0 ? '…' : '') + full.slice(from, column - 1 + FRAME_CONTEXT) + (full.length > column - 1 + FRAME_CONTEXT ? '…' : '')
+  const gutter = String(line)
+  const caretAt = column - 1 - from + (from > 0 ? 1 : 0)
+  // Tabs keep their width under the caret.
+  const pad = shown.slice(0, caretAt).replace(/[^\t]/g, ' ')
+  return `${gutter} | ${shown}\n${' '.repeat(gutter.length)} | ${pad}^`
+}
+
+/** The usual hand-editing slips, recognised from the text around the error. */
+function hintFor(text: string, offset: number): string | undefined {
+  const before = text.slice(0, offset).trimEnd()
+  const at = text[offset]
+  if (before.endsWith(',') && (at === '}' || at === ']')) return `remove the comma before this "${at}": JSON does not allow a trailing comma`
+  if (at === "'") return 'JSON strings and property names use double quotes ("), not single quotes'
+  if (at === '/' && (text[offset + 1] === '/' || text[offset + 1] === '*')) return 'JSON has no comments; remove them'
+  if (at !== undefined && /[A-Za-z_$]/.test(at) && /[{,]$/.test(before)) return 'property names need double quotes, e.g. "name": …'
+  if (/^(NaN|Infinity|-Infinity|undefined)\b/.test(text.slice(offset))) return 'JSON has no NaN, Infinity or undefined; use null or a string'
+  if (at !== undefined && /["{[\d-]/.test(at) && /["}\]\d]$|true$|false$|null$/.test(before)) return 'a comma is missing between these two values'
+  return undefined
+}
+
 function syntaxError(text: string, offset: number, message: string, code: JsonErrorCode = 'syntax'): JsonParseResult {
   const { line, column } = lineAndColumn(text, offset)
-  return { ok: false, error: { code, message: `${message} at line ${line}, column ${column}`, line, column, offset } }
+  const hint = code === 'syntax' ? hintFor(text, offset) : undefined
+  return { ok: false, error: { code, message: `${message} at line ${line}, column ${column}`, line, column, offset, frame: codeFrame(text, offset, line, column), ...(hint ? { hint } : {}) } }
 }
 
 /** Offset of the first bracket that opens level MAX_JSON_DEPTH + 1, outside strings; -1 if none. One linear pass, no recursion. */

@@ -32,10 +32,12 @@ export interface ValidateOptions {
   readonly event?: string
 }
 
-/** A located problem; `line`/`column` are set for JSON syntax errors. */
+/** A located problem; `line`/`column` (and a printable `frame`, maybe a `hint`) are set for JSON syntax errors. */
 export interface LocatedIssue extends Issue {
   readonly line?: number
   readonly column?: number
+  readonly frame?: string
+  readonly hint?: string
 }
 
 export type ValidationResult<K extends Kind = Kind> =
@@ -164,8 +166,9 @@ export type TextValidationResult<K extends DocumentKind = DocumentKind> =
 export function validateText<K extends DocumentKind = DocumentKind>(input: string | Uint8Array, kind?: K, options: ValidateOptions = {}): TextValidationResult<K> {
   const parsed = parseJson(input)
   if (!parsed.ok) {
-    const { message, line, column, code } = parsed.error
-    return { valid: false, kind, value: undefined, errors: [{ pointer: '', keyword: code === 'too_deep' ? 'maxDepth' : 'json', message: `invalid JSON: ${message}`, line, column }], warnings: [] }
+    const { message, line, column, code, frame, hint } = parsed.error
+    const issue: LocatedIssue = { pointer: '', keyword: code === 'too_deep' ? 'maxDepth' : 'json', message: `invalid JSON: ${message}`, line, column, ...(frame ? { frame } : {}), ...(hint ? { hint } : {}) }
+    return { valid: false, kind, value: undefined, errors: [issue], warnings: [] }
   }
   const resolved = (kind ?? detectKind(parsed.value)) as K | undefined
   if (!resolved) {

@@ -22,7 +22,8 @@ async function readJsonInput(io: Io, file: string, kind: 'switch' | 'webhook' | 
   const { parseJson } = await import('../../schema/index.js')
   const parsed = parseJson(bytes)
   if (!parsed.ok) {
-    io.stderr.write(`${name}: ${what} is not JSON: ${parsed.error.message}\n`)
+    const { message, line, column, frame, hint } = parsed.error
+    io.stderr.write(`${name}: ${what} is not JSON\n${issueLines('error', [{ pointer: '', keyword: 'json', message, line, column, ...(frame ? { frame } : {}), ...(hint ? { hint } : {}) }])}`)
     return { ok: false }
   }
   return { ok: true, value: parsed.value }
