@@ -218,7 +218,8 @@ describe('OpenAPI', () => {
     const doc = (await (await fetch(`${mock.origin}/openapi.json`)).json()) as any
     expect(doc.openapi).toBe('3.1.0')
     const route = doc.paths['/{pathParameter}'].get
-    expect(route.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pathParameter', 'X_YETTO_SIGNATURE']))
+    expect(route.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pathParameter', 'x-mock-scenario']))
+    expect(route.security).toEqual([{ yettoSignature: [] }])
     expect(JSON.stringify(route.responses['200'])).toContain('#/components/schemas/CustomerConnectionResponse')
     expect(doc.components.schemas.CustomerConnectionResponse.properties.version).toMatchObject({ description: expect.any(String) })
     expect(JSON.stringify(doc.components.schemas.CustomerConnectionResponse.properties.version)).toContain('2024-03-06')

@@ -53,7 +53,33 @@ const bad = (reply: FastifyReply, status: number, error: string, message: string
  * Query strings are checked by the handlers; the schemas document them in OpenAPI. Skipping
  * fastify's validator keeps its ajv instance (~40 ms) off the mock's start-up.
  */
-const documentedOnly = { validatorCompiler: () => () => true }
+const documentedOnly = {
+  validatorCompiler: () => () => true,
+  serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)),
+}
+
+const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } })
+const ERROR_BODY = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'A stable reason code, e.g. unauthorized, invalid_scenarios' },
+    message: { type: 'string', description: 'What is wrong, in words' },
+    errors: { type: 'array', description: 'Each problem with its JSON pointer', items: { type: 'object', properties: { pointer: { type: 'string' }, keyword: { type: 'string' }, message: { type: 'string' } } } },
+  },
+}
+
+/** The OpenAPI description of an admin route: its answers, including the refusals every admin route can give. */
+function adminSchema(summary: string, ok: { description: string; content?: Record<string, unknown> }, extra: { mutating?: boolean; badRequest?: string; querystring?: Record<string, unknown> } = {}) {
+  const response: Record<string, unknown> = {
+    200: { description: ok.description, content: ok.content ?? json({ type: 'object', additionalProperties: true }) },
+    401: { description: 'An admin token is set and the request did not carry it', content: json(ERROR_BODY) },
+    421: { description: 'The Host header does not match the address the mock is bound to (DNS rebinding)', content: json(ERROR_BODY) },
+  }
+  if (extra.mutating) response[415] = { description: `Neither Content-Type: application/json nor an ${ADMIN_INTENT_HEADER} header (a cross-site request)`, content: json(ERROR_BODY) }
+  if (extra.badRequest) response[400] = { description: extra.badRequest, content: json(ERROR_BODY) }
+  return { summary, tags: ['admin'], response, ...(extra.querystring ? { querystring: extra.querystring } : {}) }
+}
 
 /** The admin API: scenarios, journal, reset, preview. JSON everywhere but the preview page. */
 export async function adminRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix?: string }): Promise<void> {
@@ -83,7 +109,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     }
   })
 
-  app.get('/', { schema: { summary: 'What the admin API offers', tags: ['admin'] } }, async () => ({
+  const overview = async () => ({
     endpoints: {
       'GET /__admin/health': 'liveness and what is loaded',
       'GET /__admin/scenarios': 'the active scenario configuration and the catalogue',
@@ -94,9 +120,12 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
     },
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
-  }))
+  })
+  // Documented as /__admin (lint: no trailing slash); /__admin/ answers the same.
+  app.get('/', { prefixTrailingSlash: 'no-slash', schema: adminSchema('What the admin API offers', { description: 'The admin routes and what they do' }), ...documentedOnly }, overview)
+  app.get('/', { prefixTrailingSlash: 'slash', schema: { hide: true }, ...documentedOnly }, overview)
 
-  app.get('/health', { schema: { summary: 'Liveness', tags: ['admin'] } }, async () => ({
+  app.get('/health', { schema: adminSchema('Liveness', { description: 'Up, with what is loaded' }), ...documentedOnly }, async () => ({
     status: 'ok',
     fixedCustomers: state.data.customers.size,
     sections: state.data.sections.length,
@@ -104,37 +133,37 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     verifiesSignatures: state.signer !== undefined,
   }))
 
-  app.get('/scenarios', { schema: { summary: 'Active scenarios and the catalogue', tags: ['admin'] } }, async () => ({
+  app.get('/scenarios', { schema: adminSchema('Active scenarios and the catalogue', { description: 'The active configuration and every scenario' }), ...documentedOnly }, async () => ({
     active: state.scenarios.config,
     catalogue: SCENARIO_CATALOGUE,
   }))
 
-  app.put('/scenarios', { schema: { summary: 'Replace the scenario configuration', tags: ['admin'] } }, async (request, reply) => {
+  app.put('/scenarios', { schema: adminSchema('Replace the scenario configuration', { description: 'The new active configuration' }, { mutating: true, badRequest: 'The configuration is invalid (errors[] has the pointers); nothing changed' }), ...documentedOnly }, async (request, reply) => {
     const compiled = compileScenarioConfig(request.body, state.options.seed)
     if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', compiled.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: compiled.errors })
     state.scenarios.replace(compiled.book)
     return { active: state.scenarios.config }
   })
 
-  app.get('/journal', { schema: { summary: 'Recent requests, newest first', tags: ['admin'], querystring: { type: 'object', properties: { email: { type: 'string' }, limit: { type: 'integer', minimum: 1 } } } }, ...documentedOnly }, async (request, reply) => {
+  app.get('/journal', { schema: adminSchema('Recent requests, newest first', { description: 'Journal entries and the journal capacity' }, { badRequest: 'limit is not a whole number of at least 1', querystring: { type: 'object', properties: { email: { type: 'string' }, limit: { type: 'integer', minimum: 1 } } } }), ...documentedOnly }, async (request, reply) => {
     const query = request.query as { email?: string; limit?: string }
     const limit = query.limit === undefined ? undefined : Number(query.limit)
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) return bad(reply, 400, 'invalid_limit', `limit must be a whole number of at least 1, instead got ${JSON.stringify(query.limit)}`)
     return { entries: state.journal.list({ ...(query.email ? { email: query.email } : {}), ...(limit ? { limit } : {}) }), capacity: state.journal.capacity }
   })
 
-  app.delete('/journal', { schema: { summary: 'Forget recorded requests', tags: ['admin'] } }, async () => {
+  app.delete('/journal', { schema: adminSchema('Forget recorded requests', { description: 'The now empty journal' }, { mutating: true }), ...documentedOnly }, async () => {
     state.journal.clear()
     return { entries: [] }
   })
 
-  app.post('/reset', { schema: { summary: 'Restore start-up scenarios, counters and journal', tags: ['admin'] } }, async () => {
+  app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async () => {
     state.scenarios.reset()
     state.journal.clear()
     return { active: state.scenarios.config }
   })
 
-  app.get('/preview', { schema: { summary: 'The sidebar an agent would see (HTML)', tags: ['admin'], querystring: { type: 'object', properties: { email: { type: 'string' }, scenario: { type: 'string' } } } }, ...documentedOnly }, async (request: FastifyRequest, reply) => {
+  app.get('/preview', { schema: adminSchema('The sidebar an agent would see (HTML)', { description: 'An HTML page with the sidebar or its error card', content: { 'text/html': { schema: { type: 'string' } } } }, { badRequest: 'email is missing or the scenario is unknown', querystring: { type: 'object', properties: { email: { type: 'string' }, scenario: { type: 'string' }, token: { type: 'string', description: 'The admin token, for a browser that cannot send a header' } } } }), ...documentedOnly }, async (request: FastifyRequest, reply) => {
     const query = request.query as { email?: string; scenario?: string }
     const email = query.email?.trim()
     if (!email) return bad(reply, 400, 'missing_email', 'add ?email=<requester e-mail> to preview that customer')

@@ -10,6 +10,17 @@ import type { MockState } from '../state.js'
 /** 🔧 docs/mock.md: the per-request scenario header. */
 export const SCENARIO_HEADER = 'x-mock-scenario'
 
+/** The body of a 400 or 401: a reason code, a sentence, and for an invalid context each problem with its pointer. */
+const REFUSAL = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', enum: ['missing', 'malformed', 'mismatch', 'stale', 'missing_context', 'malformed_context', 'invalid_context', 'unknown_scenario'] },
+    message: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string' }, keyword: { type: 'string' }, message: { type: 'string' } } } },
+  },
+}
+
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
@@ -112,12 +123,13 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
     params: {
       type: 'object',
       required: ['pathParameter'],
-      properties: { pathParameter: { type: 'string', description: 'base64url(JSON request context), no padding', pattern: '^[A-Za-z0-9_-]+$' } },
+      properties: { pathParameter: { type: 'string', description: 'base64url(JSON request context) without padding; a trailing = or == is tolerated', pattern: '^[A-Za-z0-9_-]+={0,2}$' } },
     },
     headers: {
       type: 'object',
+      ...(state.signer ? { required: [HEADERS.signature] } : {}),
       properties: {
-        [HEADERS.signature]: { type: 'string', description: 'sha256=<lowercase hex HMAC-SHA256 of the path parameter>' },
+        [HEADERS.signature]: { type: 'string', pattern: '^sha256=[0-9a-fA-F]{64}$', description: '`sha256=` followed by the lowercase hex HMAC-SHA256 of the path parameter, keyed with the signing secret' },
         [SCENARIO_HEADER]: { type: 'string', description: 'A fault scenario for this request, e.g. status:503, timeout, drip:5:200' },
       },
     },
@@ -130,8 +142,8 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
           },
         },
       },
-      400: { description: 'The path parameter is not a valid request context', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
-      401: { description: 'Missing, malformed or mismatched signature', type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } },
+      400: { description: 'The path parameter is not a valid request context (errors[] has the pointers), or X-Mock-Scenario names no scenario', content: { 'application/json': { schema: REFUSAL } } },
+      401: { description: 'Missing, malformed or mismatched signature, or a stale request context (requested_at outside the tolerance)', content: { 'application/json': { schema: REFUSAL } } },
     },
   }
 

@@ -46,8 +46,55 @@ const OPENAPI_INFO = {
     title: 'connection-kit mock customer endpoint',
     description: 'A faker-powered customer-connection endpoint with fault scenarios, for QA and help-desk failure testing. The customer data contract is in components.schemas.',
     version: '2024-03-06',
+    license: { name: 'MIT', identifier: 'MIT' },
   },
-  tags: [{ name: 'customer connection' }, { name: 'admin' }],
+  // Relative: the document is served by the mock it describes, whatever its address.
+  servers: [{ url: '/', description: 'this mock' }],
+  tags: [
+    { name: 'customer connection', description: 'The endpoint the help desk asks for customer data' },
+    { name: 'admin', description: 'Steer the mock: scenarios, journal, reset, preview' },
+  ],
+}
+
+const SECURITY_SCHEMES = {
+  yettoSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X_YETTO_SIGNATURE',
+    description: 'Not a fixed key: `sha256=` and the lowercase hex HMAC-SHA256 of the path parameter, keyed with the signing secret (docs/protocol.md). Header names with underscores are dropped by some proxies (nginx: underscores_in_headers on).',
+  },
+  adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token, when the mock was started with one (--admin-token)' },
+  adminTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The admin token as ?token=, accepted by the preview page only' },
+}
+
+/** Who may call a route: the signature for the customer connection, the admin token (when one is set) for /__admin. */
+function securityFor(url: string, state: MockState): { [scheme: string]: string[] }[] {
+  if (url.endsWith(`${ADMIN_PREFIX}/health`)) return []
+  if (url.endsWith(`${ADMIN_PREFIX}/preview`)) return [{ adminToken: [] }, { adminTokenQuery: [] }, {}]
+  if (url.includes(ADMIN_PREFIX)) return [{ adminToken: [] }, {}]
+  return state.signer ? [{ yettoSignature: [] }] : [{ yettoSignature: [] }, {}]
+}
+
+/** `discriminator.mapping` from each branch's `const`, so generators name section types "link", not "CustomerConnectionResponse-linkSection". */
+function addDiscriminatorMappings(components: Record<string, Record<string, unknown>>): void {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (node === null || typeof node !== 'object') return
+    const schema = node as Record<string, unknown>
+    const discriminator = schema['discriminator'] as { propertyName: string; mapping?: Record<string, string> } | undefined
+    const branches = (schema['oneOf'] ?? schema['anyOf']) as { $ref?: string }[] | undefined
+    if (discriminator && branches) {
+      const mapping: Record<string, string> = {}
+      for (const branch of branches) {
+        const target = branch.$ref ? components[branch.$ref.replace('#/components/schemas/', '')] : undefined
+        const value = (target?.['properties'] as Record<string, { const?: unknown }> | undefined)?.[discriminator.propertyName]?.const
+        if (typeof value === 'string' && branch.$ref) mapping[value] = branch.$ref
+      }
+      if (Object.keys(mapping).length === branches.length) schema['discriminator'] = { ...discriminator, mapping }
+    }
+    for (const value of Object.values(schema)) visit(value)
+  }
+  visit(components)
 }
 
 /**
@@ -60,7 +107,10 @@ const OPENAPI_INFO = {
 async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unknown> {
   const [{ default: Fastify }, { default: swagger }] = await Promise.all([import('fastify'), import('@fastify/swagger')])
   const collector = Fastify()
-  await collector.register(swagger, { openapi: { ...OPENAPI_INFO, components: { schemas: contractComponents() as never } } })
+  // Security requirements are added here, not on the routes: a host's own swagger also sees the
+  // mock's routes and would choke on schemes it does not declare.
+  const transform = ({ schema, url }: { schema: Record<string, unknown>; url: string }) => ({ schema: { ...schema, security: securityFor(url, state) }, url })
+  await collector.register(swagger, { openapi: { ...OPENAPI_INFO, components: { securitySchemes: SECURITY_SCHEMES as never } }, transform: transform as never })
   await collector.register(
     async (scope) => {
       await scope.register(connectionRoutes, { state })
@@ -69,8 +119,13 @@ async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unkn
     { prefix: mountPrefix },
   )
   await collector.ready()
-  const document = collector.swagger()
+  const document = collector.swagger() as { components?: Record<string, unknown> }
   await collector.close()
+  // @fastify/swagger drops the description and examples beside a $ref (38 places, e.g. href's
+  // "must be an absolute https:, http: or mailto: URL"); our own components keep them.
+  const schemas = contractComponents()
+  addDiscriminatorMappings(schemas)
+  document.components = { ...document.components, schemas, securitySchemes: SECURITY_SCHEMES }
   return document
 }
 
