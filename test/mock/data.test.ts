@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -42,5 +42,21 @@ describe('a broken data folder fails at start-up with the file and pointer', () 
     } catch (error) {
       expect(error).toMatchObject({ code: 'CKIT_MOCK_INVALID_DATA' })
     }
+  })
+})
+
+describe('a data folder that cannot be read says so in words', () => {
+  it('a missing folder, a file instead of a folder, and unreadable parts stop start-up; only missing optional files are skipped', async () => {
+    expect(() => loadMockData('/nonexistent-ckit-data')).toThrow(expect.objectContaining({ code: 'CKIT_MOCK_INVALID_DATA', message: 'cannot use the data folder /nonexistent-ckit-data: no such file or folder' }))
+    const dir = await dataDir({})
+    expect(() => loadMockData(join(dir, 'sections.json'))).toThrow(expect.objectContaining({ code: 'CKIT_MOCK_INVALID_DATA', message: expect.stringMatching(/is a file, not a folder/) }))
+    await rm(join(dir, 'scenarios.yaml'))
+    await mkdir(join(dir, 'scenarios.yaml'))
+    expect(() => loadMockData(dir)).toThrow(expect.objectContaining({ code: 'CKIT_MOCK_INVALID_DATA', message: expect.stringMatching(/cannot read .*scenarios\.yaml: it is a folder, not a file/) }))
+    await rm(join(dir, 'scenarios.yaml'), { recursive: true })
+    await rm(join(dir, 'customers'), { recursive: true })
+    expect(loadMockData(dir).customers.size).toBe(0)
+    await writeFile(join(dir, 'customers'), 'not a folder')
+    expect(() => loadMockData(dir)).toThrow(expect.objectContaining({ code: 'CKIT_MOCK_INVALID_DATA', message: expect.stringMatching(/cannot read .*customers\/: a part of the path is a file, not a folder/) }))
   })
 })
