@@ -1,0 +1,8 @@
+export { SCHEMES, SCHEME_NAMES, schemeOf } from './schemes.js'
+export type { Scheme, SchemeName, SchemeVerdict, OutgoingDelivery } from './schemes.js'
+export { webhookStory } from './story.js'
+export type { StoryEvent } from './story.js'
+export { deliver, deliverAll, retryAfterMs, DELIVERY_DEFAULTS } from './deliver.js'
+export type { Delivery, DeliverOptions, DeliveryResult, AttemptLog, AttemptErrorKind } from './deliver.js'
+export { verifyDelivery, webhookMiddleware, webhookPlugin, resolveReceiverOptions, RECEIVER_DEFAULTS } from './receiver.js'
+export type { ReceiverOptions, VerifiedDelivery, VerifyDeliveryResult, WebhookPluginOptions } from './receiver.js'

@@ -1,0 +1,129 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
+import { CkitError } from '../errors.js'
+import { HEADERS, readHeader, signWebhook, verify, type HeadersLike, type SignatureFailureReason } from '../signature/index.js'
+
+/**
+ * How a delivery is signed. `yetto` is the help desk's own (docs/protocol.md: only the body is
+ * signed); `standard` is Standard Webhooks (id and timestamp signed too, via the `standardwebhooks`
+ * package); `github` is X-Hub-Signature-256, so the tools serve receivers of other services too.
+ */
+export const SCHEME_NAMES = ['yetto', 'standard', 'github'] as const
+export type SchemeName = (typeof SCHEME_NAMES)[number]
+
+/** One delivery as it leaves the sender: the same id and body on every attempt. */
+export interface OutgoingDelivery {
+  readonly id: string
+  readonly event: string
+  readonly body: string
+  /** Unix seconds of this attempt. */
+  readonly timestamp: number
+}
+
+export type SchemeVerdict =
+  | { ok: true; id: string | undefined; event: string | undefined; timestamp: number | undefined }
+  | { ok: false; reason: SignatureFailureReason | 'stale'; message: string }
+
+export interface Scheme {
+  readonly name: SchemeName
+  /** Whether the delivery id and timestamp are covered by the signature (a replay guard can trust them). */
+  readonly signsIdAndTimestamp: boolean
+  /** The header names a receiver must see, for proxies and error messages. */
+  readonly signatureHeader: string
+  headers(secret: string, delivery: OutgoingDelivery): Record<string, string>
+  verify(secret: string, body: string | Uint8Array, headers: HeadersLike | undefined, options: { toleranceSeconds: number; nowMs: number }): SchemeVerdict
+}
+
+const single = (headers: HeadersLike | undefined, name: string): string | undefined => {
+  const value = readHeader(headers, name)
+  return typeof value === 'string' ? value : value?.[0]
+}
+
+const yetto: Scheme = {
+  name: 'yetto',
+  signsIdAndTimestamp: false,
+  signatureHeader: HEADERS.signature,
+  headers: (secret, delivery) => ({ ...signWebhook({ secret, payload: delivery.body, event: delivery.event, deliveryId: delivery.id, timestamp: delivery.timestamp }).headers }),
+  verify(secret, body, headers) {
+    const verdict = verify(secret, body, readHeader(headers, HEADERS.signature))
+    if (!verdict.ok) return verdict
+    const timestamp = single(headers, HEADERS.timestamp)
+    return { ok: true, id: single(headers, HEADERS.delivery), event: single(headers, HEADERS.event), timestamp: timestamp && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : undefined }
+  },
+}
+
+/** Standard Webhooks secrets are `whsec_` + base64; any other string is used as raw key bytes. */
+const standardKey = (secret: string): Webhook => (secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' }))
+
+const standard: Scheme = {
+  name: 'standard',
+  signsIdAndTimestamp: true,
+  signatureHeader: 'webhook-signature',
+  headers: (secret, delivery) => ({
+    'content-type': 'application/json',
+    'webhook-id': delivery.id,
+    'webhook-timestamp': String(delivery.timestamp),
+    'webhook-signature': standardKey(secret).sign(delivery.id, new Date(delivery.timestamp * 1000), delivery.body),
+    // Not part of the scheme; receivers of our events read the name here.
+    [HEADERS.event]: delivery.event,
+  }),
+  verify(secret, body, headers, options) {
+    const id = single(headers, 'webhook-id')
+    const timestamp = single(headers, 'webhook-timestamp')
+    const signature = single(headers, 'webhook-signature')
+    if (!id || !timestamp || !signature) return { ok: false, reason: 'missing', message: 'webhook-id, webhook-timestamp and webhook-signature headers are required' }
+    if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'malformed', message: 'webhook-timestamp must be Unix seconds' }
+    // The library checks a fixed 5-minute window against the real clock; ours is configurable and injectable.
+    if (Math.abs(options.nowMs / 1000 - Number(timestamp)) > options.toleranceSeconds) {
+      return { ok: false, reason: 'stale', message: `webhook-timestamp is ${Math.round(options.nowMs / 1000 - Number(timestamp))} s away from now (tolerance ${options.toleranceSeconds} s)` }
+    }
+    const verdict = verifyStandard(secret, body, id, timestamp, signature)
+    return verdict.ok ? { ...verdict, event: single(headers, HEADERS.event) } : verdict
+  },
+}
+
+/**
+ * Standard Webhooks verification with the timestamp already checked against our tolerance (the
+ * package's own verify() fixes 5 minutes and the real clock): the package computes the expected
+ * signature, and one of the space-separated v1 signatures must match it in constant time.
+ */
+function verifyStandard(secret: string, body: string | Uint8Array, id: string, timestamp: string, signature: string): SchemeVerdict {
+  const expected = standardKey(secret).sign(id, new Date(Number(timestamp) * 1000), Buffer.from(body)).slice(3)
+  const expectedBytes = Buffer.from(expected, 'base64')
+  for (const candidate of signature.split(' ')) {
+    const [version, value] = candidate.split(',', 2)
+    if (version !== 'v1' || !value) continue
+    const given = Buffer.from(value, 'base64')
+    if (given.length === expectedBytes.length && timingSafeEqual(given, expectedBytes)) return { ok: true, id, event: undefined, timestamp: Number(timestamp) }
+  }
+  return { ok: false, reason: 'mismatch', message: 'no webhook-signature matches (wrong secret, or the id, timestamp or body was changed)' }
+}
+
+
+const GITHUB_SIGNATURE = 'X-Hub-Signature-256'
+
+const github: Scheme = {
+  name: 'github',
+  signsIdAndTimestamp: false,
+  signatureHeader: GITHUB_SIGNATURE,
+  headers: (secret, delivery) => ({
+    'content-type': 'application/json',
+    [GITHUB_SIGNATURE]: `sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`,
+    'X-GitHub-Event': delivery.event,
+    'X-GitHub-Delivery': delivery.id,
+  }),
+  verify(secret, body, headers) {
+    const verdict = verify(secret, body, readHeader(headers, GITHUB_SIGNATURE))
+    if (!verdict.ok) return verdict
+    return { ok: true, id: single(headers, 'X-GitHub-Delivery'), event: single(headers, 'X-GitHub-Event'), timestamp: undefined }
+  },
+}
+
+export const SCHEMES: Readonly<Record<SchemeName, Scheme>> = Object.freeze({ yetto, standard, github })
+
+export function schemeOf(name: unknown): Scheme {
+  if (typeof name !== 'string' || !Object.hasOwn(SCHEMES, name)) {
+    throw new CkitError('CKIT_WEBHOOKS_INVALID_OPTION', `webhook scheme must be one of ${SCHEME_NAMES.join(', ')}, instead got ${JSON.stringify(name) ?? String(name)}`)
+  }
+  return SCHEMES[name as SchemeName]
+}
