@@ -13,5 +13,6 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
-  { files: ['.ci/**', 'scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  // Programs that print are allowed to: scripts, benchmarks, and examples users run.
+  { files: ['.ci/**', 'scripts/**', 'bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
 )

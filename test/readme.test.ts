@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../src/cli/index.js'
 import { startMock, type RunningMock } from '../src/mock/index.js'
 import { buildSignedRequest } from '../src/signature/index.js'
 
@@ -20,8 +21,10 @@ const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '
 describe('the README tour', () => {
   let mock: RunningMock
   let dir: string
+  let listener: { url: string; stop: () => void; done: Promise<number> }
   beforeAll(async () => {
     mock = await startMock({ port: 0 })
+    listener = await startListener()
     dir = mkdtempSync(join(tmpdir(), 'ckit-tour-'))
     // The tour's relative paths and `npx ckit`, as in a checkout, without writing into the repo.
     symlinkSync(join(root, 'test'), join(dir, 'test'))
@@ -29,6 +32,8 @@ describe('the README tour', () => {
     writeFileSync(join(dir, 'package.json'), '{ "name": "tour", "private": true }')
   })
   afterAll(async () => {
+    listener.stop()
+    await listener.done
     await mock.close()
     rmSync(dir, { recursive: true, force: true })
   })
@@ -41,10 +46,11 @@ describe('the README tour', () => {
       .filter((line) => line !== '' && !line.startsWith('#'))
     expect(commands[0]).toBe('npm start')
     const host = new URL(mock.url).host
+    const listenerHost = new URL(listener.url).host
     for (const command of commands.slice(1)) {
-      // `npm start` and `ckit mock` serve until stopped: the test's own mock stands in for them.
-      if (command === 'npm start' || command.startsWith('npx ckit mock')) continue
-      const line = command.replaceAll('127.0.0.1:4010', host)
+      // `npm start`, `ckit mock` and `ckit webhooks listen` serve until stopped: the test's own stand in for them.
+      if (command === 'npm start' || command.startsWith('npx ckit mock') || command.startsWith('npx ckit webhooks listen')) continue
+      const line = command.replaceAll('127.0.0.1:4010', host).replaceAll('127.0.0.1:4020', listenerHost)
       const run = await exec('bash', ['-c', line], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } }).catch((error: { code: number; stderr: string }) => error)
       expect((run as { code?: number }).code ?? 0, `${line}\n${(run as { stderr?: string }).stderr ?? ''}`).toBe(0)
       if (line.includes('x@timeout.test')) expect((run as { stdout: string }).stdout).toContain('exit 3')
@@ -52,6 +58,23 @@ describe('the README tour', () => {
     expect(readFileSync(join(dir, 'sidebar.html'), 'utf8')).toContain('<!doctype html>')
   }, 60_000)
 })
+
+/** `ckit webhooks listen --secret s3cret --replay-guard`, as the tour starts it, on a free port. */
+async function startListener() {
+  let out = ''
+  let stop!: (signal: string) => void
+  const shutdown = new Promise<string>((resolve) => (stop = resolve))
+  const done = runCli(['webhooks', 'listen', '--port', '0', '--secret', 's3cret', '--replay-guard', '--json'], {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: () => true },
+    env: {},
+    cwd: process.cwd(),
+    readStdin: async () => Buffer.alloc(0),
+    waitForShutdown: () => shutdown,
+  })
+  for (let waited = 0; !out.includes('listening') && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
+  return { url: (JSON.parse(out.split('\n')[0]!) as { listening: string }).listening, stop: () => stop('SIGTERM'), done }
+}
 
 describe('the README snippets, from the packed package', () => {
   let project: string

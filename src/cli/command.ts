@@ -12,3 +12,13 @@ export interface CommandSpec {
   /** Returns the exit code; never calls process.exit. */
   run(args: readonly string[], options: Record<string, unknown>, io: Io): Promise<number>
 }
+
+/** A command that only groups others (`ckit webhooks send`). */
+export interface CommandGroup {
+  readonly name: string
+  readonly summary: string
+  readonly examples: readonly string[]
+  readonly subcommands: readonly CommandSpec[]
+}
+
+export const isGroup = (spec: CommandSpec | CommandGroup): spec is CommandGroup => 'subcommands' in spec

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { isCkitError } from '../errors.js'
 import { terminalSafe } from '../render/text.js'
+import { isGroup, type CommandGroup, type CommandSpec } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { EXIT, EXIT_FOR_CLASS } from './exit-codes.js'
 import { processIo, type Io } from './io.js'
@@ -19,20 +20,25 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride()
-  for (const spec of COMMANDS) {
-    const command = spec
-      .define(program.command(spec.name).description(spec.summary))
+  const register = (parent: Command, spec: CommandSpec | CommandGroup): void => {
+    const command = parent
+      .command(spec.name)
+      .description(spec.summary)
       .addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
       .exitOverride()
-      .action(async (...received: unknown[]) => {
-        // commander passes the declared arguments, then the options object, then the command.
-        const options = received[received.length - 2] as Record<string, unknown>
-        const args = received.slice(0, -2).map((a) => (a === undefined ? undefined : String(a))) as string[]
-        setExit(await spec.run(args, options, io))
-      })
-    void command
+    if (isGroup(spec)) {
+      for (const sub of spec.subcommands) register(command, sub)
+      return
+    }
+    spec.define(command).action(async (...received: unknown[]) => {
+      // commander passes the declared arguments, then the options object, then the command.
+      const options = received[received.length - 2] as Record<string, unknown>
+      const args = received.slice(0, -2).map((a) => (a === undefined ? undefined : String(a))) as string[]
+      setExit(await spec.run(args, options, io))
+    })
   }
+  for (const spec of COMMANDS) register(program, spec)
   return program
 }
 
@@ -40,7 +46,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 export async function runCli(argv: readonly string[], rawIo: Io = processIo()): Promise<number> {
   // stderr carries messages, warnings and errors, which quote responses and files: nothing on it
   // may drive the terminal. stdout is data; commands make their text output safe themselves.
-  const io: Io = { ...rawIo, stderr: { write: (s: string) => rawIo.stderr.write(terminalSafe(s)), isTTY: rawIo.stderr.isTTY === true } }
+  const io: Io = {
+    ...rawIo,
+    stderr: { write: (s: string) => rawIo.stderr.write(terminalSafe(s)), isTTY: rawIo.stderr.isTTY === true },
+    // The one place the CLI writes control characters of its own: carriage return and erase-line.
+    progress: (line) => {
+      if (rawIo.stderr.isTTY !== true) return
+      rawIo.stderr.write(line === null ? '\r\u001b[K' : `\r${terminalSafe(line)}\u001b[K`)
+    },
+  }
   let exitCode: number = EXIT.ok
   const program = buildProgram(io, (code) => {
     exitCode = code

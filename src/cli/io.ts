@@ -13,6 +13,8 @@ export interface Io {
   readonly cwd: string
   /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM). */
   waitForShutdown(): Promise<string>
+  /** A progress line on a terminal, rewritten in place; `null` ends it. Nothing when stderr is not a TTY. */
+  progress?(line: string | null): void
 }
 
 export const processIo = (): Io => ({

@@ -23,3 +23,24 @@ export function emailOption(flag: string) {
     return value
   }
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** A duration like `100ms`, `2s`, `1m`, `1h` (a bare number is seconds), in ms. */
+export function durationOption(flag: string) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim())
+    if (!match) throw new CkitError('CKIT_CLI_USAGE', `${flag} must be a duration like 100ms, 2s, 1m or 1h, instead got ${JSON.stringify(value)}`)
+    return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!)
+  }
+}
+
+/** A rate like `5/s`, `30/m` or `5` (per second), as events per second. */
+export function rateOption(flag: string) {
+  return (value: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|m|h))?$/.exec(value.trim())
+    const perSecond = match ? Number(match[1]) / ({ s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1) : Number.NaN
+    if (!(perSecond > 0) || perSecond > 10_000) throw new CkitError('CKIT_CLI_USAGE', `${flag} must be a rate like 5/s or 30/m (at most 10000/s), instead got ${JSON.stringify(value)}`)
+    return perSecond
+  }
+}

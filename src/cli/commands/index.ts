@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../command.js'
+import type { CommandGroup, CommandSpec } from '../command.js'
 import { automateCommand } from './automate.js'
 import { fetchCommand } from './fetch.js'
 import { mockCommand } from './mock.js'
@@ -6,6 +6,7 @@ import { testConnectionCommand } from './test-connection.js'
 import { renderCommand } from './render.js'
 import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
+import { webhooksCommand } from './webhooks/index.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand]
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, webhooksCommand]

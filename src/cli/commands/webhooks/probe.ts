@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto'
+import { Option } from 'commander'
+import type { CommandSpec } from '../../command.js'
+import { EXIT } from '../../exit-codes.js'
+import { writeOutput } from '../../io.js'
+import { durationOption } from '../../parse.js'
+import { resolveWebhookSecret, SCHEME_CHOICES, targetOption } from './shared.js'
+
+/** The help desk gives a receiver this long (docs/protocol.md §Webhooks). */
+const SLOW_MS = 10_000
+
+export interface ProbeCheck {
+  readonly name: string
+  readonly ok: boolean
+  readonly status: number | null
+  readonly latencyMs: number
+  readonly reason: string
+  readonly fix?: string
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+
+export function junitXml(target: string, checks: readonly ProbeCheck[]): string {
+  const failures = checks.filter((c) => !c.ok).length
+  const cases = checks
+    .map((c) => `    <testcase classname="webhook-receiver" name="${escapeXml(c.name)}" time="${(c.latencyMs / 1000).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${escapeXml(c.reason)}">${escapeXml(`${c.reason}${c.fix ? `\nfix: ${c.fix}` : ''}`)}</failure>\n    `}</testcase>`)
+    .join('\n')
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="ckit webhooks probe ${escapeXml(target)}" tests="${checks.length}" failures="${failures}">\n${cases}\n  </testsuite>\n</testsuites>\n`
+}
+
+export const probeCommand: CommandSpec = {
+  name: 'probe',
+  summary: 'check a webhook receiver: it must accept signed deliveries and reject tampered, unsigned and wrongly signed ones',
+  examples: ['ckit webhooks probe --to http://127.0.0.1:3000/webhooks --secret s3cret', 'ckit webhooks probe --to https://hooks.example.com/yetto --secret s3cret --expect-replay-protection --junit probe.xml'],
+  define: (command) =>
+    command
+      .requiredOption('--to <url>', "the receiver's URL", targetOption)
+      .option('--secret <secret>', 'the signing secret the receiver is configured with (default $CKIT_SECRET)')
+      .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
+      .option('--expect-replay-protection', 'also require that a replayed delivery and a stale timestamp are rejected')
+      .option('--timeout <duration>', `per request (default ${SLOW_MS / 1000}s, what the help desk allows)`, durationOption('--timeout'))
+      .option('--json', 'print { ok, checks } on stdout')
+      .option('--junit <file>', 'write the checks as JUnit XML, for CI')
+      .addHelpText('after', '\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.'),
+  async run(_args, options, io) {
+    const secret = resolveWebhookSecret(options, io)
+    const target = options['to'] as string
+    const { SCHEMES } = await import('../../../webhooks/index.js')
+    const { fakePayload } = await import('../../../fake/index.js')
+    const scheme = SCHEMES[options['scheme'] as keyof typeof SCHEMES]
+    const timeoutMs = (options['timeout'] as number | undefined) ?? SLOW_MS
+    const base = await fakePayload('message.created', 1)
+    // A fresh message id per delivery: receivers that dedupe must not confuse two checks.
+    const body = (pretty = false) => {
+      const payload = structuredClone(base) as { yetto: { message: { id: string } } }
+      payload.yetto.message.id = `probe_${randomUUID()}`
+      return pretty ? JSON.stringify(payload, null, 2) : JSON.stringify(payload)
+    }
+    const sign = (text: string, key = secret, timestamp = Math.floor(Date.now() / 1000)) => scheme.headers(key, { id: randomUUID(), event: 'message.created', body: text, timestamp })
+    const send = async (text: string, headers: Record<string, string>) => {
+      const started = performance.now()
+      try {
+        const response = await fetch(target, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...headers }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
+        await response.body?.cancel().catch(() => {})
+        return { status: response.status as number | null, latencyMs: Math.round(performance.now() - started), error: undefined as string | undefined }
+      } catch (error) {
+        const err = error as Error & { cause?: { code?: string } }
+        return { status: null, latencyMs: Math.round(performance.now() - started), error: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message) }
+      }
+    }
+    const checks: ProbeCheck[] = []
+    const mustAccept = async (name: string, text: string, headers: Record<string, string>, fix: string) => {
+      const r = await send(text, headers)
+      const ok = r.status !== null && r.status >= 200 && r.status < 300
+      const reason = r.status === null ? `no answer: ${r.error}` : r.status >= 300 && r.status < 400 ? `answered ${r.status}, a redirect: deliveries do not follow redirects` : ok ? `accepted (${r.status}) in ${r.latencyMs} ms` : `refused a correctly signed delivery (${r.status})`
+      const slow = ok && r.latencyMs > SLOW_MS
+      checks.push({ name, ok: ok && !slow, status: r.status, latencyMs: r.latencyMs, reason: slow ? `answered after ${r.latencyMs} ms, over the ${SLOW_MS} ms the help desk waits` : reason, ...(ok && !slow ? {} : { fix }) })
+      return ok
+    }
+    const mustReject = async (name: string, text: string, headers: Record<string, string>, fix: string) => {
+      const r = await send(text, headers)
+      const ok = r.status !== null && r.status >= 400 && r.status < 500
+      const reason = ok ? `rejected (${r.status})` : r.status === null ? `no answer: ${r.error}` : `accepted it (${r.status}): anyone could inject events`
+      checks.push({ name, ok, status: r.status, latencyMs: r.latencyMs, reason, ...(ok ? {} : { fix }) })
+    }
+    const signatureHeader = scheme.signatureHeader
+    const validBody = body()
+    await mustAccept('valid', validBody, sign(validBody), `accept deliveries signed with this secret: verify ${signatureHeader} over the raw body and answer 2xx within 10 s`)
+    const pretty = body(true)
+    await mustAccept('raw-body', pretty, sign(pretty), 'verify the signature over the raw request bytes before parsing; re-serialised JSON never matches (express.raw(), or webhookMiddleware from connection-kit/webhooks)')
+    const original = body()
+    // One byte changed after signing.
+    const tampered = original.replace('probe_', 'probf_')
+    await mustReject('tampered-body', tampered, sign(original), `compare ${signatureHeader} with an HMAC of the bytes you received, in constant time`)
+    const other = body()
+    await mustReject('wrong-secret', other, sign(other, `${secret}-not`), "verify with your webhook's own signing secret, never a default")
+    const unsigned = body()
+    const withoutSignature = Object.fromEntries(Object.entries(sign(unsigned)).filter(([name]) => name.toLowerCase() !== signatureHeader.toLowerCase()))
+    await mustReject('missing-signature', unsigned, withoutSignature, `refuse deliveries without ${signatureHeader} (401); a proxy that drops underscore headers needs underscores_in_headers on`)
+    const malformed = body()
+    await mustReject('malformed-signature', malformed, { ...sign(malformed), [signatureHeader]: scheme.name === 'standard' ? 'v1,not-base64!' : 'sha256=xyz' }, `refuse a ${signatureHeader} that is not a well-formed signature`)
+    if (options['expectReplayProtection']) {
+      const first = body()
+      const firstHeaders = sign(first)
+      await mustAccept('replay (first delivery)', first, firstHeaders, 'accept the first delivery')
+      // An attacker replays the body; for yetto the unsigned id and timestamp headers are rewritten too.
+      const replayHeaders = scheme.signsIdAndTimestamp ? firstHeaders : { ...sign(first), X_YETTO_DELIVERY: randomUUID() }
+      await mustReject('replay', first, replayHeaders, scheme.signsIdAndTimestamp ? 'remember accepted webhook-id values and refuse repeats' : 'remember the MAC of accepted bodies and refuse repeats: the delivery id and timestamp headers are not signed (ReplayGuard)')
+      const old = body()
+      await mustReject('stale-timestamp', old, sign(old, secret, Math.floor(Date.now() / 1000) - 3600), 'refuse deliveries whose timestamp is more than 5 minutes from now')
+    }
+    const ok = checks.every((c) => c.ok)
+    if (options['junit']) await writeOutput(io, options['junit'] as string, junitXml(target, checks))
+    if (options['json']) {
+      io.stdout.write(`${JSON.stringify({ ok, target, scheme: scheme.name, checks }, null, 2)}\n`)
+    } else {
+      for (const c of checks) io.stdout.write(`${c.ok ? '✔' : '✖'} ${c.name.padEnd(24)} ${c.reason}${c.fix ? `\n    fix: ${c.fix}` : ''}\n`)
+      io.stdout.write(`${ok ? 'the receiver passed every check' : `${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed`}\n`)
+    }
+    return ok ? EXIT.ok : EXIT.problems
+  },
+}

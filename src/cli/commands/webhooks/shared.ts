@@ -1,0 +1,112 @@
+import { appendFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { Option, type Command } from 'commander'
+import { CkitError } from '../../../errors.js'
+import type { AttemptLog, DeliverOptions, Delivery, DeliveryResult, SchemeName } from '../../../webhooks/index.js'
+import type { Io } from '../../io.js'
+import { durationOption, wholeNumberOption } from '../../parse.js'
+import { SECRET_ENV } from '../sign.js'
+
+export const SCHEME_CHOICES = ['yetto', 'standard', 'github'] as const
+
+export function resolveWebhookSecret(options: Record<string, unknown>, io: Io): string {
+  const secret = (options['secret'] as string | undefined) ?? io.env[SECRET_ENV]
+  if (!secret) throw new CkitError('CKIT_CLI_USAGE', `the webhook signing secret is required: pass --secret <secret> or set ${SECRET_ENV}`)
+  return secret
+}
+
+export function targetOption(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new CkitError('CKIT_CLI_USAGE', `--to must be an absolute http: or https: URL, instead got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CkitError('CKIT_CLI_USAGE', `--to must use http: or https:, instead got ${url.protocol}`)
+  return url.href
+}
+
+/** The sender's flags, shared by send and simulate. */
+export function senderOptions(command: Command): Command {
+  return command
+    .requiredOption('--to <url>', "the receiver's URL", targetOption)
+    .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
+    .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
+    .option('--attempts <n>', 'attempts per delivery (default 6)', wholeNumberOption('--attempts', 1, 100))
+    .option('--backoff <duration>', 'the first retry waits up to this, each later one up to twice as long (default 2m)', durationOption('--backoff'))
+    .option('--timeout <duration>', 'per attempt (default 10s)', durationOption('--timeout'))
+    .option('--concurrency <n>', 'deliveries in flight at once (default 4)', wholeNumberOption('--concurrency', 1, 1000))
+    .option('--log <file.jsonl>', 'append one JSON line per attempt (delivery id, event, attempt, status, latency, error kind)')
+    .option('--json', 'print one JSON summary on stdout')
+}
+
+export function deliverOptionsFrom(options: Record<string, unknown>, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
+  return {
+    secret: resolveWebhookSecret(options, io),
+    scheme: options['scheme'] as SchemeName,
+    onAttempt,
+    ...(options['attempts'] !== undefined ? { attempts: options['attempts'] as number } : {}),
+    ...(options['backoff'] !== undefined ? { backoffMs: options['backoff'] as number } : {}),
+    ...(options['timeout'] !== undefined ? { timeoutMs: Math.max(1, options['timeout'] as number) } : {}),
+  }
+}
+
+const percentile = (sorted: number[], p: number): number | null => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!)
+
+/**
+ * Sends deliveries at an optional rate with a concurrency limit, logs attempts, shows progress on
+ * a terminal, and prints the summary. Each group is delivered in order (a story's events must
+ * arrive as they happened); groups run side by side. Exit 0 when all were delivered, 3 when any failed.
+ */
+export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined): Promise<number> {
+  const { deliver } = await import('../../../webhooks/index.js')
+  const logFile = options['log'] as string | undefined
+  const lines: string[] = []
+  const deliverOptions = deliverOptionsFrom(options, io, (entry) => {
+    if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
+  })
+  const concurrency = (options['concurrency'] as number | undefined) ?? 4
+  const total = groups.reduce((sum, group) => sum + group.length, 0)
+  const results: DeliveryResult[] = []
+  let nextGroup = 0
+  let slot = 0
+  const t0 = performance.now()
+  const worker = async () => {
+    while (nextGroup < groups.length) {
+      const group = groups[nextGroup++]!
+      for (const delivery of group) {
+        if (ratePerSecond !== undefined) {
+          const wait = t0 + (slot++ * 1000) / ratePerSecond - performance.now()
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        }
+        results.push(await deliver(target, delivery, deliverOptions))
+        io.progress?.(`delivered ${results.filter((r) => r.delivered).length}, failed ${results.filter((r) => !r.delivered).length}, ${results.length}/${total}`)
+      }
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker))
+  } finally {
+    io.progress?.(null)
+    if (logFile) await appendFile(resolve(io.cwd, logFile), lines.join(''))
+  }
+  const latencies = results.flatMap((r) => r.attempts.map((a) => a.latencyMs)).sort((a, b) => a - b)
+  const summary = {
+    deliveries: results.length,
+    delivered: results.filter((r) => r.delivered).length,
+    retried: results.filter((r) => r.attempts.length > 1).length,
+    failed: results.filter((r) => !r.delivered).length,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+  }
+  if (options['json']) {
+    io.stdout.write(`${JSON.stringify({ ...summary, results }, null, 2)}\n`)
+  } else {
+    for (const r of results.filter((x) => !x.delivered)) {
+      const last = r.attempts[r.attempts.length - 1]!
+      io.stderr.write(`failed ${r.event} ${r.deliveryId} after ${r.attempts.length} attempt(s): ${last.error ?? `HTTP ${last.status}`}\n`)
+    }
+    io.stdout.write(`delivered ${summary.delivered}/${summary.deliveries}, retried ${summary.retried}, failed ${summary.failed}; latency p50 ${summary.p50Ms ?? '-'} ms, p95 ${summary.p95Ms ?? '-'} ms\n`)
+  }
+  return summary.failed > 0 ? 3 : 0
+}

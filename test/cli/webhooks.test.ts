@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/index.js'
+import { validate } from '../../src/schema/index.js'
+import { verify } from '../../src/signature/index.js'
+import { deliver, SCHEMES } from '../../src/webhooks/index.js'
+import { cli } from '../helpers.js'
+
+type Handler = (body: Buffer, headers: IncomingHttpHeaders, hit: number) => { status: number; body?: string }
+const servers: Server[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+async function serve(handler: Handler) {
+  const received: { body: Buffer; headers: IncomingHttpHeaders }[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      received.push({ body, headers: req.headers })
+      const answer = handler(body, req.headers, received.length)
+      res.writeHead(answer.status).end(answer.body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received }
+}
+
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckit-webhooks-'))
+  dirs.push(dir)
+  return dir
+}
+
+describe('ckit webhooks send', () => {
+  it('--attempts 3 --backoff 100ms against 503, 503, 200: exactly three attempts with one delivery id', async () => {
+    const target = await serve((_b, _h, hit) => ({ status: hit < 3 ? 503 : 200 }))
+    const log = join(tempDir(), 'log.jsonl')
+    const run = await cli(['webhooks', 'send', '--to', target.url, '--secret', 's3cret', '--event', 'message.created', '--fake', '--attempts', '3', '--backoff', '100ms', '--log', log])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/delivered 1\/1, retried 1, failed 0/)
+    expect(target.received).toHaveLength(3)
+    expect(new Set(target.received.map((r) => r.headers['x_yetto_delivery'])).size).toBe(1)
+    const entries = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { attempt: number; status: number })
+    expect(entries.map((e) => [e.attempt, e.status])).toEqual([
+      [1, 503],
+      [2, 503],
+      [3, 200],
+    ])
+    // An independent HMAC of the raw body matches the header.
+    const { body, headers } = target.received[2]!
+    expect(headers['x_yetto_signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`)
+  })
+
+  it('makes one attempt against a 400 and exits 3', async () => {
+    const target = await serve(() => ({ status: 400 }))
+    const run = await cli(['webhooks', 'send', '--to', target.url, '--secret', 's3cret', '--event', 'message.created', '--fake', '--attempts', '3', '--backoff', '100ms'])
+    expect(run.code).toBe(3)
+    expect(target.received).toHaveLength(1)
+    expect(run.stderr).toMatch(/failed message.created .* after 1 attempt\(s\): HTTP 400/)
+  })
+
+  it('sends a story in order and a payload file byte for byte; an invalid file exits 1 with pointers', async () => {
+    const target = await serve(() => ({ status: 204 }))
+    expect((await cli(['webhooks', 'send', '--to', target.url, '--secret', 's', '--story', '--json'])).code).toBe(0)
+    expect(target.received.map((r) => r.headers['x_yetto_event'])).toEqual(['conversation.created', 'message.created', 'conversation.labeled', 'conversation.assigned', 'message.created', 'conversation.closed'])
+    const file = new URL('../fixtures/webhook/valid/message-created.json', import.meta.url).pathname
+    expect((await cli(['webhooks', 'send', '--to', target.url, '--secret', 's', '--event', 'message.created', '--payload', file])).code).toBe(0)
+    expect(target.received.at(-1)!.body.toString()).toBe(readFileSync(file, 'utf8'))
+    const bad = await cli(['webhooks', 'send', '--to', target.url, '--secret', 's', '--event', 'conversation.created', '--payload', file])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/\/yetto\/conversation: is required/)
+  })
+
+  it('refuses bad flags in one line (exit 2)', async () => {
+    for (const argv of [
+      ['webhooks', 'send', '--to', 'ftp://x', '--secret', 's', '--event', 'message.created', '--fake'],
+      ['webhooks', 'send', '--to', 'http://127.0.0.1:9/', '--secret', 's', '--event', 'message.sent', '--fake'],
+      ['webhooks', 'send', '--to', 'http://127.0.0.1:9/', '--secret', 's', '--event', 'message.created', '--fake', '--backoff', 'soon'],
+      ['webhooks', 'fake', '--event', 'message.created', '--seed', 'abc'],
+    ]) {
+      const run = await cli(argv)
+      expect(run.code, argv.join(' ')).toBe(2)
+      expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    }
+  })
+})
+
+describe('ckit webhooks simulate', () => {
+  it("streams conversations at the rate for the duration, each conversation's events in order", async () => {
+    const target = await serve(() => ({ status: 204 }))
+    const run = await cli(['webhooks', 'simulate', '--to', target.url, '--secret', 's', '--duration', '1s', '--rate', '14/s', '--seed', '3', '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deliveries: 14, delivered: 14, failed: 0 })
+    const conversations = new Map<string, string[]>()
+    for (const { body, headers } of target.received) {
+      const yetto = (JSON.parse(body.toString()) as { yetto: { conversation?: { id: string }; message?: { conversation: { id: string } } } }).yetto
+      const id = yetto.conversation?.id ?? yetto.message!.conversation.id
+      conversations.set(id, [...(conversations.get(id) ?? []), headers['x_yetto_event'] as string])
+    }
+    for (const events of conversations.values()) expect(events[0]).toBe('conversation.created')
+    expect(conversations.size).toBe(3)
+  })
+})
+
+describe('ckit webhooks fake', () => {
+  it('prints a valid payload for the event, the same for the same seed', async () => {
+    const one = await cli(['webhooks', 'fake', '--event', 'conversation.closed', '--seed', '4'])
+    expect(validate('webhook', JSON.parse(one.stdout), { event: 'conversation.closed' }).errors).toEqual([])
+    expect((await cli(['webhooks', 'fake', '--event', 'conversation.closed', '--seed', '4'])).stdout).toBe(one.stdout)
+  })
+})
+
+/** Runs `ckit webhooks listen` in-process until the test stops it. */
+async function listen(args: string[]) {
+  const out = { stdout: '', stderr: '' }
+  let stop!: (signal: string) => void
+  const shutdown = new Promise<string>((resolve) => (stop = resolve))
+  const done = runCli(['webhooks', 'listen', '--port', '0', '--json', ...args], {
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+    env: {},
+    cwd: process.cwd(),
+    readStdin: async () => Buffer.alloc(0),
+    waitForShutdown: () => shutdown,
+  })
+  await expect.poll(() => out.stdout, { timeout: 10_000 }).toContain('listening')
+  const url = (JSON.parse(out.stdout.split('\n')[0]!) as { listening: string }).listening
+  const lines = () => out.stdout.trim().split('\n').slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { url, lines, stop: async () => (stop('SIGTERM'), done) }
+}
+
+describe('ckit webhooks listen', () => {
+  it('shows each delivery with its verdicts and forwards verified ones byte for byte', async () => {
+    const downstream = await serve(() => ({ status: 202 }))
+    const listener = await listen(['--secret', 's3cret', '--forward', downstream.url])
+    const payload = JSON.stringify(JSON.parse(readFileSync(new URL('../fixtures/webhook/valid/message-created.json', import.meta.url), 'utf8')), null, 1)
+    const delivered = await deliver(listener.url, { event: 'message.created', payload, id: 'd-42' }, { secret: 's3cret', attempts: 1 })
+    expect(delivered).toMatchObject({ delivered: true, status: 202 })
+    expect(downstream.received[0]!.body.toString()).toBe(payload)
+    expect(downstream.received[0]!.headers['x_yetto_delivery']).toBe('d-42')
+    expect(verify('s3cret', downstream.received[0]!.body, downstream.received[0]!.headers['x_yetto_signature'] as string)).toEqual({ ok: true })
+    const forged = await deliver(listener.url, { event: 'message.created', payload }, { secret: 'wrong', attempts: 1 })
+    expect(forged).toMatchObject({ delivered: false, status: 401 })
+    const invalid = await deliver(listener.url, { event: 'conversation.created', payload }, { secret: 's3cret', attempts: 1 })
+    expect(invalid).toMatchObject({ delivered: false, status: 400 })
+    expect(await listener.stop()).toBe(0)
+    expect(listener.lines()).toEqual([
+      expect.objectContaining({ event: 'message.created', deliveryId: 'd-42', signature: 'ok', schema: 'valid', status: 202, forwarded: 202 }),
+      expect.objectContaining({ signature: 'mismatch', schema: 'unchecked', status: 401 }),
+      expect.objectContaining({ signature: 'ok', schema: expect.stringMatching(/^invalid \/yetto\/conversation/), status: 400 }),
+    ])
+    expect(downstream.received).toHaveLength(1)
+  })
+})
+
+describe('ckit webhooks probe', () => {
+  const signedBy = (secret: string) => (body: Buffer, headers: IncomingHttpHeaders) => verify(secret, body, headers['x_yetto_signature'] as string).ok
+  const run = (url: string, extra: string[] = []) => cli(['webhooks', 'probe', '--to', url, '--secret', 's3cret', '--json', ...extra])
+  const failed = (stdout: string) => (JSON.parse(stdout) as { checks: { name: string; ok: boolean }[] }).checks.filter((c) => !c.ok).map((c) => c.name)
+
+  it('passes a correct receiver: the example in examples/webhook-receiver', async () => {
+    const child = spawn(process.execPath, [new URL('../../examples/webhook-receiver/server.mjs', import.meta.url).pathname], { env: { ...process.env, PORT: '0', YETTO_WEBHOOK_SECRET: 's3cret' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString()
+          const match = /receiving webhooks on (\S+)/.exec(out)
+          if (match) resolve(match[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
+      })
+      const result = await run(url, ['--expect-replay-protection'])
+      expect(failed(result.stdout)).toEqual([])
+      expect(result.code).toBe(0)
+    } finally {
+      child.kill()
+    }
+  })
+
+  it('names the fault in a receiver that accepts any signature', async () => {
+    const target = await serve(() => ({ status: 204 }))
+    const result = await run(target.url)
+    expect(result.code).toBe(1)
+    expect(failed(result.stdout)).toEqual(['tampered-body', 'wrong-secret', 'missing-signature', 'malformed-signature'])
+  })
+
+  it('names the fault in a receiver that verifies re-serialised JSON', async () => {
+    const check = signedBy('s3cret')
+    const target = await serve((body, headers) => ({ status: check(Buffer.from(JSON.stringify(JSON.parse(body.toString()))), headers) ? 204 : 401 }))
+    expect(failed((await run(target.url)).stdout)).toEqual(['raw-body'])
+  })
+
+  it('names the fault in a receiver without a replay guard, and writes JUnit XML', async () => {
+    const check = signedBy('s3cret')
+    const target = await serve((body, headers) => ({ status: check(body, headers) ? 204 : 401 }))
+    const junit = join(tempDir(), 'probe.xml')
+    const result = await run(target.url, ['--expect-replay-protection', '--junit', junit])
+    expect(failed(result.stdout)).toEqual(['replay', 'stale-timestamp'])
+    const xml = readFileSync(junit, 'utf8')
+    expect(xml).toMatch(/<testsuite name="ckit webhooks probe [^"]+" tests="9" failures="2">/)
+    expect(xml).toMatch(/<testcase classname="webhook-receiver" name="replay" [^>]*>\s*<failure message="accepted it \(204\)/)
+  })
+
+  it('probes Standard Webhooks receivers too', async () => {
+    const target = await serve((body, headers) => {
+      const verdict = SCHEMES.standard.verify('s3cret', body, headers as never, { toleranceSeconds: 300, nowMs: Date.now() })
+      return { status: verdict.ok ? 204 : 401 }
+    })
+    expect(failed((await run(target.url, ['--scheme', 'standard'])).stdout)).toEqual([])
+  })
+})
