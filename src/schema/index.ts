@@ -8,3 +8,4 @@ export { DOCUMENT_KINDS, KINDS, SCHEMA_DIR, SCHEMA_BASE_ID, isKind, getRegistry 
 export type { Kind, DocumentKind } from './registry.js'
 export { appendPointer, escapePointerToken, resolvePointer } from './pointer.js'
 export type * from './types.generated.js'
+export { contractComponents } from './components.js'

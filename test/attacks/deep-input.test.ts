@@ -16,6 +16,8 @@ import { cli } from '../helpers.js'
  * Parsers run 100k cases (CKIT_FUZZ_RUNS lowers it locally).
  */
 const PARSER_RUNS = Number(process.env['CKIT_FUZZ_RUNS'] ?? 100_000)
+/** 100k cases take 10-20 s each here; a busy CI machine may take several times that. */
+const FUZZ_TIMEOUT_MS = 300_000
 
 /** JSON-ish text nested `depth` deep, sometimes unclosed, sometimes with junk inside. */
 const deepText = fc
@@ -59,7 +61,7 @@ describe('deep and wide input never crashes a "never throws" path', () => {
       }),
       { numRuns: PARSER_RUNS },
     )
-  })
+  }, FUZZ_TIMEOUT_MS)
 
   it('validate reports a value built in code that is too deep, or cyclic, at its pointer', () => {
     const result = validate('response', { version: '2024-03-06', customer: { a: deepValue(10_000) }, sections: [] })
@@ -82,7 +84,7 @@ describe('deep and wide input never crashes a "never throws" path', () => {
       }),
       { numRuns: PARSER_RUNS },
     )
-  })
+  }, FUZZ_TIMEOUT_MS)
 
   it(`parseWebhook: ${PARSER_RUNS} fuzzed signed bodies`, () => {
     fc.assert(
@@ -92,7 +94,7 @@ describe('deep and wide input never crashes a "never throws" path', () => {
       }),
       { numRuns: PARSER_RUNS },
     )
-  })
+  }, FUZZ_TIMEOUT_MS)
 
   it('render, renderText and sidebarHtml turn a deep customer into a section error', () => {
     fc.assert(

@@ -1,44 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { getRegistry, SCHEMA_BASE_ID } from '../../schema/index.js'
+import { contractComponents } from '../../schema/index.js'
 import type { MockState } from '../state.js'
 import { adminRoutes, ADMIN_PREFIX } from './admin.js'
 import { connectionRoutes } from './connection.js'
-
-/**
- * The contract's schemas as OpenAPI components, derived from the loaded files (not a copy kept
- * by hand): each file becomes `<Title>`, each of its $defs `<Title>-<name>`, and every $ref —
- * local or across files — is rewritten to point at those components.
- */
-export function contractComponents(): Record<string, Record<string, unknown>> {
-  const schemas = getRegistry().schemas
-  const titleOf = new Map([...schemas].map(([file, schema]) => [file, String(schema['title'])]))
-  const componentRef = (ref: string, file: string): string => {
-    const [target = '', pointer = ''] = ref.split('#')
-    const targetFile = target === '' ? file : target.replace(SCHEMA_BASE_ID, '')
-    const title = titleOf.get(targetFile) ?? targetFile
-    const def = pointer.startsWith('/$defs/') ? pointer.slice('/$defs/'.length) : ''
-    return `#/components/schemas/${def ? `${title}-${def}` : title}`
-  }
-  const rewrite = (node: unknown, file: string): unknown => {
-    if (Array.isArray(node)) return node.map((n) => rewrite(n, file))
-    if (node === null || typeof node !== 'object') return node
-    const out: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$schema' || key === '$id' || key === '$defs') continue
-      out[key] = key === '$ref' && typeof value === 'string' ? componentRef(value, file) : key === 'examples' || key === 'const' || key === 'enum' ? value : rewrite(value, file)
-    }
-    return out
-  }
-  const components: Record<string, Record<string, unknown>> = {}
-  for (const [file, schema] of schemas) {
-    const title = titleOf.get(file)!
-    components[title] = rewrite(schema, file) as Record<string, unknown>
-    for (const [name, def] of Object.entries((schema['$defs'] ?? {}) as Record<string, unknown>)) {
-      components[`${title}-${name}`] = rewrite(def, file) as Record<string, unknown>
-    }
-  }
-  return components
-}
 
 const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -53,6 +17,7 @@ const OPENAPI_INFO = {
   tags: [
     { name: 'customer connection', description: 'The endpoint the help desk asks for customer data' },
     { name: 'admin', description: 'Steer the mock: scenarios, journal, reset, preview' },
+    { name: 'webhooks', description: 'What the help desk POSTs to your webhook URL for each event (docs/webhooks.md)' },
   ],
 }
 
@@ -126,6 +91,10 @@ async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unkn
   const schemas = contractComponents()
   addDiscriminatorMappings(schemas)
   document.components = { ...document.components, schemas, securitySchemes: SECURITY_SCHEMES }
+  // The help desk's outgoing webhooks, where receivers' generators look for them.
+  const { openApiWebhooks, WEBHOOK_SECURITY_SCHEME } = await import('../../webhooks/spec.js')
+  ;(document as Record<string, unknown>)['webhooks'] = openApiWebhooks()
+  document.components = { ...document.components, securitySchemes: { ...SECURITY_SCHEMES, ...WEBHOOK_SECURITY_SCHEME } }
   return document
 }
 
