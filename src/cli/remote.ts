@@ -10,6 +10,7 @@ export const FAILURE_EXIT: Readonly<Record<FailureKind, number>> = Object.freeze
   schema_invalid: 8,
   template_error: 9,
   bad_challenge: 10,
+  not_found: 11,
 })
 
 export const FAILURE_EXIT_HELP = `\nExit codes: 0 ok, 2 usage error, and one per failure kind: ${Object.entries(FAILURE_EXIT)

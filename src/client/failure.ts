@@ -1,7 +1,7 @@
 import { errorCardHtml } from '../render/index.js'
 
 /** 🔧 docs/protocol.md: the failure kinds a help desk tells apart. Each shows as an error, never as earlier data. */
-export const FAILURE_KINDS = ['timeout', 'network', 'http_status', 'too_large', 'invalid_json', 'schema_invalid', 'template_error', 'bad_challenge'] as const
+export const FAILURE_KINDS = ['timeout', 'network', 'http_status', 'too_large', 'invalid_json', 'schema_invalid', 'template_error', 'bad_challenge', 'not_found'] as const
 export type FailureKind = (typeof FAILURE_KINDS)[number]
 
 export interface Failure {
@@ -33,6 +33,8 @@ export function describeFailure(failure: Failure): string {
       return 'The customer data could not be displayed.'
     case 'bad_challenge':
       return 'The customer endpoint did not echo the challenge.'
+    case 'not_found':
+      return 'The customer endpoint has no record of this customer.'
     default: {
       const unreachable: never = failure.kind
       return unreachable

@@ -19,7 +19,10 @@ export interface HttpOptions {
   readonly timer: Timer
 }
 
-export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure }
+export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure; body?: string }
+
+/** A refusal's body is read only this far: enough for `{"error": "customer_not_found"}`. */
+const ERROR_BODY_BYTES = 4096
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 
@@ -29,6 +32,27 @@ function networkFailure(error: unknown): Failure {
   if (code && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `the endpoint did not answer in time (${code})` }
   const detail = err.cause?.message ?? err.message
   return { kind: 'network', message: `could not reach the endpoint${code ? ` (${code})` : ''}: ${detail}` }
+}
+
+/** Up to `maxBytes` of a body as text, or undefined when it cannot be read. */
+async function readSome(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (!response.body) return undefined
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    return undefined
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8')
 }
 
 /**
@@ -51,10 +75,11 @@ export async function httpGet(url: string, headers: Record<string, string>, opti
     if (controller.signal.aborted) return timedOut()
     const status = response.status
     if (status < 200 || status > 299) {
+      const body = status === 404 ? await readSome(response, ERROR_BODY_BYTES) : undefined
       await response.body?.cancel().catch(() => {})
       const location = response.headers.get('location')
       const redirect = status >= 300 && status < 400 && location ? ` redirect to ${location} (redirects are not followed)` : ''
-      return { ok: false, error: { kind: 'http_status', status, message: `the endpoint answered HTTP ${status}${redirect}` } }
+      return { ok: false, error: { kind: 'http_status', status, message: `the endpoint answered HTTP ${status}${redirect}` }, ...(body === undefined ? {} : { body }) }
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN)
     if (Number.isFinite(declared) && declared > options.maxResponseBytes) {

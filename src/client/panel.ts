@@ -1,4 +1,4 @@
-import { sidebarHtml, type RenderResult } from '../render/index.js'
+import { escapeHtml, sidebarHtml, type RenderResult } from '../render/index.js'
 import type { CustomerConnectionResponse, RequestContext } from '../schema/index.js'
 import { failureCardHtml, type Failure } from './failure.js'
 import { requestCustomerData, type ClientOptions, type Connection } from './request.js'
@@ -11,6 +11,8 @@ export type PanelState =
   | { readonly status: 'loading'; readonly reason: PanelReason }
   | { readonly status: 'shown'; readonly reason: PanelReason; readonly response: CustomerConnectionResponse; readonly rendered: RenderResult; readonly latencyMs: number }
   | { readonly status: 'error'; readonly reason: PanelReason; readonly error: Failure; readonly latencyMs: number }
+  /** The endpoint has no record for the requester: its own outcome, neither an error card nor earlier data. */
+  | { readonly status: 'not_found'; readonly reason: PanelReason; readonly message: string; readonly latencyMs: number }
 
 export interface PanelOptions extends ClientOptions {
   readonly inbox: { slug: string }
@@ -68,6 +70,8 @@ export class CustomerPanel {
         return sidebarHtml(state.rendered)
       case 'error':
         return failureCardHtml(state.error)
+      case 'not_found':
+        return `<aside class="ckit-sidebar" aria-label="Customer data"><p class="ckit-empty">${escapeHtml(state.message.replace(/^./, (c) => c.toUpperCase()))}.</p></aside>`
       case 'loading':
         return '<aside class="ckit-sidebar" aria-label="Customer data" aria-busy="true"><p class="ckit-empty">Loading customer data…</p></aside>'
       case 'closed':
@@ -86,7 +90,9 @@ export class CustomerPanel {
     if (generation !== this.#generation) return this.#state
     this.#state = result.ok
       ? { status: 'shown', reason, response: result.response, rendered: result.rendered, latencyMs: result.latencyMs }
-      : { status: 'error', reason, error: result.error, latencyMs: result.latencyMs }
+      : result.error.kind === 'not_found'
+        ? { status: 'not_found', reason, message: result.error.message, latencyMs: result.latencyMs }
+        : { status: 'error', reason, error: result.error, latencyMs: result.latencyMs }
     return this.#state
   }
 }

@@ -72,10 +72,24 @@ function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   }
 }
 
+/** 🔧 docs/protocol.md §Decided since: the unknown-customer answer. */
+export const CUSTOMER_NOT_FOUND = 'customer_not_found'
+
+function isCustomerNotFound(body: string): boolean {
+  const parsed = parseJson(body)
+  return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && (parsed.value as { error?: unknown }).error === CUSTOMER_NOT_FOUND
+}
+
 async function fetchJson(connection: Connection, context: RequestContext, options: ResolvedClientOptions): Promise<Parsed> {
   const signed = buildSignedRequest({ url: connection.url, secret: connection.secret, context })
   const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, options)
-  if (!http.ok) return http
+  if (!http.ok) {
+    // 🔧 docs/protocol.md: 404 {"error": "customer_not_found"} is an answer, not a fault.
+    if (http.error.status === 404 && http.body !== undefined && isCustomerNotFound(http.body)) {
+      return { ok: false, error: { kind: 'not_found', status: 404, message: `no customer record for ${context.requester?.email ?? 'this requester'}` } }
+    }
+    return { ok: false, error: http.error }
+  }
   const parsed = parseJson(http.body)
   if (!parsed.ok) return { ok: false, error: { kind: 'invalid_json', message: `the response is not JSON: ${parsed.error.message}` } }
   return parsed

@@ -9,6 +9,8 @@ export interface NormalAnswer {
   readonly body: string
   readonly response: CustomerConnectionResponse | undefined
   readonly challenge: string | undefined
+  /** 200 unless the normal answer is itself a refusal (404 for an unknown customer). */
+  readonly status?: number
 }
 
 export interface FaultEnvironment {
@@ -108,7 +110,7 @@ function sendJson(reply: FastifyReply, body: string, status = 200, type = 'appli
 export async function applyScenario(scenario: Scenario, normal: NormalAnswer, request: FastifyRequest, reply: FastifyReply, env: FaultEnvironment): Promise<void> {
   switch (scenario.kind) {
     case 'ok':
-      return sendJson(reply, normal.body)
+      return sendJson(reply, normal.body, normal.status)
     case 'wrong-challenge':
       return sendJson(reply, normal.challenge === undefined ? normal.body : JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
     case 'delay':
@@ -116,7 +118,7 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, re
       const ms = scenario.kind === 'delay' ? scenario.ms : env.budgetMs + 500
       reply.hijack()
       if (await wait(ms, env.signal())) {
-        reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normal.body) })
+        reply.raw.writeHead(normal.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normal.body) })
         reply.raw.end(normal.body)
       } else {
         reply.raw.destroy()

@@ -7,6 +7,9 @@ import type { SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState } from '../state.js'
 
+/** E-mails under the reserved `.invalid` TLD are unknown customers (docs/mock.md). */
+export const isUnknownCustomer = (email: string | undefined): boolean => email !== undefined && /\.invalid$/i.test(email)
+
 /** 🔧 docs/mock.md: the per-request scenario header. */
 export const SCENARIO_HEADER = 'x-mock-scenario'
 
@@ -98,6 +101,10 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
     let normal: NormalAnswer
     if (parsed.isChallenge) {
       normal = { body: JSON.stringify({ challenge: context.challenge }), response: undefined, challenge: context.challenge }
+    } else if (isUnknownCustomer(record.email)) {
+      // 🔧 docs/protocol.md: an unknown customer is 404 {"error": "customer_not_found"}; the
+      // reserved .invalid top-level domain (RFC 2606) is never a customer of the mock.
+      normal = { body: errorBody('customer_not_found', `no customer record for ${record.email}`), response: undefined, challenge: undefined, status: 404 }
     } else {
       const prepared = await state.customers.responseFor(record.email ?? 'anonymous@example.com')
       normal = { body: prepared.body, response: prepared.response, challenge: undefined }
