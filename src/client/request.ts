@@ -135,10 +135,11 @@ export async function requestCustomerData(connection: Connection, context: Reque
 export type TestConnectionResult = { readonly ok: true; readonly latencyMs: number } | { readonly ok: false; readonly error: Failure; readonly latencyMs: number }
 
 /** The set-up check (the Test button): a random challenge that must come back unchanged within the budget. */
-export async function testConnection(connection: Connection, testOptions: ClientOptions & { inbox?: string; now?: () => Date } = {}): Promise<TestConnectionResult> {
+export async function testConnection(connection: Connection, testOptions: ClientOptions & { inbox?: string; now?: () => Date; challenge?: string } = {}): Promise<TestConnectionResult> {
   const options = resolveClientOptions(testOptions)
   const start = performance.now()
-  const challenge = randomBytes(16).toString('hex')
+  // Random unless given: contract tests record one fixed challenge so the pact file is reproducible.
+  const challenge = testOptions.challenge ?? randomBytes(16).toString('hex')
   const context: RequestContext = {
     reason: 'challenge',
     requested_at: (testOptions.now?.() ?? new Date()).toISOString(),
