@@ -105,6 +105,15 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
   } catch {
     throw new CkitError('CKIT_PACT_INVALID_OPTION', `the provider base URL must be an absolute http: or https: URL, instead got ${JSON.stringify(options.providerBaseUrl)}`)
   }
+  const broker = options.broker
+  const pactUrls = broker ? undefined : contractFiles(options.contracts ?? [SHIPPED_CONTRACTS])
+  // The verifier's proxy hangs on a refused connection: say so before starting it.
+  try {
+    await fetch(base.origin, { method: 'HEAD', signal: AbortSignal.timeout(5000), redirect: 'manual' })
+  } catch (cause) {
+    const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name
+    throw new CkitError('CKIT_PACT_PROVIDER_UNREACHABLE', `cannot reach the provider at ${base.origin} (${code}); is it running?`, { cause })
+  }
   const { Verifier } = await import('@pact-foundation/pact')
   const basePath = base.pathname === '/' ? '' : base.pathname
   const requestFilter = (req: IncomingMessage & { url: string }, _res: unknown, next: () => void) => {
@@ -118,7 +127,6 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
     }
     next()
   }
-  const broker = options.broker
   const verifier = new Verifier({
     provider: CONTRACT.provider,
     providerBaseUrl: base.origin,
@@ -132,7 +140,7 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
           publishVerificationResult: broker.publish === true,
           ...(broker.consumerVersionSelectors ? { consumerVersionSelectors: broker.consumerVersionSelectors as never } : {}),
         }
-      : { pactUrls: contractFiles(options.contracts ?? [SHIPPED_CONTRACTS]) }),
+      : { pactUrls: pactUrls! }),
     ...(options.stateChangeUrl ? { stateChangeUrl: options.stateChangeUrl } : {}),
     ...(options.stateHandlers ? { stateHandlers: Object.fromEntries(Object.entries(options.stateHandlers).map(([state, handler]) => [state, async () => handler()])) as never } : {}),
   })

@@ -7,6 +7,7 @@ import { renderCommand } from './render.js'
 import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
 import { webhooksCommand } from './webhooks/index.js'
+import { pactCommand } from './pact/index.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, webhooksCommand]
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, webhooksCommand, pactCommand]

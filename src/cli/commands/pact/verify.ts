@@ -1,0 +1,52 @@
+import type { CommandSpec } from '../../command.js'
+import { EXIT } from '../../exit-codes.js'
+import { resolveWebhookSecret, targetOption } from '../webhooks/shared.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+export const pactVerifyCommand: CommandSpec = {
+  name: 'verify',
+  summary: 'verify your customer endpoint against the help-desk contracts (Pact), signing requests with your secret',
+  examples: [
+    'ckit pact verify --provider-base-url http://127.0.0.1:3000/yetto --secret s3cret --state-change-url http://127.0.0.1:3000/_pact/state',
+    'ckit pact verify --provider-base-url http://127.0.0.1:3000/yetto --secret s3cret --broker-url https://broker.example.com --provider-version $GIT_SHA --publish',
+  ],
+  define: (command) =>
+    command
+      .requiredOption('--provider-base-url <url>', 'your endpoint as configured in the help desk (the path parameter is appended)', targetOption)
+      .option('--secret <secret>', 'the signing secret your endpoint verifies with (default $CKIT_SECRET)')
+      .option('--contracts <dir|file>', 'pact files or folders (repeatable; default: the contracts shipped with connection-kit)', collect)
+      .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action }", targetOption)
+      .option('--broker-url <url>', 'fetch contracts from a Pact Broker (default $PACT_BROKER_BASE_URL)')
+      .option('--broker-token <token>', 'Pact Broker token (default $PACT_BROKER_TOKEN)')
+      .option('--provider-version <version>', 'your version, for publishing results (e.g. the git commit)')
+      .option('--publish', 'publish the verification results to the broker')
+      .option('--json', 'print { ok, interactions } on stdout')
+      .addHelpText('after', '\nExit codes: 0 every interaction passed, 1 an interaction failed (named, with what did not match), 2 usage error.'),
+  async run(_args, options, io) {
+    const secret = resolveWebhookSecret(options, io)
+    const brokerUrl = (options['brokerUrl'] as string | undefined) ?? io.env['PACT_BROKER_BASE_URL']
+    const brokerToken = (options['brokerToken'] as string | undefined) ?? io.env['PACT_BROKER_TOKEN']
+    const { verifyProvider } = await import('../../../pact/index.js')
+    const result = await verifyProvider({
+      providerBaseUrl: options['providerBaseUrl'] as string,
+      secret,
+      ...(options['contracts'] ? { contracts: options['contracts'] as string[] } : {}),
+      ...(options['stateChangeUrl'] ? { stateChangeUrl: options['stateChangeUrl'] as string } : {}),
+      ...(brokerUrl
+        ? { broker: { url: brokerUrl, ...(brokerToken ? { token: brokerToken } : {}), ...(options['providerVersion'] ? { providerVersion: options['providerVersion'] as string } : {}), publish: options['publish'] === true, consumerVersionSelectors: [{ latest: true }] } }
+        : {}),
+    })
+    if (options['json']) {
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions }, null, 2)}\n`)
+    } else {
+      for (const interaction of result.interactions) {
+        io.stdout.write(`${interaction.ok ? '✔' : '✖'} ${interaction.description}\n`)
+        for (const mismatch of interaction.mismatches) io.stdout.write(`    ${mismatch}\n`)
+      }
+      const failed = result.interactions.filter((i) => !i.ok).length
+      io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
+    }
+    return result.ok ? EXIT.ok : EXIT.problems
+  },
+}
