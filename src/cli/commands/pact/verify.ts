@@ -45,7 +45,10 @@ export const pactVerifyCommand: CommandSpec = {
         for (const mismatch of interaction.mismatches) io.stdout.write(`    ${mismatch}\n`)
       }
       const failed = result.interactions.filter((i) => !i.ok).length
-      io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
+      if (result.interactions.length === 0) {
+        io.stdout.write('no interaction was verified: the contracts could not be loaded\n')
+        for (const line of result.output.filter((l) => /fail|error/i.test(l))) io.stderr.write(`${line.trim()}\n`)
+      } else io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
     }
     return result.ok ? EXIT.ok : EXIT.problems
   },
