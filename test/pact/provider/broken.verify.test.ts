@@ -53,3 +53,12 @@ describe('verification names the fault of a broken provider', () => {
     expect(failed.find((i) => i.description === interaction)!.mismatches.join('\n')).toMatch(detail)
   }, 30_000)
 })
+
+describe('verifyProvider misuse', () => {
+  it('throws typed errors for a bad URL, missing contracts and an unreachable provider', async () => {
+    await expect(verifyProvider({ providerBaseUrl: 'not a url', secret: SECRET })).rejects.toMatchObject({ code: 'CKIT_PACT_INVALID_OPTION' })
+    await expect(verifyProvider({ providerBaseUrl: 'http://127.0.0.1:9/', secret: SECRET, contracts: ['/nonexistent'] })).rejects.toMatchObject({ code: 'CKIT_PACT_INVALID_OPTION' })
+    await expect(verifyProvider({ providerBaseUrl: 'http://127.0.0.1:9/', secret: SECRET })).rejects.toMatchObject({ code: 'CKIT_PACT_PROVIDER_UNREACHABLE', errorClass: 'remote' })
+    await expect(verifyProvider({ providerBaseUrl: 'http://127.0.0.1:9/', secret: '' })).rejects.toMatchObject({ code: 'CKIT_SIG_MISSING_SECRET' })
+  })
+})
