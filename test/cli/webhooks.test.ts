@@ -214,7 +214,7 @@ describe('ckit webhooks probe', () => {
     expect(failed(result.stdout)).toEqual(['replay', 'stale-timestamp'])
     const xml = readFileSync(junit, 'utf8')
     expect(xml).toMatch(/<testsuite name="ckit webhooks probe [^"]+" tests="9" failures="2">/)
-    expect(xml).toMatch(/<testcase classname="webhook-receiver" name="replay" [^>]*>\s*<failure message="accepted it \(204\)/)
+    expect(xml).toMatch(/<testcase classname="ckit webhooks probe" name="replay" [^>]*>\s*<failure message="accepted it \(204\)/)
   })
 
   it('probes Standard Webhooks receivers too', async () => {

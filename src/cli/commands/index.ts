@@ -8,6 +8,7 @@ import { signCommand } from './sign.js'
 import { validateCommand } from './validate.js'
 import { webhooksCommand } from './webhooks/index.js'
 import { pactCommand } from './pact/index.js'
+import { conformanceCommand } from './conformance.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, webhooksCommand, pactCommand]
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, conformanceCommand, webhooksCommand, pactCommand]

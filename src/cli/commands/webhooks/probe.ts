@@ -20,12 +20,12 @@ export interface ProbeCheck {
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
 
-export function junitXml(target: string, checks: readonly ProbeCheck[]): string {
+export function junitXml(target: string, checks: readonly ProbeCheck[], suite = 'ckit webhooks probe'): string {
   const failures = checks.filter((c) => !c.ok).length
   const cases = checks
-    .map((c) => `    <testcase classname="webhook-receiver" name="${escapeXml(c.name)}" time="${(c.latencyMs / 1000).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${escapeXml(c.reason)}">${escapeXml(`${c.reason}${c.fix ? `\nfix: ${c.fix}` : ''}`)}</failure>\n    `}</testcase>`)
+    .map((c) => `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(c.name)}" time="${(c.latencyMs / 1000).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${escapeXml(c.reason)}">${escapeXml(`${c.reason}${c.fix ? `\nfix: ${c.fix}` : ''}`)}</failure>\n    `}</testcase>`)
     .join('\n')
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="ckit webhooks probe ${escapeXml(target)}" tests="${checks.length}" failures="${failures}">\n${cases}\n  </testsuite>\n</testsuites>\n`
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(suite)} ${escapeXml(target)}" tests="${checks.length}" failures="${failures}">\n${cases}\n  </testsuite>\n</testsuites>\n`
 }
 
 export const probeCommand: CommandSpec = {

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { CkitError } from '../../errors.js'
+import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
+import { writeOutput } from '../io.js'
+import { emailOption, wholeNumberOption } from '../parse.js'
+import { junitXml } from './webhooks/probe.js'
+import { resolveWebhookSecret, targetOption } from './webhooks/shared.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
+const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
+
+export const conformanceCommand: CommandSpec = {
+  name: 'conformance',
+  summary: 'will the help desk accept my endpoint? Named live checks (signature, challenge, latency, schema, templates, links, security), each failure with a fix',
+  examples: ['ckit conformance http://127.0.0.1:3000/yetto --secret s3cret --email kelly@example.com', 'ckit conformance https://crm.example.com/yetto --emails emails.txt --requests 50 --junit conformance.xml'],
+  define: (command) =>
+    command
+      .argument('<url>', 'the endpoint as configured in the help desk', targetOption)
+      .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
+      .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
+      .option('--emails <file>', 'a file of known customer e-mails, one per line')
+      .option('--unknown-email <email>', 'an e-mail with no customer (default nobody@unknown.invalid)', emailOption('--unknown-email'))
+      .option('--requests <n>', 'requests in the latency sample, sequential and then concurrent (default 10 each)', wholeNumberOption('--requests', 1, 10_000))
+      .option('--concurrency <n>', 'requests at once in the concurrent half (default 4)', wholeNumberOption('--concurrency', 1, 100))
+      .option('--json', 'print { ok, checks } on stdout (docs/conformance-report.schema.json)')
+      .option('--junit <file>', 'write the checks as JUnit XML, for CI')
+      .addHelpText('after', '\nExit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error.'),
+  async run([url], options, io) {
+    const secret = resolveWebhookSecret(options, io)
+    const emails = [...((options['email'] as string[] | undefined) ?? [])]
+    if (options['emails']) {
+      let text: string
+      try {
+        text = await readFile(resolve(io.cwd, options['emails'] as string), 'utf8')
+      } catch {
+        throw new CkitError('CKIT_CLI_USAGE', `cannot read --emails ${options['emails'] as string}`)
+      }
+      for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) emails.push(emailOption('--emails')(line))
+    }
+    const { runConformance } = await import('../../conformance/index.js')
+    const checks = await runConformance({
+      url: url!,
+      secret,
+      emails,
+      ...(options['unknownEmail'] ? { unknownEmail: options['unknownEmail'] as string } : {}),
+      ...(options['requests'] ? { requests: options['requests'] as number } : {}),
+      ...(options['concurrency'] ? { concurrency: options['concurrency'] as number } : {}),
+      onProgress: (done, total) => io.progress?.(`latency sample ${done}/${total}`),
+    })
+    io.progress?.(null)
+    const ok = checks.every((c) => c.status !== 'fail')
+    if (options['junit']) {
+      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', status: null, latencyMs: 0, reason: c.reason, ...(c.fix ? { fix: c.fix } : {}) })), 'ckit conformance'))
+    }
+    if (options['json']) {
+      io.stdout.write(`${JSON.stringify({ ok, url, checks }, null, 2)}\n`)
+    } else {
+      for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${c.reason}${c.fix && c.status !== 'pass' ? `\n    fix: ${c.fix}` : ''}\n`)
+      const failed = checks.filter((c) => c.status === 'fail').length
+      const warned = checks.filter((c) => c.status === 'warn').length
+      io.stdout.write(ok ? `the help desk would accept this endpoint${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n` : `${failed} of ${checks.length} checks failed\n`)
+    }
+    return ok ? EXIT.ok : EXIT.problems
+  },
+}
