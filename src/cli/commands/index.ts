@@ -9,6 +9,8 @@ import { validateCommand } from './validate.js'
 import { webhooksCommand } from './webhooks/index.js'
 import { pactCommand } from './pact/index.js'
 import { conformanceCommand } from './conformance.js'
+import { proxyCommand } from './proxy.js'
+import { recordCommand } from './record.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, conformanceCommand, webhooksCommand, pactCommand]
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, conformanceCommand, proxyCommand, recordCommand, webhooksCommand, pactCommand]

@@ -1,0 +1,45 @@
+import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
+import { wholeNumberOption } from '../parse.js'
+import { targetOption } from './webhooks/shared.js'
+import type { ProxyVerdict } from '../../conformance/index.js'
+import type { Io } from '../io.js'
+
+export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra = ''): void {
+  if (json) return void io.stdout.write(`${JSON.stringify(verdict)}\n`)
+  const problems = verdict.problems.slice(0, 3).map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')
+  io.stdout.write(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${verdict.answered === 'problem' ? ' → 502/504 problem+json' : ''}${extra}\n`)
+}
+
+export const proxyCommand: CommandSpec = {
+  name: 'proxy',
+  summary: 'stand between a help desk and your endpoint: forward each request, check each answer as the help desk would, log a verdict',
+  examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --port 4030 --secret s3cret --errors'],
+  define: (command) =>
+    command
+      .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', targetOption)
+      .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
+      .option('--host <host>', 'address to bind (default 127.0.0.1)')
+      .option('--secret <secret>', 'also check each request signature (never refused: the upstream decides)')
+      .option('--errors', 'answer a response the help desk would refuse with 502 application/problem+json explaining why')
+      .option('--json', 'one JSON line per exchange on stdout (after a first { "listening": url } line)')
+      .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nStops on Ctrl-C, exit 0.'),
+  async run(_args, options, io) {
+    const { startProxy } = await import('../../conformance/index.js')
+    const json = options['json'] === true
+    const proxy = await startProxy({
+      upstream: options['upstream'] as string,
+      port: (options['port'] as number | undefined) ?? 4030,
+      ...(options['host'] ? { host: options['host'] as string } : {}),
+      ...(options['secret'] ? { secret: options['secret'] as string } : {}),
+      errors: options['errors'] === true,
+      onExchange: (verdict) => printVerdict(io, verdict, json),
+    })
+    io.stderr.write(`proxying ${proxy.url} → ${options['upstream'] as string}${options['errors'] ? ' (refused answers become 502 problem+json)' : ''}; Ctrl-C to stop\n`)
+    if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url })}\n`)
+    const signal = await io.waitForShutdown()
+    io.stderr.write(`${signal}: shutting down\n`)
+    await proxy.close()
+    return EXIT.ok
+  },
+}

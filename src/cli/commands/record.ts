@@ -1,0 +1,45 @@
+import { resolve } from 'node:path'
+import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
+import { wholeNumberOption } from '../parse.js'
+import { printVerdict } from './proxy.js'
+import { targetOption } from './webhooks/shared.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+export const recordCommand: CommandSpec = {
+  name: 'record',
+  summary: 'record real answers through the proxy as mock fixtures, to replay with ckit mock --data',
+  examples: ['ckit record --upstream https://crm.example.com/yetto --out ./recorded --redact /email --redact /phone'],
+  define: (command) =>
+    command
+      .requiredOption('--upstream <url>', 'the endpoint to record, as configured in the help desk', targetOption)
+      .requiredOption('--out <dir>', 'the mock data folder to write: customers/<email>.json, sections.json, customer.schema.json')
+      .option('--redact <pointer>', 'a JSON pointer inside a customer to replace with "[redacted]" (repeatable)', collect)
+      .option('--force', 'overwrite customers already recorded')
+      .option('--secret <secret>', 'the signing secret: checked on requests, and never written')
+      .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
+      .option('--json', 'one JSON line per exchange on stdout')
+      .addHelpText('after', '\nSend requests through it (the help desk, ckit fetch …); then: ckit mock --data <dir>. Stops on Ctrl-C, exit 0.'),
+  async run(_args, options, io) {
+    const { createRecorder, startProxy } = await import('../../conformance/index.js')
+    const json = options['json'] === true
+    const dir = resolve(io.cwd, options['out'] as string)
+    const record = createRecorder({ dir, redact: (options['redact'] as string[] | undefined) ?? [], force: options['force'] === true, ...(options['secret'] ? { secret: options['secret'] as string } : {}) })
+    const proxy = await startProxy({
+      upstream: options['upstream'] as string,
+      port: (options['port'] as number | undefined) ?? 4030,
+      ...(options['secret'] ? { secret: options['secret'] as string } : {}),
+      onExchange: (verdict, response) => {
+        const outcome = record(verdict, response)
+        printVerdict(io, verdict, json, 'saved' in outcome ? `  saved ${outcome.saved}` : `  not saved: ${outcome.reason}`)
+      },
+    })
+    io.stderr.write(`recording ${proxy.url} → ${options['upstream'] as string} into ${dir}; Ctrl-C to stop\n`)
+    if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url })}\n`)
+    const signal = await io.waitForShutdown()
+    io.stderr.write(`${signal}: shutting down\n`)
+    await proxy.close()
+    return EXIT.ok
+  },
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { createRecorder, startProxy, type ProxyVerdict, type RunningProxy } from '../../src/conformance/index.js'
+import { startMock, type RunningMock } from '../../src/mock/index.js'
+import { validate } from '../../src/schema/index.js'
+import { buildSignedRequest } from '../../src/signature/index.js'
+
+const running: (RunningMock | RunningProxy)[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.close()
+})
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+const context = (email: string) => ({ reason: 'refresh' as const, requested_at: new Date().toISOString(), inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email } })
+
+async function through(scenario: string | undefined, errors: boolean, onExchange?: (v: ProxyVerdict, r: never) => void) {
+  const mock = await startMock({ port: 0, secret: 's3cret', ...(scenario ? { scenario } : {}) })
+  running.push(mock)
+  const verdicts: ProxyVerdict[] = []
+  const proxy = await startProxy({ upstream: mock.url, port: 0, secret: 's3cret', errors, onExchange: (v, r) => void (verdicts.push(v), onExchange?.(v, r as never)) })
+  running.push(proxy)
+  const get = async (email: string) => {
+    const request = buildSignedRequest({ url: proxy.url, secret: 's3cret', context: context(email) })
+    return fetch(request.url, { headers: request.headers })
+  }
+  return { get, verdicts, mock }
+}
+
+describe('ckit proxy', () => {
+  it('passes a valid answer through unchanged, with a verdict', async () => {
+    const { get, verdicts, mock } = await through(undefined, true)
+    const viaProxy = await (await get('kelly@example.com')).text()
+    const request = buildSignedRequest({ url: mock.url, secret: 's3cret', context: context('kelly@example.com') })
+    expect(viaProxy).toBe(await (await fetch(request.url, { headers: request.headers })).text())
+    expect(verdicts[0]).toMatchObject({ email: 'kelly@example.com', signature: 'ok', status: 200, ok: true, answered: 'passed-through' })
+  })
+
+  it('turns a schema-invalid answer into a 502 problem+json naming the pointer (with --errors), or passes it on and logs it', async () => {
+    const strict = await through('schema-invalid:wrong-version', true)
+    const answer = await strict.get('kelly@example.com')
+    expect(answer.status).toBe(502)
+    expect(answer.headers.get('content-type')).toBe('application/problem+json')
+    expect(await answer.json()).toMatchObject({ status: 502, errors: [expect.objectContaining({ pointer: '/version' })] })
+    const lenient = await through('schema-invalid:wrong-version', false)
+    expect((await lenient.get('kelly@example.com')).status).toBe(200)
+    expect(lenient.verdicts[0]).toMatchObject({ ok: false, answered: 'passed-through', problems: [expect.objectContaining({ pointer: '/version' })] })
+  })
+
+  it('answers an upstream that hangs with a 504 problem+json within the budget, and a reset with 502', async () => {
+    const hang = await through('hang', false)
+    const started = performance.now()
+    const answer = await hang.get('kelly@example.com')
+    expect(answer.status).toBe(504)
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect((await (await through('reset', false)).get('kelly@example.com')).status).toBe(502)
+  })
+})
+
+describe('ckit record', () => {
+  it('saves answers as mock fixtures with redactions, never overwrites without --force, and they replay through the mock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-record-'))
+    dirs.push(dir)
+    const record = createRecorder({ dir, redact: ['/email', '/organization/domain'], secret: 's3cret' })
+    const outcomes: unknown[] = []
+    const { get } = await through(undefined, false, (v, r) => void outcomes.push(record(v, r)))
+    await get('kelly@example.com')
+    await get('someone.new@example.org')
+    await get('kelly@example.com')
+    expect(outcomes).toEqual([
+      { saved: join(dir, 'customers', 'kelly@example.com.json') },
+      { saved: join(dir, 'customers', 'someone.new@example.org.json') },
+      expect.objectContaining({ skipped: 'kelly@example.com', reason: expect.stringMatching(/--force overwrites/) }),
+    ])
+    const kelly = JSON.parse(readFileSync(join(dir, 'customers', 'kelly@example.com.json'), 'utf8')) as { email: string; name: string }
+    expect(kelly.email).toBe('[redacted]')
+    expect(existsSync(join(dir, 'sections.json')) && existsSync(join(dir, 'customer.schema.json'))).toBe(true)
+    // Replay: the recorded folder is a mock data folder.
+    const replay = await startMock({ port: 0, secret: 'k', dataDir: dir })
+    running.push(replay)
+    const request = buildSignedRequest({ url: replay.url, secret: 'k', context: context('kelly@example.com') })
+    const body = (await (await fetch(request.url, { headers: request.headers })).json()) as { customer: { name: string } }
+    expect(validate('response', body).valid).toBe(true)
+    expect(body.customer.name).toBe(kelly.name)
+  })
+
+  it('refuses redactions that are not JSON pointers', () => {
+    expect(() => createRecorder({ dir: join(tmpdir(), 'ckit-never'), redact: ['email'] })).toThrow(expect.objectContaining({ code: 'CKIT_CLI_USAGE' }))
+  })
+})
