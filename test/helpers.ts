@@ -84,3 +84,37 @@ export function rawGet(url: string, headers: Record<string, string>, waitMs: num
     })
   })
 }
+
+import { spawn, type ChildProcess } from 'node:child_process'
+
+/** Starts a Node program and resolves once a stdout line matches, with the first capture group (a URL, say). */
+export async function spawnUntil(file: string, env: Record<string, string>, pattern: RegExp): Promise<{ match: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const match = await new Promise<string>((resolveMatch, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const found = pattern.exec(out)
+      if (found) resolveMatch(found[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code} before printing ${pattern}`)))
+  })
+  return { match, child }
+}
+
+/** Runs a serving CLI command in-process (ckit mock, webhooks listen…) until `stop()`; resolves once stdout has its first line. */
+export async function startCli(argv: string[]): Promise<{ out: { stdout: string; stderr: string }; firstLine: string; stop: () => Promise<number> }> {
+  const out = { stdout: '', stderr: '' }
+  let stopSignal!: (signal: string) => void
+  const shutdown = new Promise<string>((resolveSignal) => (stopSignal = resolveSignal))
+  const done = runCli(argv, {
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+    env: {},
+    cwd: process.cwd(),
+    readStdin: async () => Buffer.alloc(0),
+    waitForShutdown: () => shutdown,
+  })
+  for (let waited = 0; !out.stdout.includes('\n') && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
+  return { out, firstLine: out.stdout.split('\n')[0]!, stop: () => (stopSignal('SIGTERM'), done) }
+}

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli/index.js'
 import { startMock, type RunningMock } from '../src/mock/index.js'
 import { buildSignedRequest } from '../src/signature/index.js'
+import { startCli } from './helpers.js'
 
 /**
  * README.md is code users copy. The tour runs line by line against a live mock; the TypeScript
@@ -21,7 +21,7 @@ const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '
 describe('the README tour', () => {
   let mock: RunningMock
   let dir: string
-  let listener: { url: string; stop: () => void; done: Promise<number> }
+  let listener: { url: string; stop: () => Promise<number> }
   beforeAll(async () => {
     mock = await startMock({ port: 0 })
     listener = await startListener()
@@ -32,8 +32,7 @@ describe('the README tour', () => {
     writeFileSync(join(dir, 'package.json'), '{ "name": "tour", "private": true }')
   })
   afterAll(async () => {
-    listener.stop()
-    await listener.done
+    await listener.stop()
     await mock.close()
     rmSync(dir, { recursive: true, force: true })
   })
@@ -61,19 +60,8 @@ describe('the README tour', () => {
 
 /** `ckit webhooks listen --secret s3cret --replay-guard`, as the tour starts it, on a free port. */
 async function startListener() {
-  let out = ''
-  let stop!: (signal: string) => void
-  const shutdown = new Promise<string>((resolve) => (stop = resolve))
-  const done = runCli(['webhooks', 'listen', '--port', '0', '--secret', 's3cret', '--replay-guard', '--json'], {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: () => true },
-    env: {},
-    cwd: process.cwd(),
-    readStdin: async () => Buffer.alloc(0),
-    waitForShutdown: () => shutdown,
-  })
-  for (let waited = 0; !out.includes('listening') && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
-  return { url: (JSON.parse(out.split('\n')[0]!) as { listening: string }).listening, stop: () => stop('SIGTERM'), done }
+  const { firstLine, stop } = await startCli(['webhooks', 'listen', '--port', '0', '--secret', 's3cret', '--replay-guard', '--json'])
+  return { url: (JSON.parse(firstLine) as { listening: string }).listening, stop }
 }
 
 describe('the README snippets, from the packed package', () => {

@@ -68,3 +68,11 @@ export async function writeOutput(io: Io, file: string, content: string): Promis
 
 /** Styling only on a real terminal, and never with NO_COLOR set. */
 export const isStyled = (io: Io): boolean => io.stdout.isTTY === true && !io.env['NO_COLOR']
+
+/** For commands that serve until stopped: wait for SIGINT/SIGTERM, say so, close, exit 0. */
+export async function serveUntilShutdown(io: Io, close: () => Promise<unknown>): Promise<0> {
+  const signal = await io.waitForShutdown()
+  io.stderr.write(`${signal}: shutting down\n`)
+  await close()
+  return 0
+}

@@ -44,3 +44,6 @@ export function rateOption(flag: string) {
     return perSecond
   }
 }
+
+/** A repeatable option: commander calls it once per occurrence. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]

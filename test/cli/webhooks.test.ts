@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
@@ -6,11 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/index.js'
 import { validate } from '../../src/schema/index.js'
 import { verify } from '../../src/signature/index.js'
 import { deliver, SCHEMES } from '../../src/webhooks/index.js'
-import { cli } from '../helpers.js'
+import { cli, spawnUntil, startCli } from '../helpers.js'
 
 type Handler = (body: Buffer, headers: IncomingHttpHeaders, hit: number) => { status: number; body?: string }
 const servers: Server[] = []
@@ -127,21 +125,10 @@ describe('ckit webhooks fake', () => {
 
 /** Runs `ckit webhooks listen` in-process until the test stops it. */
 async function listen(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  let stop!: (signal: string) => void
-  const shutdown = new Promise<string>((resolve) => (stop = resolve))
-  const done = runCli(['webhooks', 'listen', '--port', '0', '--json', ...args], {
-    stdout: { write: (s: string) => (out.stdout += s) },
-    stderr: { write: (s: string) => (out.stderr += s) },
-    env: {},
-    cwd: process.cwd(),
-    readStdin: async () => Buffer.alloc(0),
-    waitForShutdown: () => shutdown,
-  })
-  await expect.poll(() => out.stdout, { timeout: 10_000 }).toContain('listening')
-  const url = (JSON.parse(out.stdout.split('\n')[0]!) as { listening: string }).listening
+  const { out, firstLine, stop } = await startCli(['webhooks', 'listen', '--port', '0', '--json', ...args])
+  const url = (JSON.parse(firstLine) as { listening: string }).listening
   const lines = () => out.stdout.trim().split('\n').slice(1).map((line) => JSON.parse(line) as Record<string, unknown>)
-  return { url, lines, stop: async () => (stop('SIGTERM'), done) }
+  return { url, lines, stop }
 }
 
 describe('ckit webhooks listen', () => {
@@ -174,17 +161,8 @@ describe('ckit webhooks probe', () => {
   const failed = (stdout: string) => (JSON.parse(stdout) as { checks: { name: string; ok: boolean }[] }).checks.filter((c) => !c.ok).map((c) => c.name)
 
   it('passes a correct receiver: the example in examples/webhook-receiver', async () => {
-    const child = spawn(process.execPath, [new URL('../../examples/webhook-receiver/server.mjs', import.meta.url).pathname], { env: { ...process.env, PORT: '0', YETTO_WEBHOOK_SECRET: 's3cret' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const { match: url, child } = await spawnUntil(new URL('../../examples/webhook-receiver/server.mjs', import.meta.url).pathname, { PORT: '0', YETTO_WEBHOOK_SECRET: 's3cret' }, /receiving webhooks on (\S+)/)
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = ''
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString()
-          const match = /receiving webhooks on (\S+)/.exec(out)
-          if (match) resolve(match[1]!)
-        })
-        child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
-      })
       const result = await run(url, ['--expect-replay-protection'])
       expect(failed(result.stdout)).toEqual([])
       expect(result.code).toBe(0)

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runConformance, type CheckName } from '../../src/conformance/index.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
-import { cli } from '../helpers.js'
+import { cli, spawnUntil } from '../helpers.js'
 
 /** Each fault the mock can produce is caught by the check named for it. */
 const mocks: RunningMock[] = []
@@ -115,18 +115,8 @@ describe('ckit conformance', () => {
 
 describe.each(['node-http-endpoint', 'fastify-endpoint'])('examples/%s', (example) => {
   it('passes every conformance check', async () => {
-    const { spawn } = await import('node:child_process')
-    const child = spawn(process.execPath, [new URL(`../../examples/${example}/server.mjs`, import.meta.url).pathname], { env: { ...process.env, PORT: '0', YETTO_SECRET: 'example-secret' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const { match: url, child } = await spawnUntil(new URL(`../../examples/${example}/server.mjs`, import.meta.url).pathname, { PORT: '0', YETTO_SECRET: 'example-secret' }, /customer endpoint on (\S+)/)
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = ''
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString()
-          const match = /customer endpoint on (\S+)/.exec(out)
-          if (match) resolve(match[1]!)
-        })
-        child.once('exit', (code) => reject(new Error(`${example} exited with ${code}`)))
-      })
       const checks = await runConformance({ url, secret: 'example-secret', ...quick })
       expect(checks.filter((c) => c.status === 'fail')).toEqual([])
     } finally {

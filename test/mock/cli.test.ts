@@ -2,26 +2,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
-import { cli } from '../helpers.js'
+import { cli, startCli } from '../helpers.js'
 
 /** Starts `ckit mock` in-process; resolves once it printed its --json line. */
 async function startCliMock(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  let stop!: (signal: string) => void
-  const shutdown = new Promise<string>((resolve) => (stop = resolve))
-  const done = runCli(['mock', '--port', '0', '--log', 'off', '--json', ...args], {
-    stdout: { write: (s: string) => (out.stdout += s) },
-    stderr: { write: (s: string) => (out.stderr += s) },
-    env: {},
-    cwd: process.cwd(),
-    readStdin: async () => Buffer.alloc(0),
-    waitForShutdown: () => shutdown,
-  })
-  await expect.poll(() => out.stdout, { timeout: 10_000 }).toContain('\n')
-  const info = JSON.parse(out.stdout) as { url: string; origin: string; secret: string | null; curl: string }
-  return { info, out, stop, done }
+  const { out, firstLine, stop } = await startCli(['mock', '--port', '0', '--log', 'off', '--json', ...args])
+  const info = JSON.parse(firstLine) as { url: string; origin: string; secret: string | null; curl: string }
+  let finish!: (code: number) => void
+  const done = new Promise<number>((resolve) => (finish = resolve))
+  return { info, out, stop: (_signal: string) => void stop().then(finish), done }
 }
 
 describe('ckit mock', () => {

@@ -8,9 +8,8 @@ import type { StartMockOptions } from '../../mock/index.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
 import { wholeNumberOption } from '../parse.js'
-import { EXIT } from '../exit-codes.js'
 import { shellQuote } from '../format.js'
-import type { Io } from '../io.js'
+import { serveUntilShutdown, type Io } from '../io.js'
 import { SECRET_ENV } from './sign.js'
 
 const LOG_KINDS = ['pretty', 'json', 'off'] as const
@@ -112,9 +111,6 @@ export const mockCommand: CommandSpec = {
       ].join('\n'),
     )
     if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
-    const signal = await io.waitForShutdown()
-    io.stderr.write(`${signal}: shutting down\n`)
-    await mock.close()
-    return EXIT.ok
+    return serveUntilShutdown(io, () => mock.close())
   },
 }

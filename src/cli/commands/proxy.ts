@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js'
-import { EXIT } from '../exit-codes.js'
+import { serveUntilShutdown } from '../io.js'
 import { wholeNumberOption } from '../parse.js'
 import { targetOption } from './webhooks/shared.js'
 import type { ProxyVerdict } from '../../conformance/index.js'
@@ -37,9 +37,6 @@ export const proxyCommand: CommandSpec = {
     })
     io.stderr.write(`proxying ${proxy.url} → ${options['upstream'] as string}${options['errors'] ? ' (refused answers become 502 problem+json)' : ''}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url })}\n`)
-    const signal = await io.waitForShutdown()
-    io.stderr.write(`${signal}: shutting down\n`)
-    await proxy.close()
-    return EXIT.ok
+    return serveUntilShutdown(io, () => proxy.close())
   },
 }

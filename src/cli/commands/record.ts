@@ -1,11 +1,9 @@
 import { resolve } from 'node:path'
 import type { CommandSpec } from '../command.js'
-import { EXIT } from '../exit-codes.js'
-import { wholeNumberOption } from '../parse.js'
+import { serveUntilShutdown } from '../io.js'
+import { collect, wholeNumberOption } from '../parse.js'
 import { printVerdict } from './proxy.js'
 import { targetOption } from './webhooks/shared.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export const recordCommand: CommandSpec = {
   name: 'record',
@@ -37,9 +35,6 @@ export const recordCommand: CommandSpec = {
     })
     io.stderr.write(`recording ${proxy.url} → ${options['upstream'] as string} into ${dir}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url })}\n`)
-    const signal = await io.waitForShutdown()
-    io.stderr.write(`${signal}: shutting down\n`)
-    await proxy.close()
-    return EXIT.ok
+    return serveUntilShutdown(io, () => proxy.close())
   },
 }

@@ -1,25 +1,12 @@
-import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { startMock } from '../../../src/mock/index.js'
-import { cli } from '../../helpers.js'
+import { cli, spawnUntil } from '../../helpers.js'
 
 /** The example endpoints a builder copies, each verified the way a builder would: one command. */
 describe.each(['node-http-endpoint', 'fastify-endpoint'])('examples/%s', (example) => {
   it('passes ckit pact verify with its own secret and state-change route', async () => {
-    const child = spawn(process.execPath, [new URL(`../../../examples/${example}/server.mjs`, import.meta.url).pathname], {
-      env: { ...process.env, PORT: '0', YETTO_SECRET: 'example-secret', ENABLE_PACT_STATES: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const { match: url, child } = await spawnUntil(new URL(`../../../examples/${example}/server.mjs`, import.meta.url).pathname, { PORT: '0', YETTO_SECRET: 'example-secret', ENABLE_PACT_STATES: '1' }, /customer endpoint on (\S+)/)
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = ''
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString()
-          const match = /customer endpoint on (\S+)/.exec(out)
-          if (match) resolve(match[1]!)
-        })
-        child.once('exit', (code) => reject(new Error(`${example} exited with ${code}`)))
-      })
       const run = await cli(['pact', 'verify', '--provider-base-url', url, '--secret', 'example-secret', '--state-change-url', `${new URL(url).origin}/_pact/state`, '--json'])
       const report = JSON.parse(run.stdout) as { ok: boolean; interactions: { description: string; ok: boolean }[] }
       expect(report.interactions.filter((i) => !i.ok)).toEqual([])

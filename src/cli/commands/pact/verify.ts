@@ -1,8 +1,7 @@
 import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
+import { collect } from '../../parse.js'
 import { resolveWebhookSecret, targetOption } from '../webhooks/shared.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export const pactVerifyCommand: CommandSpec = {
   name: 'verify',

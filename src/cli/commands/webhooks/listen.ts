@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { Option } from 'commander'
 import { CkitError } from '../../../errors.js'
 import type { CommandSpec } from '../../command.js'
-import { EXIT } from '../../exit-codes.js'
+import { serveUntilShutdown } from '../../io.js'
 import { wholeNumberOption } from '../../parse.js'
 import { resolveWebhookSecret, SCHEME_CHOICES, targetOption } from './shared.js'
 
@@ -93,10 +93,9 @@ export const listenCommand: CommandSpec = {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
     io.stderr.write(`listening for ${options['scheme'] as string} webhooks on ${url} (any path)${forward ? `, forwarding verified ones to ${forward}` : ''}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: url })}\n`)
-    const signal = await io.waitForShutdown()
-    io.stderr.write(`${signal}: shutting down\n`)
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    return EXIT.ok
+    return serveUntilShutdown(io, () => {
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(resolve))
+    })
   },
 }
