@@ -1,7 +1,7 @@
 import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
 import { LruCache } from '../lru.js'
-import type { CustomerConnectionResponse } from '../schema/index.js'
+import { validate, type CustomerConnectionResponse } from '../schema/index.js'
 import type { MockData } from './data.js'
 
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
@@ -11,7 +11,29 @@ export interface PreparedResponse {
   readonly response: CustomerConnectionResponse
   /** The response serialised once; the hot path sends this string. */
   readonly body: string
-  readonly source: 'fixed' | 'generated'
+  readonly source: CustomerOrigin
+}
+
+/** Where a served customer comes from: faker, a file of the data folder, or set while running. */
+export type CustomerOrigin = 'fixed' | 'generated' | 'runtime'
+
+/** A customer set at runtime (admin API, `mock.customers.set`): the customer and, optionally, its own sections. */
+export interface RuntimeCustomer {
+  readonly customer: Record<string, unknown>
+  readonly sections?: CustomerConnectionResponse['sections']
+}
+
+export type RuntimeCustomerResult = { ok: true; served: { email: string; origin: CustomerOrigin; response: CustomerConnectionResponse } } | { ok: false; errors: { pointer: string; keyword: string; message: string }[] }
+
+/** JSON Merge Patch (RFC 7386): null removes, objects merge, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch
+  const base: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {}
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete base[key]
+    else base[key] = mergePatch(base[key], value)
+  }
+  return base
 }
 
 interface Generator {
@@ -51,6 +73,8 @@ export class CustomerSource {
   readonly #data: MockData
   readonly #seed: number
   readonly #cache: LruCache<string, PreparedResponse>
+  /** In memory only, never written anywhere; cleared by reset. */
+  readonly #overrides = new Map<string, RuntimeCustomer>()
 
   constructor(data: MockData, options: { seed: number; cacheEntries: number }) {
     this.#data = data
@@ -77,10 +101,58 @@ export class CustomerSource {
     const key = email.toLowerCase()
     const cached = this.#cache.get(key)
     if (cached) return cached
-    const { customer, source } = await this.customerFor(key)
-    const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...this.#data.sections] }
+    const override = this.#overrides.get(key)
+    const { customer, source } = override ? { customer: override.customer, source: 'runtime' as const } : await this.customerFor(key)
+    const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...(override?.sections ?? this.#data.sections)] }
     const prepared = { response, body: JSON.stringify(response), source }
     this.#cache.set(key, prepared)
     return prepared
+  }
+
+  /**
+   * Serves `customer` (and its own sections, if given) for an e-mail from now on. Checked first
+   * against the contract: an invalid document changes nothing and returns the pointers.
+   */
+  set(email: string, document: RuntimeCustomer): RuntimeCustomerResult {
+    const key = email.trim().toLowerCase()
+    const candidate = { version: '2024-03-06', customer: document?.customer, sections: document?.sections ?? this.#data.sections }
+    const checked = validate('response', candidate, { strict: true })
+    const errors = checked.errors.map(({ pointer, keyword, message }) => ({ pointer, keyword, message }))
+    if (!document || typeof document !== 'object' || Array.isArray(document)) errors.unshift({ pointer: '', keyword: 'type', message: 'must be an object { "customer": {…}, "sections"?: […] }' })
+    if (errors.length > 0) return { ok: false, errors }
+    this.#overrides.set(key, { customer: document.customer, ...(document.sections ? { sections: document.sections } : {}) })
+    this.#cache.delete(key)
+    return { ok: true, served: { email: key, origin: 'runtime', response: checked.value as CustomerConnectionResponse } }
+  }
+
+  /** Merges a JSON Merge Patch into what is served now (runtime, file or faker), then sets it. */
+  async patch(email: string, patch: unknown): Promise<RuntimeCustomerResult> {
+    const current = await this.responseFor(email)
+    const merged = mergePatch({ customer: current.response.customer, sections: current.response.sections }, patch) as RuntimeCustomer
+    return this.set(email, merged)
+  }
+
+  /** What is served for an e-mail, and from where. */
+  async served(email: string): Promise<{ email: string; origin: CustomerOrigin; response: CustomerConnectionResponse }> {
+    const prepared = await this.responseFor(email)
+    return { email: email.trim().toLowerCase(), origin: prepared.source, response: prepared.response }
+  }
+
+  /** Returns an e-mail to its file or faker customer; false when it had no runtime customer. */
+  delete(email: string): boolean {
+    const key = email.trim().toLowerCase()
+    this.#cache.delete(key)
+    return this.#overrides.delete(key)
+  }
+
+  /** The e-mails with a runtime customer. */
+  list(): string[] {
+    return [...this.#overrides.keys()].sort()
+  }
+
+  /** Forgets every runtime customer (POST /__admin/reset). */
+  clear(): void {
+    for (const key of this.#overrides.keys()) this.#cache.delete(key)
+    this.#overrides.clear()
   }
 }

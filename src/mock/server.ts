@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import { loadGenerator } from './customers.js'
+import { loadGenerator, type CustomerSource } from './customers.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
 import { MOCK_DEFAULTS, resolveMockOptions } from './options.js'
 
@@ -20,6 +20,8 @@ export interface RunningMock {
   readonly secret: string
   /** Things the person starting the mock must know (e.g. an admin API open to the network); also logged. */
   readonly warnings: readonly string[]
+  /** Change what is served while running, like the admin API's /__admin/customers (in memory only). */
+  readonly customers: Pick<CustomerSource, 'set' | 'patch' | 'served' | 'delete' | 'list'>
   readonly app: FastifyInstance
   close(): Promise<void>
 }
@@ -78,8 +80,10 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
     warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set --admin-token (CKIT_ADMIN_TOKEN) or bind 127.0.0.1`)
   }
   for (const warning of warnings) app.log.warn(warning)
+  const source = app.ckitMock.customers
   return {
     warnings,
+    customers: { set: (email, document) => source.set(email, document), patch: (email, patch) => source.patch(email, patch), served: (email) => source.served(email), delete: (email) => source.delete(email), list: () => source.list() },
     url: `${origin}${resolved.basePath === '/' ? '/' : `${resolved.basePath}/`}`,
     origin,
     secret: resolved.secret ?? MOCK_DEFAULTS.secret!,

@@ -103,7 +103,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const type = request.headers['content-type'] ?? ''
-      if (!/^application\/json\b/i.test(type) && request.headers[ADMIN_INTENT_HEADER] === undefined) {
+      if (!/^application\/(merge-patch\+)?json\b/i.test(type) && request.headers[ADMIN_INTENT_HEADER] === undefined) {
         return bad(reply, 415, 'admin_intent_required', `mutating admin requests need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header (so a web page cannot send them cross-site)`)
       }
     }
@@ -116,7 +116,9 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'PUT /__admin/scenarios': 'replace the configuration: { "default"?: NAME, "rules"?: [ { "match", "scenario" | "sequence", "p"?, "otherwise"? } ] }',
       'GET /__admin/journal?email=&limit=': 'recent requests, newest first',
       'DELETE /__admin/journal': 'forget recorded requests',
-      'POST /__admin/reset': 'restore start-up scenarios, counters and an empty journal',
+      'POST /__admin/reset': 'restore start-up scenarios, counters, an empty journal and no runtime customers',
+      'GET /__admin/customers': 'e-mails with a runtime customer',
+      'GET|PUT|PATCH|DELETE /__admin/customers/<email>': 'what is served (and from where); serve { customer, sections? }; merge a JSON Merge Patch; back to file or faker',
       'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
     },
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
@@ -157,8 +159,48 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     return { entries: [] }
   })
 
+  // RFC 7386's media type, for PATCH /customers/<email>.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string))
+    } catch {
+      done(Object.assign(new Error('the merge patch is not JSON'), { statusCode: 400 }), undefined)
+    }
+  })
+  const emailParams = { type: 'object', required: ['email'], properties: { email: { type: 'string', description: 'The requester e-mail' } } }
+  const customerBody = { type: 'object', required: ['customer'], properties: { customer: { type: 'object', description: 'Served as data.customer' }, sections: { type: 'array', description: 'Optional: this customer\'s own sections (default: sections.json)' } } }
+  /** Runtime changes are journaled like requests, so a test can see what changed when. */
+  const journalChange = (request: FastifyRequest, email: string, status: number, note: string) =>
+    state.journal.record({ id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note })
+  const emailOf = (request: FastifyRequest) => decodeURIComponent((request.params as { email: string }).email).trim().toLowerCase()
+  const answerChange = (request: FastifyRequest, reply: FastifyReply, result: Awaited<ReturnType<typeof state.customers.patch>>, what: string) => {
+    const email = emailOf(request)
+    if (!result.ok) {
+      journalChange(request, email, 400, `runtime customer not ${what}: ${result.errors[0]?.pointer || '/'}: ${result.errors[0]?.message}`)
+      return bad(reply, 400, 'invalid_customer', result.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: result.errors })
+    }
+    journalChange(request, email, 200, `runtime customer ${what}`)
+    return result.served
+  }
+
+  app.get('/customers', { schema: adminSchema('E-mails with a runtime customer', { description: 'The overrides set while running' }), ...documentedOnly }, async () => ({ overrides: state.customers.list() }))
+  app.get('/customers/:email', { schema: { ...adminSchema('What is served for an e-mail, and from where (generated, fixed file, runtime)', { description: '{ email, origin, response }' }), params: emailParams }, ...documentedOnly }, async (request) => state.customers.served(emailOf(request)))
+  app.put('/customers/:email', { schema: { ...adminSchema('Serve this customer for the e-mail from now on (validated first)', { description: 'What is now served' }, { mutating: true, badRequest: 'The document breaks the contract (errors[] has the pointers); nothing changed' }), params: emailParams, body: customerBody }, ...documentedOnly }, async (request, reply) =>
+    answerChange(request, reply, state.customers.set(emailOf(request), request.body as never), 'set'),
+  )
+  app.patch('/customers/:email', { schema: { ...adminSchema('Merge a JSON Merge Patch (RFC 7386) into what is served', { description: 'What is now served' }, { mutating: true, badRequest: 'The merged document breaks the contract; nothing changed' }), params: emailParams }, ...documentedOnly }, async (request, reply) =>
+    answerChange(request, reply, await state.customers.patch(emailOf(request), request.body), 'patched'),
+  )
+  app.delete('/customers/:email', { schema: { ...adminSchema('Return the e-mail to its file or generated customer', { description: 'What is served now' }, { mutating: true }), params: emailParams }, ...documentedOnly }, async (request) => {
+    const email = emailOf(request)
+    const removed = state.customers.delete(email)
+    journalChange(request, email, 200, removed ? 'runtime customer removed' : 'no runtime customer to remove')
+    return { removed, ...(await state.customers.served(email)) }
+  })
+
   app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async () => {
     state.scenarios.reset()
+    state.customers.clear()
     state.journal.clear()
     return { active: state.scenarios.config }
   })
