@@ -70,7 +70,7 @@ function identitySeed(seed: number, email: string): number {
  * json-schema-faker and a Faker seeded per identity. Responses are cached per e-mail (bounded LRU).
  */
 export class CustomerSource {
-  readonly #data: MockData
+  #data: MockData
   readonly #seed: number
   readonly #cache: LruCache<string, PreparedResponse>
   /** In memory only, never written anywhere; cleared by reset. */
@@ -148,6 +148,12 @@ export class CustomerSource {
   /** The e-mails with a runtime customer. */
   list(): string[] {
     return [...this.#overrides.keys()].sort()
+  }
+
+  /** Serves a reloaded data folder from now on; runtime customers stay. */
+  reload(data: MockData): void {
+    this.#data = data
+    this.#cache.clear()
   }
 
   /** Forgets every runtime customer (POST /__admin/reset). */

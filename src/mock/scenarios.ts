@@ -191,7 +191,7 @@ export interface ScenarioChoice {
 /** The live scenario state: configuration plus per-e-mail request counters (for sequences and draws). */
 export class ScenarioBook {
   #current: CompiledConfig
-  readonly #initial: CompiledConfig
+  #initial: CompiledConfig
   // Bounded: a glob rule can meet any number of distinct e-mails over a long run.
   #counters: LruCache<string, number>
   readonly #counterEntries: number
@@ -228,5 +228,11 @@ export class ScenarioBook {
 
   reset(): void {
     this.replace(this.#initial)
+  }
+
+  /** A reloaded scenarios.yaml: the new start-up configuration, in force at once. */
+  rebase(next: CompiledConfig): void {
+    this.#initial = next
+    this.replace(next)
   }
 }

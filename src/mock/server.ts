@@ -1,9 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { loadGenerator, type CustomerSource } from './customers.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
+import { CkitError } from '../errors.js'
 import { MOCK_DEFAULTS, resolveMockOptions } from './options.js'
+import { watchMockData, type ReloadResult } from './watch.js'
 
 export interface StartMockOptions extends MockPluginOptions {
+  /** Reload the data folder (`dataDir`) when it changes, all or nothing; each outcome is reported here. */
+  readonly watch?: (result: ReloadResult) => void
   /** pino logging: false (default for the API), 'json' or 'pretty' on stderr, or JSON lines to a stream of yours. */
   readonly logger?: false | 'json' | 'pretty' | { readonly stream: { write(line: string): unknown } }
 }
@@ -66,8 +70,10 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
 
 /** Starts the mock and resolves once it is listening (port 0 picks a free port). For tests and scripts. */
 export async function startMock(options: StartMockOptions = {}): Promise<RunningMock> {
-  const resolved = resolveMockOptions(options)
-  const app = await buildMockServer(options)
+  const { watch: onReload, ...mockOptions } = options
+  const resolved = resolveMockOptions(mockOptions)
+  if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir, --data): the shipped defaults do not change')
+  const app = await buildMockServer(mockOptions)
   await app.listen({ port: resolved.port, host: resolved.host })
   // Warm the customer generator in the background: listening does not wait for it.
   void loadGenerator()
@@ -81,6 +87,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   }
   for (const warning of warnings) app.log.warn(warning)
   const source = app.ckitMock.customers
+  const stopWatching = onReload ? watchMockData(app.ckitMock, resolved.dataDir!, onReload) : undefined
   return {
     warnings,
     customers: { set: (email, document) => source.set(email, document), patch: (email, patch) => source.patch(email, patch), served: (email) => source.served(email), delete: (email) => source.delete(email), list: () => source.list() },
@@ -88,6 +95,9 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
     origin,
     secret: resolved.secret ?? MOCK_DEFAULTS.secret!,
     app,
-    close: () => app.close(),
+    close: () => {
+      stopWatching?.()
+      return app.close()
+    },
   }
 }

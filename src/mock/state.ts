@@ -10,7 +10,8 @@ import { compileScenarioConfig, parseScenario, ScenarioBook } from './scenarios.
 /** Everything the mock's route groups share, built once at start-up. */
 export interface MockState {
   readonly options: ResolvedMockOptions
-  readonly data: MockData
+  /** The data folder in force; replaced whole by reloadMockData. */
+  data: MockData
   readonly customers: CustomerSource
   readonly scenarios: ScenarioBook
   readonly journal: Journal
@@ -20,8 +21,8 @@ export interface MockState {
   readonly held: Set<ServerResponse>
 }
 
-/** Loads data and compiles scenarios; any problem is a CkitError naming the file and place. */
-export function createMockState(options: ResolvedMockOptions): MockState {
+/** Loads a data folder and compiles its scenarios (with the global --scenario, if any). Throws CkitError naming the file and place. */
+function loadAndCompile(options: ResolvedMockOptions): { data: MockData; book: ReturnType<typeof compileScenarioConfig> & { ok: true } } {
   const data = loadMockData(options.dataDir)
   const config = data.scenarios as Record<string, unknown> | null
   const withGlobal = options.scenario === undefined ? config : { ...(config ?? {}), default: options.scenario }
@@ -34,14 +35,38 @@ export function createMockState(options: ResolvedMockOptions): MockState {
     const detail = compiled.errors.map((e) => `scenarios.yaml${e.pointer}: ${e.message}`).join('; ')
     throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', detail)
   }
+  return { data, book: compiled }
+}
+
+/** Loads data and compiles scenarios; any problem is a CkitError naming the file and place. */
+export function createMockState(options: ResolvedMockOptions): MockState {
+  const { data, book } = loadAndCompile(options)
   return {
     options,
     data,
     customers: new CustomerSource(data, { seed: options.seed, cacheEntries: options.cacheEntries }),
-    scenarios: new ScenarioBook(compiled.book),
+    scenarios: new ScenarioBook(book.book),
     journal: new Journal(options.journalEntries),
     signer: options.verify && options.secret ? createSigner(options.secret) : undefined,
     inFlight: new Set(),
     held: new Set(),
   }
+}
+
+/**
+ * Reloads the data folder all or nothing: everything is loaded and checked first, and only then
+ * swapped in; on any problem the mock keeps serving the last good data and the error says which
+ * file and pointer. Runtime customers stay.
+ */
+export function reloadMockData(state: MockState): { ok: true } | { ok: false; message: string } {
+  let loaded
+  try {
+    loaded = loadAndCompile(state.options)
+  } catch (error) {
+    return { ok: false, message: (error as Error).message }
+  }
+  state.data = loaded.data
+  state.customers.reload(loaded.data)
+  state.scenarios.rebase(loaded.book.book)
+  return { ok: true }
 }

@@ -5,6 +5,7 @@ import { CkitError, isCkitError } from '../../errors.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
 import { parseYamlText } from '../../yaml.js'
 import type { StartMockOptions } from '../../mock/index.js'
+import type { ReloadResult } from '../../mock/watch.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
 import { wholeNumberOption } from '../parse.js'
@@ -15,6 +16,18 @@ import { SECRET_ENV } from './sign.js'
 const LOG_KINDS = ['pretty', 'json', 'off'] as const
 /** Read when --admin-token is omitted, so the token stays out of `ps` and shell history. */
 const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
+
+/** `ckit mock init <dir>`: the shipped defaults, copied to edit; never over an existing folder. */
+async function initDataFolder(io: Io, dir: string): Promise<number> {
+  const { cp } = await import('node:fs/promises')
+  const { existsSync } = await import('node:fs')
+  const { DEFAULT_DATA_DIR } = await import('../../mock/data.js')
+  const target = resolve(io.cwd, dir)
+  if (existsSync(target)) throw new CkitError('CKIT_CLI_USAGE', `${dir} already exists: choose a new folder`)
+  await cp(DEFAULT_DATA_DIR, target, { recursive: true })
+  io.stderr.write(`created ${dir} from the defaults: customers/, customer.schema.json, sections.json, scenarios.yaml\nserve it with: ckit mock --data ${dir} --watch\n`)
+  return 0
+}
 
 /** --config: a JSON or YAML file of mock options; command-line flags override it. */
 async function readConfig(io: Io, file: string | undefined): Promise<Record<string, unknown>> {
@@ -39,9 +52,12 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
 export const mockCommand: CommandSpec = {
   name: 'mock',
   summary: 'serve the faker-powered mock customer endpoint with fault scenarios, journal, admin API and docs',
-  examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock --no-verify --data ./my-mocks --base-path /yetto'],
+  examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock init ./my-mocks && ckit mock --data ./my-mocks --watch'],
   define: (command) =>
     command
+      .argument('[init]', '"init": create a data folder from the shipped defaults, to edit (ckit mock init <dir>)')
+      .argument('[dir]', 'with init: the folder to create')
+      .option('--watch', 'with --data: apply edits to the data folder while running (all or nothing; an invalid edit keeps the last good data)')
       .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})`, wholeNumberOption('--port', 0, 65535))
       .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)`)
       .option('--base-path <path>', 'path of the customer-connection route (default /)')
@@ -59,7 +75,12 @@ export const mockCommand: CommandSpec = {
         'after',
         '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.\nExit codes: 0 stopped cleanly, 2 bad option or mock data (the message names the file and pointer).',
       ),
-  async run(_args, options, io) {
+  async run([action, dir], options, io) {
+    if (action !== undefined) {
+      if (action !== 'init' || dir === undefined) throw new CkitError('CKIT_CLI_USAGE', 'ckit mock takes no arguments, except: ckit mock init <dir>')
+      return initDataFolder(io, dir)
+    }
+    if (options['watch'] && options['data'] === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
     const config = await readConfig(io, options['config'] as string | undefined)
     const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
     const given = (options['secret'] as string | undefined) ?? (config['secret'] as string | undefined) ?? io.env[SECRET_ENV]
@@ -79,6 +100,7 @@ export const mockCommand: CommandSpec = {
       verify,
       ...(secret !== undefined ? { secret } : {}),
       logger: logKind === 'off' ? false : (logKind as 'json' | 'pretty'),
+      ...(options['watch'] ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${flags['dataDir'] as string}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
     }
     // Imported here so that other commands never load fastify.
     const { startMock } = await import('../../mock/index.js')
