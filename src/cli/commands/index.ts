@@ -11,6 +11,7 @@ import { pactCommand } from './pact/index.js'
 import { conformanceCommand } from './conformance.js'
 import { proxyCommand } from './proxy.js'
 import { recordCommand } from './record.js'
+import { playgroundCommand } from './playground.js'
 
 /** Every command, in the order `ckit --help` lists them. */
-export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, conformanceCommand, proxyCommand, recordCommand, webhooksCommand, pactCommand]
+export const COMMANDS: readonly (CommandSpec | CommandGroup)[] = [mockCommand, validateCommand, renderCommand, signCommand, fetchCommand, testConnectionCommand, automateCommand, conformanceCommand, proxyCommand, recordCommand, playgroundCommand, webhooksCommand, pactCommand]

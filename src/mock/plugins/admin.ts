@@ -94,8 +94,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     if (token !== undefined && !isHealth) {
       const header = request.headers.authorization
       const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined
-      // ?token= only where a browser cannot send a header: opening the preview page.
-      const isPreview = request.method === 'GET' && request.routeOptions.url === `${app.prefix}/preview`
+      // ?token= only where a browser cannot send a header: opening the preview or playground page.
+      const route = request.routeOptions.url ?? ''
+      const isPreview = request.method === 'GET' && (route === `${app.prefix}/preview` || route.replace(/\/$/, '') === `${app.prefix}/playground`)
+      // The playground's script and style are static and public.
+      if (request.method === 'GET' && /\/playground\/playground\.(js|css)$/.test(route)) return
       const query = isPreview ? (request.query as Record<string, string | undefined>)['token'] : undefined
       if (!tokenMatches(token, bearer) && !tokenMatches(token, query)) {
         return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (the preview page also takes ?token=)')
@@ -120,6 +123,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'GET /__admin/customers': 'e-mails with a runtime customer',
       'GET|PUT|PATCH|DELETE /__admin/customers/<email>': 'what is served (and from where); serve { customer, sections? }; merge a JSON Merge Patch; back to file or faker',
       'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
+      'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML)',
     },
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
   })
@@ -197,6 +201,9 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     journalChange(request, email, 200, removed ? 'runtime customer removed' : 'no runtime customer to remove')
     return { removed, ...(await state.customers.served(email)) }
   })
+
+  const { playgroundRoutes } = await import('./playground.js')
+  await app.register(playgroundRoutes, { prefix: '/playground' })
 
   app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async () => {
     state.scenarios.reset()

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process'
+import type { CommandSpec } from '../command.js'
+import { serveUntilShutdown } from '../io.js'
+import { wholeNumberOption } from '../parse.js'
+
+export const playgroundCommand: CommandSpec = {
+  name: 'playground',
+  summary: 'a local page: paste or fetch a response, see its issues (with pointers) and the sidebar as you type',
+  examples: ['ckit playground --open', 'ckit playground --port 4040'],
+  define: (command) =>
+    command
+      .option('--port <port>', 'port (default 4040; 0 for any)', wholeNumberOption('--port', 0, 65535))
+      .option('--open', 'open the page in your browser')
+      .option('--json', 'print { url } on stdout once listening')
+      .addHelpText('after', '\nBinds 127.0.0.1 only. The mock also serves it at /__admin/playground/. Stops on Ctrl-C, exit 0.'),
+  async run(_args, options, io) {
+    const [{ default: Fastify }, { playgroundRoutes }] = await Promise.all([import('fastify'), import('../../mock/plugins/playground.js')])
+    const app = Fastify()
+    await app.register(playgroundRoutes)
+    await app.listen({ port: (options['port'] as number | undefined) ?? 4040, host: '127.0.0.1' })
+    const address = app.server.address()
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`
+    io.stderr.write(`playground on ${url}; Ctrl-C to stop\n`)
+    if (options['json']) io.stdout.write(`${JSON.stringify({ url })}\n`)
+    if (options['open']) {
+      // Best effort: xdg-open on Linux, open on macOS; the URL is printed either way.
+      const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+      spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => io.stderr.write(`(could not start ${opener}: open ${url} yourself)\n`)).unref()
+    }
+    return serveUntilShutdown(io, () => app.close())
+  },
+}
