@@ -1,8 +1,13 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
 import { checkForPlayground } from '../../src/mock/plugins/playground.js'
 import { startCli } from '../helpers.js'
+
+/** The bits of the page's globals the browser test reads (the test's TypeScript has no DOM types). */
+type Page = { document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } }; pwned?: boolean }
 
 describe('the playground checks', () => {
   it('locates each issue on its line, with hints, and draws the sidebar escaped', async () => {
@@ -47,10 +52,26 @@ describe('served pages', () => {
       await page.goto(url)
       await page.waitForSelector('#sidebar .ckit-sidebar')
       await page.fill('#source', '{"version": "2024-03-06", "customer": {}, "sections": [{"type": "link", "title": "Stripe"}]}')
-      await page.waitForFunction(() => document.querySelector('#issues')?.textContent?.includes('/sections/0/href'))
+      await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#issues')?.textContent?.includes('/sections/0/href'))
       await page.fill('#source', '{"version": "2024-03-06", "customer": {"id": "c1"}, "sections": [{"type": "link", "title": "Stripe", "href": "https://x.example/{{ data.customer.id }}"}]}')
-      await page.waitForFunction(() => document.querySelector('#issues')?.textContent?.includes('No issues'))
+      await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#issues')?.textContent?.includes('No issues'))
       expect(await page.getAttribute('#sidebar a.ckit-link', 'href')).toBe('https://x.example/c1')
+      // An unsafe href: the error at its pointer, and no link in the sidebar.
+      await page.fill('#source', '{"version": "2024-03-06", "customer": {}, "sections": [{"type": "link", "title": "Click", "href": "javascript:alert(1)"}, {"type": "list", "title": "A", "items": []}]}')
+      await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#issues')?.textContent?.includes('/sections/0/href'))
+      expect(await page.locator('#sidebar a').count()).toBe(0)
+      // A customer name with <script> shows as text and runs nothing.
+      await page.evaluate(() => ((globalThis as unknown as Page).pwned = false))
+      await page.fill('#source', '{"version": "2024-03-06", "customer": {"name": "<script>window.pwned = true</script><img src=x onerror=\\"window.pwned=true\\">"}, "sections": [{"type": "list", "title": "{{ data.customer.name }}", "items": [{"description": "Name", "value": "{{ data.customer.name }}"}]}]}')
+      await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelector('#sidebar')?.textContent?.includes('<script>'))
+      expect(await page.evaluate(() => (globalThis as unknown as Page).pwned)).toBe(false)
+      // The seed response renders its link and list sections; the picture goes to the docs.
+      await page.fill('#source', readFileSync(new URL('../fixtures/examples/seed-response.json', import.meta.url), 'utf8'))
+      await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelectorAll('#sidebar .ckit-link-section').length > 0 && (globalThis as unknown as Page).document.querySelectorAll('#sidebar .ckit-list-section').length > 0)
+      const shot = process.env['CKIT_UPDATE_SCREENSHOTS'] ? new URL('../../docs/img/playground.png', import.meta.url).pathname : join(tmpdir(), `ckit-playground-${process.pid}.png`)
+      await page.setViewportSize({ width: 1280, height: 800 })
+      await page.screenshot({ path: shot })
+      expect(existsSync(shot)).toBe(true)
     } finally {
       await browser.close()
       await running.stop()

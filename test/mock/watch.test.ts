@@ -47,10 +47,17 @@ describe('ckit mock init and --watch', () => {
     expect(reloads.at(-1)).toEqual({ ok: true })
     expect(await name()).toBe('Kelly Renamed')
     const before = reloads.length
+    writeFileSync(join(dir, 'sections.json.good'), readFileSync(join(dir, 'sections.json'), 'utf8'))
     writeFileSync(join(dir, 'sections.json'), '[{"type": "link", "title": "no href"}]')
     await expect.poll(() => reloads.length, { timeout: 5000 }).toBeGreaterThan(before)
     expect(reloads.at(-1)).toMatchObject({ ok: false, message: expect.stringMatching(/sections\.json\/0\/href: is required/) })
     expect(await name()).toBe('Kelly Renamed')
+    // Deleting the file: kelly becomes a generated customer (the folder is still valid).
+    writeFileSync(join(dir, 'sections.json'), readFileSync(join(dir, 'sections.json.good'), 'utf8'))
+    const beforeDelete = reloads.length
+    rmSync(file)
+    await expect.poll(() => reloads.length, { timeout: 5000 }).toBeGreaterThan(beforeDelete)
+    await expect.poll(async () => (await mock.customers.served('kelly@example.com')).origin, { timeout: 5000 }).toBe('generated')
   })
 
   it('ckit mock --watch reports each reload on stderr', async () => {
