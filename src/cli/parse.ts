@@ -47,3 +47,17 @@ export function rateOption(flag: string) {
 
 /** A repeatable option: commander calls it once per occurrence. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+/** An absolute http: or https: URL, for the flag (or argument) named. */
+export function urlOption(flag: string) {
+  return (value: string): string => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      throw new CkitError('CKIT_CLI_USAGE', `${flag} must be an absolute http: or https: URL, instead got ${JSON.stringify(value)}`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CkitError('CKIT_CLI_USAGE', `${flag} must use http: or https:, instead got ${url.protocol}`)
+    return url.href
+  }
+}

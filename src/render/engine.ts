@@ -246,8 +246,11 @@ export class TemplateEngine {
     const operators = liquid.options.operators as Record<string, (...args: unknown[]) => unknown>
     for (const [name, operator] of Object.entries(operators)) {
       operators[name] = function (this: unknown, ...args: unknown[]) {
+        // Operands come first, the context last; summed in place, no copy per comparison.
         const ctx = args[args.length - 1] as Context
-        ctx.memoryLimit.use(OPERATOR_UNITS + args.slice(0, -1).reduce<number>((sum, arg) => sum + sizeOf(arg), 0))
+        let units = OPERATOR_UNITS
+        for (let i = 0; i < args.length - 1; i++) units += sizeOf(args[i])
+        ctx.memoryLimit.use(units)
         return operator.apply(this, args)
       }
     }

@@ -40,5 +40,11 @@ export function readHeader(headers: HeadersLike | undefined, name: string): Head
   return undefined
 }
 
+/** A header's value, or the first of repeated values (for ids and timestamps, not signatures). */
+export function readFirstHeader(headers: HeadersLike | undefined, name: string): string | undefined {
+  const value = readHeader(headers, name)
+  return typeof value === 'string' ? value : value?.[0]
+}
+
 export const PROXY_HINT =
   'if a proxy sits in front of this server it may have dropped the header: nginx drops headers with underscores unless `underscores_in_headers on`'

@@ -1,6 +1,6 @@
 export { sign, verify, createSigner, SIGNATURE_PREFIX } from './hmac.js'
 export type { Signer, VerifyResult, SignatureFailureReason, Secret, SignedMessage, HeaderValue } from './hmac.js'
-export { HEADERS, readHeader } from './headers.js'
+export { HEADERS, readHeader, readFirstHeader } from './headers.js'
 export type { HeadersLike } from './headers.js'
 export { encodeContext, decodeContext, buildSignedRequest, parseSignedRequest, appendPathParameter, pathParameterOf, stalenessOf, REQUEST_DEFAULTS } from './request.js'
 export type { SignedRequest, ParseRequestResult, ParseRequestOptions, DecodeContextResult, ContextFailureReason, RequestFailureReason } from './request.js'

@@ -3,7 +3,7 @@ import { CkitError } from '../errors.js'
 import { parseJson, validate, type Issue, type WebhookPayload } from '../schema/index.js'
 import { asSigner, SIGNATURE_PREFIX, type Secret, type Signer, type SignatureFailureReason } from './hmac.js'
 import { assertToleranceSeconds } from './request.js'
-import { HEADERS, PROXY_HINT, readHeader, type HeadersLike } from './headers.js'
+import { HEADERS, PROXY_HINT, readFirstHeader, readHeader, type HeadersLike } from './headers.js'
 
 /** 🔧 docs/protocol.md §Webhooks: the signature covers the raw request body bytes. */
 
@@ -98,10 +98,6 @@ export class ReplayGuard {
   }
 }
 
-const single = (headers: HeadersLike | undefined, name: string): string | undefined => {
-  const value = readHeader(headers, name)
-  return typeof value === 'string' ? value : value?.[0]
-}
 
 /**
  * Verifies and parses a webhook delivery in a receiver's own server. Never throws for what a
@@ -116,9 +112,9 @@ export function parseWebhook(options: ParseWebhookOptions): ParseWebhookResult {
     const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
     return { ok: false, reason: verdict.reason, message, status: 401 }
   }
-  const event = single(options.headers, HEADERS.event)
-  const deliveryId = single(options.headers, HEADERS.delivery)
-  const rawTimestamp = single(options.headers, HEADERS.timestamp)
+  const event = readFirstHeader(options.headers, HEADERS.event)
+  const deliveryId = readFirstHeader(options.headers, HEADERS.delivery)
+  const rawTimestamp = readFirstHeader(options.headers, HEADERS.timestamp)
   const timestamp = rawTimestamp !== undefined && /^\d{1,15}$/.test(rawTimestamp) ? Number(rawTimestamp) : undefined
   if (toleranceSeconds !== undefined && toleranceSeconds !== Infinity) {
     const nowSeconds = (options.now?.() ?? Date.now()) / 1000

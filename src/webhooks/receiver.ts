@@ -103,8 +103,8 @@ export function verifyDelivery(options: ResolvedReceiver, rawBody: Buffer, heade
   return { ok: true, delivery: { event: verdict.event, deliveryId: verdict.id, timestamp: verdict.timestamp, payload: checked.value, rawBody } }
 }
 
-/** Reads the whole body as bytes, stopping at the cap. */
-function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
+/** Reads the whole body as bytes, stopping at the cap (the rest is drained, not kept). */
+export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { CkitError } from '../errors.js'
-import { HEADERS, readHeader, signWebhook, verify, type HeadersLike, type SignatureFailureReason } from '../signature/index.js'
+import { HEADERS, readFirstHeader, readHeader, signWebhook, verify, type HeadersLike, type SignatureFailureReason } from '../signature/index.js'
 
 /**
  * How a delivery is signed. `yetto` is the help desk's own (docs/protocol.md: only the body is
@@ -34,10 +34,6 @@ export interface Scheme {
   verify(secret: string, body: string | Uint8Array, headers: HeadersLike | undefined, options: { toleranceSeconds: number; nowMs: number }): SchemeVerdict
 }
 
-const single = (headers: HeadersLike | undefined, name: string): string | undefined => {
-  const value = readHeader(headers, name)
-  return typeof value === 'string' ? value : value?.[0]
-}
 
 const yetto: Scheme = {
   name: 'yetto',
@@ -47,8 +43,8 @@ const yetto: Scheme = {
   verify(secret, body, headers) {
     const verdict = verify(secret, body, readHeader(headers, HEADERS.signature))
     if (!verdict.ok) return verdict
-    const timestamp = single(headers, HEADERS.timestamp)
-    return { ok: true, id: single(headers, HEADERS.delivery), event: single(headers, HEADERS.event), timestamp: timestamp && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : undefined }
+    const timestamp = readFirstHeader(headers, HEADERS.timestamp)
+    return { ok: true, id: readFirstHeader(headers, HEADERS.delivery), event: readFirstHeader(headers, HEADERS.event), timestamp: timestamp && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : undefined }
   },
 }
 
@@ -68,9 +64,9 @@ const standard: Scheme = {
     [HEADERS.event]: delivery.event,
   }),
   verify(secret, body, headers, options) {
-    const id = single(headers, 'webhook-id')
-    const timestamp = single(headers, 'webhook-timestamp')
-    const signature = single(headers, 'webhook-signature')
+    const id = readFirstHeader(headers, 'webhook-id')
+    const timestamp = readFirstHeader(headers, 'webhook-timestamp')
+    const signature = readFirstHeader(headers, 'webhook-signature')
     if (!id || !timestamp || !signature) return { ok: false, reason: 'missing', message: 'webhook-id, webhook-timestamp and webhook-signature headers are required' }
     if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'malformed', message: 'webhook-timestamp must be Unix seconds' }
     // The library checks a fixed 5-minute window against the real clock; ours is configurable and injectable.
@@ -78,7 +74,7 @@ const standard: Scheme = {
       return { ok: false, reason: 'stale', message: `webhook-timestamp is ${Math.round(options.nowMs / 1000 - Number(timestamp))} s away from now (tolerance ${options.toleranceSeconds} s)` }
     }
     const verdict = verifyStandard(secret, body, id, timestamp, signature)
-    return verdict.ok ? { ...verdict, event: single(headers, HEADERS.event) } : verdict
+    return verdict.ok ? { ...verdict, event: readFirstHeader(headers, HEADERS.event) } : verdict
   },
 }
 
@@ -115,7 +111,7 @@ const github: Scheme = {
   verify(secret, body, headers) {
     const verdict = verify(secret, body, readHeader(headers, GITHUB_SIGNATURE))
     if (!verdict.ok) return verdict
-    return { ok: true, id: single(headers, 'X-GitHub-Delivery'), event: single(headers, 'X-GitHub-Event'), timestamp: undefined }
+    return { ok: true, id: readFirstHeader(headers, 'X-GitHub-Delivery'), event: readFirstHeader(headers, 'X-GitHub-Event'), timestamp: undefined }
   },
 }
 

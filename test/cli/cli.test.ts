@@ -125,6 +125,9 @@ describe('misuse is a usage error, found up front', () => {
     ['automate --connection with a bad e-mail', ['automate', '--switch', fixturePath('examples/switch-label-urgent.json'), '--event', 'message.created', '--fake', '--connection', 'http://127.0.0.1:9/', '--secret', 'k', '--email', 'bad'], /--email must be an e-mail address/],
     ['validate on a folder', ['validate', fixturePath('examples')], /cannot read .*examples\/?: it is a folder, not a file/],
     ['mock --data on a missing folder', ['mock', '--port', '0', '--data', '/nonexistent-ckit-data'], /cannot use the data folder \/nonexistent-ckit-data: no such file or folder/],
+    ['pact verify with a base URL that is not one', ['pact', 'verify', '--provider-base-url', 'not a url', '--secret', 's'], /--provider-base-url must be an absolute http: or https: URL, instead got "not a url"/],
+    ['proxy with an ftp upstream', ['proxy', '--upstream', 'ftp://x.example/'], /--upstream must use http: or https:, instead got ftp:/],
+    ['conformance without a secret', ['conformance', 'http://127.0.0.1:9/'], /a signing secret is required: pass --secret <secret> or set CKIT_SECRET/],
     ['fetch --timeout NaN', ['fetch', 'http://127.0.0.1:9/', '--secret', 'k', '--email', 'a@example.com', '--timeout', 'NaN'], /--timeout must be a whole number/],
   ])('%s: exit 2 with one line, no stack trace', async (_name, argv, message) => {
     const run = await cli(argv)

@@ -4,9 +4,9 @@ import { CkitError } from '../../errors.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { writeOutput } from '../io.js'
-import { emailOption, wholeNumberOption } from '../parse.js'
-import { junitXml } from './webhooks/probe.js'
-import { resolveWebhookSecret, targetOption } from './webhooks/shared.js'
+import { emailOption, urlOption, wholeNumberOption } from '../parse.js'
+import { junitXml } from '../format.js'
+import { resolveSecret } from './sign.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
@@ -17,7 +17,7 @@ export const conformanceCommand: CommandSpec = {
   examples: ['ckit conformance http://127.0.0.1:3000/yetto --secret s3cret --email kelly@example.com', 'ckit conformance https://crm.example.com/yetto --emails emails.txt --requests 50 --junit conformance.xml'],
   define: (command) =>
     command
-      .argument('<url>', 'the endpoint as configured in the help desk', targetOption)
+      .argument('<url>', 'the endpoint as configured in the help desk', urlOption('<url>'))
       .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
       .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
       .option('--emails <file>', 'a file of known customer e-mails, one per line')
@@ -28,7 +28,7 @@ export const conformanceCommand: CommandSpec = {
       .option('--junit <file>', 'write the checks as JUnit XML, for CI')
       .addHelpText('after', '\nExit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error.'),
   async run([url], options, io) {
-    const secret = resolveWebhookSecret(options, io)
+    const secret = resolveSecret(options, io)
     const emails = [...((options['email'] as string[] | undefined) ?? [])]
     if (options['emails']) {
       let text: string
@@ -52,7 +52,7 @@ export const conformanceCommand: CommandSpec = {
     io.progress?.(null)
     const ok = checks.every((c) => c.status !== 'fail')
     if (options['junit']) {
-      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', status: null, latencyMs: 0, reason: c.reason, ...(c.fix ? { fix: c.fix } : {}) })), 'ckit conformance'))
+      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: c.reason, ...(c.fix ? { fix: c.fix } : {}) })), 'ckit conformance'))
     }
     if (options['json']) {
       io.stdout.write(`${JSON.stringify({ ok, url, checks }, null, 2)}\n`)

@@ -1,7 +1,6 @@
 import type { CommandSpec } from '../command.js'
 import { serveUntilShutdown } from '../io.js'
-import { wholeNumberOption } from '../parse.js'
-import { targetOption } from './webhooks/shared.js'
+import { urlOption, wholeNumberOption } from '../parse.js'
 import type { ProxyVerdict } from '../../conformance/index.js'
 import type { Io } from '../io.js'
 
@@ -17,7 +16,7 @@ export const proxyCommand: CommandSpec = {
   examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --port 4030 --secret s3cret --errors'],
   define: (command) =>
     command
-      .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', targetOption)
+      .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', urlOption('--upstream'))
       .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
       .option('--host <host>', 'address to bind (default 127.0.0.1)')
       .option('--secret <secret>', 'also check each request signature (never refused: the upstream decides)')

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path'
 import type { CommandSpec } from '../command.js'
 import { serveUntilShutdown } from '../io.js'
-import { collect, wholeNumberOption } from '../parse.js'
+import { collect, urlOption, wholeNumberOption } from '../parse.js'
 import { printVerdict } from './proxy.js'
-import { targetOption } from './webhooks/shared.js'
 
 export const recordCommand: CommandSpec = {
   name: 'record',
@@ -11,7 +10,7 @@ export const recordCommand: CommandSpec = {
   examples: ['ckit record --upstream https://crm.example.com/yetto --out ./recorded --redact /email --redact /phone'],
   define: (command) =>
     command
-      .requiredOption('--upstream <url>', 'the endpoint to record, as configured in the help desk', targetOption)
+      .requiredOption('--upstream <url>', 'the endpoint to record, as configured in the help desk', urlOption('--upstream'))
       .requiredOption('--out <dir>', 'the mock data folder to write: customers/<email>.json, sections.json, customer.schema.json')
       .option('--redact <pointer>', 'a JSON pointer inside a customer to replace with "[redacted]" (repeatable)', collect)
       .option('--force', 'overwrite customers already recorded')

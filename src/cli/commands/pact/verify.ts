@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
-import { collect } from '../../parse.js'
-import { resolveWebhookSecret, targetOption } from '../webhooks/shared.js'
+import { collect, urlOption } from '../../parse.js'
+import { resolveSecret } from '../sign.js'
 
 export const pactVerifyCommand: CommandSpec = {
   name: 'verify',
@@ -12,10 +12,10 @@ export const pactVerifyCommand: CommandSpec = {
   ],
   define: (command) =>
     command
-      .requiredOption('--provider-base-url <url>', 'your endpoint as configured in the help desk (the path parameter is appended)', targetOption)
+      .requiredOption('--provider-base-url <url>', 'your endpoint as configured in the help desk (the path parameter is appended)', urlOption('--provider-base-url'))
       .option('--secret <secret>', 'the signing secret your endpoint verifies with (default $CKIT_SECRET)')
       .option('--contracts <dir|file>', 'pact files or folders (repeatable; default: the contracts shipped with connection-kit)', collect)
-      .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action }", targetOption)
+      .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action }", urlOption('--state-change-url'))
       .option('--broker-url <url>', 'fetch contracts from a Pact Broker (default $PACT_BROKER_BASE_URL)')
       .option('--broker-token <token>', 'Pact Broker token (default $PACT_BROKER_TOKEN)')
       .option('--provider-version <version>', 'your version, for publishing results (e.g. the git commit)')
@@ -23,7 +23,7 @@ export const pactVerifyCommand: CommandSpec = {
       .option('--json', 'print { ok, interactions } on stdout')
       .addHelpText('after', '\nExit codes: 0 every interaction passed, 1 an interaction failed (named, with what did not match), 2 usage error.'),
   async run(_args, options, io) {
-    const secret = resolveWebhookSecret(options, io)
+    const secret = resolveSecret(options, io)
     const brokerUrl = (options['brokerUrl'] as string | undefined) ?? io.env['PACT_BROKER_BASE_URL']
     const brokerToken = (options['brokerToken'] as string | undefined) ?? io.env['PACT_BROKER_TOKEN']
     const { verifyProvider } = await import('../../../pact/index.js')

@@ -1,27 +1,15 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Option } from 'commander'
 import { CkitError } from '../../../errors.js'
 import type { CommandSpec } from '../../command.js'
 import { serveUntilShutdown } from '../../io.js'
-import { wholeNumberOption } from '../../parse.js'
-import { resolveWebhookSecret, SCHEME_CHOICES, targetOption } from './shared.js'
+import { urlOption, wholeNumberOption } from '../../parse.js'
+import { SCHEME_CHOICES } from './shared.js'
+import { resolveSecret } from '../sign.js'
 
 const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'])
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength
-      if (size <= maxBytes) chunks.push(chunk)
-    })
-    req.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks)))
-    req.once('error', reject)
-  })
-}
 
 export const listenCommand: CommandSpec = {
   name: 'listen',
@@ -35,13 +23,13 @@ export const listenCommand: CommandSpec = {
       .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
       .option('--tolerance <seconds>', 'refuse deliveries whose timestamp is further from now (advisory for yetto: the header is unsigned)', wholeNumberOption('--tolerance', 0, 31_536_000))
       .option('--replay-guard', 'refuse a delivery seen before (409)')
-      .option('--forward <url>', 'pass verified deliveries on, body and headers unchanged', targetOption)
+      .option('--forward <url>', 'pass verified deliveries on, body and headers unchanged', urlOption('--forward'))
       .option('--json', 'one JSON line per delivery on stdout (after a first { "listening": url } line)')
       .addHelpText('after', '\nAnswers 204 for a verified, valid delivery (or what --forward answered), 4xx with { error, message } otherwise.\nStops on Ctrl-C (SIGINT) or SIGTERM, exit 0.'),
   async run(_args, options, io) {
-    const { resolveReceiverOptions, verifyDelivery } = await import('../../../webhooks/index.js')
+    const { readRawBody, resolveReceiverOptions, verifyDelivery } = await import('../../../webhooks/index.js')
     const receiver = resolveReceiverOptions({
-      secret: resolveWebhookSecret(options, io),
+      secret: resolveSecret(options, io),
       scheme: options['scheme'] as never,
       ...(options['tolerance'] !== undefined ? { toleranceSeconds: options['tolerance'] as number } : {}),
       replayGuard: options['replayGuard'] === true,
@@ -51,12 +39,12 @@ export const listenCommand: CommandSpec = {
     const server = createServer((req, res) => {
       void (async () => {
         const time = new Date().toISOString()
-        const raw = await readBody(req, receiver.maxBodyBytes)
         const answer = (status: number, body?: unknown) => {
           res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' }).end(body === undefined ? undefined : JSON.stringify(body))
         }
         if (req.method !== 'POST') return answer(405, { error: 'method_not_allowed', message: 'webhook deliveries are POST requests' })
-        if (raw === undefined) return answer(413, { error: 'too_large', message: `the body is over ${receiver.maxBodyBytes} bytes` })
+        const raw = await readRawBody(req, receiver.maxBodyBytes)
+        if (raw === 'too_large') return answer(413, { error: 'too_large', message: `the body is over ${receiver.maxBodyBytes} bytes` })
         const result = verifyDelivery(receiver, raw, req.headers)
         const signature = result.ok || !SIGNATURE_REASONS.has(result.reason) ? 'ok' : result.reason
         const schema = result.ok ? 'valid' : signature !== 'ok' ? 'unchecked' : result.reason === 'replayed' ? 'replayed' : `invalid ${result.errors?.[0]?.pointer || '/'}: ${result.errors?.[0]?.message ?? result.message}`

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { Option } from 'commander'
 import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
+import { junitXml } from '../../format.js'
 import { writeOutput } from '../../io.js'
-import { durationOption } from '../../parse.js'
-import { resolveWebhookSecret, SCHEME_CHOICES, targetOption } from './shared.js'
+import { durationOption, urlOption } from '../../parse.js'
+import { SCHEME_CHOICES } from './shared.js'
+import { resolveSecret } from '../sign.js'
 
 /** The help desk gives a receiver this long (docs/protocol.md §Webhooks). */
 const SLOW_MS = 10_000
@@ -18,23 +20,13 @@ export interface ProbeCheck {
   readonly fix?: string
 }
 
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-
-export function junitXml(target: string, checks: readonly ProbeCheck[], suite = 'ckit webhooks probe'): string {
-  const failures = checks.filter((c) => !c.ok).length
-  const cases = checks
-    .map((c) => `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(c.name)}" time="${(c.latencyMs / 1000).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${escapeXml(c.reason)}">${escapeXml(`${c.reason}${c.fix ? `\nfix: ${c.fix}` : ''}`)}</failure>\n    `}</testcase>`)
-    .join('\n')
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(suite)} ${escapeXml(target)}" tests="${checks.length}" failures="${failures}">\n${cases}\n  </testsuite>\n</testsuites>\n`
-}
-
 export const probeCommand: CommandSpec = {
   name: 'probe',
   summary: 'check a webhook receiver: it must accept signed deliveries and reject tampered, unsigned and wrongly signed ones',
   examples: ['ckit webhooks probe --to http://127.0.0.1:3000/webhooks --secret s3cret', 'ckit webhooks probe --to https://hooks.example.com/yetto --secret s3cret --expect-replay-protection --junit probe.xml'],
   define: (command) =>
     command
-      .requiredOption('--to <url>', "the receiver's URL", targetOption)
+      .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
       .option('--secret <secret>', 'the signing secret the receiver is configured with (default $CKIT_SECRET)')
       .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
       .option('--expect-replay-protection', 'also require that a replayed delivery and a stale timestamp are rejected')
@@ -43,7 +35,7 @@ export const probeCommand: CommandSpec = {
       .option('--junit <file>', 'write the checks as JUnit XML, for CI')
       .addHelpText('after', '\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.'),
   async run(_args, options, io) {
-    const secret = resolveWebhookSecret(options, io)
+    const secret = resolveSecret(options, io)
     const target = options['to'] as string
     const { SCHEMES } = await import('../../../webhooks/index.js')
     const { fakePayload } = await import('../../../fake/index.js')

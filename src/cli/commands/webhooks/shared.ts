@@ -1,35 +1,17 @@
 import { appendFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { CkitError } from '../../../errors.js'
 import type { AttemptLog, DeliverOptions, Delivery, DeliveryResult, SchemeName } from '../../../webhooks/index.js'
 import type { Io } from '../../io.js'
-import { durationOption, wholeNumberOption } from '../../parse.js'
-import { SECRET_ENV } from '../sign.js'
+import { durationOption, urlOption, wholeNumberOption } from '../../parse.js'
+import { resolveSecret, SECRET_ENV } from '../sign.js'
 
 export const SCHEME_CHOICES = ['yetto', 'standard', 'github'] as const
-
-export function resolveWebhookSecret(options: Record<string, unknown>, io: Io): string {
-  const secret = (options['secret'] as string | undefined) ?? io.env[SECRET_ENV]
-  if (!secret) throw new CkitError('CKIT_CLI_USAGE', `the webhook signing secret is required: pass --secret <secret> or set ${SECRET_ENV}`)
-  return secret
-}
-
-export function targetOption(value: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new CkitError('CKIT_CLI_USAGE', `--to must be an absolute http: or https: URL, instead got ${JSON.stringify(value)}`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CkitError('CKIT_CLI_USAGE', `--to must use http: or https:, instead got ${url.protocol}`)
-  return url.href
-}
 
 /** The sender's flags, shared by send and simulate. */
 export function senderOptions(command: Command): Command {
   return command
-    .requiredOption('--to <url>', "the receiver's URL", targetOption)
+    .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
     .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
     .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
     .option('--attempts <n>', 'attempts per delivery (default 6)', wholeNumberOption('--attempts', 1, 100))
@@ -42,7 +24,7 @@ export function senderOptions(command: Command): Command {
 
 export function deliverOptionsFrom(options: Record<string, unknown>, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
   return {
-    secret: resolveWebhookSecret(options, io),
+    secret: resolveSecret(options, io),
     scheme: options['scheme'] as SchemeName,
     onAttempt,
     ...(options['attempts'] !== undefined ? { attempts: options['attempts'] as number } : {}),
