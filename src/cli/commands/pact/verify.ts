@@ -49,6 +49,7 @@ export const pactVerifyCommand: CommandSpec = {
         for (const line of result.output.filter((l) => /fail|error/i.test(l))) io.stderr.write(`${line.trim()}\n`)
       } else io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
     }
-    return result.ok ? EXIT.ok : EXIT.problems
+    // Nothing verified is not a pass, whatever the verifier said.
+    return result.ok && result.interactions.length > 0 ? EXIT.ok : EXIT.problems
   },
 }
