@@ -3,7 +3,7 @@ import { CkitError } from '../errors.js'
 import { createSigner, type Signer } from '../signature/index.js'
 import { CustomerSource } from './customers.js'
 import { loadMockData, type MockData } from './data.js'
-import { Journal } from './journal.js'
+import { Journal, type JournalEntry } from './journal.js'
 import type { ResolvedMockOptions } from './options.js'
 import { compileScenarioConfig, parseScenario, ScenarioBook } from './scenarios.js'
 
@@ -19,6 +19,8 @@ export interface MockState {
   /** In-flight work to cancel on close: pending timers and hung responses. */
   readonly inFlight: Set<AbortController>
   readonly held: Set<ServerResponse>
+  /** Called with each customer-connection request's journal entry once its response is over: the standalone server's request log. */
+  requestLog: ((entry: JournalEntry, requestId: string) => void) | undefined
 }
 
 /** Loads a data folder and compiles its scenarios (with the global --scenario, if any). Throws CkitError naming the file and place. */
@@ -50,6 +52,7 @@ export function createMockState(options: ResolvedMockOptions): MockState {
     signer: options.verify && options.secret ? createSigner(options.secret) : undefined,
     inFlight: new Set(),
     held: new Set(),
+    requestLog: undefined,
   }
 }
 

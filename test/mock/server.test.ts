@@ -261,18 +261,38 @@ describe('options', () => {
 })
 
 describe('logs', () => {
-  it('record requests as JSON lines without the signature, the secret or an admin token', async () => {
+  it('write one JSON line per request, with the requester, scenario and verdict, and no signature, secret or admin token', async () => {
     const lines: string[] = []
     const logged = await startMock({ port: 0, secret: 'do-not-log-me', adminToken: 'admin-token-xyz', logger: { stream: { write: (line: string) => lines.push(line) } } })
     try {
       const request = buildSignedRequest({ url: logged.url, secret: 'do-not-log-me', context: context('kelly@example.com') })
       await fetch(request.url, { headers: request.headers })
+      await fetch(request.url, { headers: { ...request.headers, 'X-Mock-Scenario': 'status:503' } })
       await fetch(`${logged.origin}/__admin/journal`, { headers: { authorization: 'Bearer admin-token-xyz' } })
+      await fetch(`${logged.origin}/__admin/preview?email=kelly@example.com&token=admin-token-xyz`)
+      // The preview page fetches its customer through the connection route: that is a request too.
+      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(5)
       const text = lines.join('')
-      expect(lines.length).toBeGreaterThanOrEqual(4)
-      expect(() => lines.map((line) => JSON.parse(line) as unknown)).not.toThrow()
-      expect(text).toContain('request completed')
+      const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'request completed')
+      expect(requests[0]).toMatchObject({ method: 'GET', status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
+      expect(requests[1]).toMatchObject({ status: 503, scenario: 'status:503' })
+      expect(requests[2]).toMatchObject({ url: '/__admin/journal', status: 200 })
+      expect(requests[4]).toMatchObject({ url: '/__admin/preview?email=kelly@example.com&token=[redacted]', status: 200 })
+      expect(new Set(requests.map((line) => line['reqId'])).size).toBe(5)
       for (const secret of ['do-not-log-me', 'admin-token-xyz', request.signature.slice(7)]) expect(text).not.toContain(secret)
+    } finally {
+      await logged.close()
+    }
+  })
+
+  it('log a reset connection once, with what happened to it', async () => {
+    const lines: string[] = []
+    const logged = await startMock({ port: 0, verify: false, logger: { stream: { write: (line: string) => lines.push(line) } } })
+    try {
+      const request = buildSignedRequest({ url: logged.url, secret: 'x', context: context('reset@example.com') })
+      await rawGet(request.url, { 'X-Mock-Scenario': 'reset' }, 1000)
+      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(1)
+      expect(JSON.parse(lines.find((line) => line.includes('request completed'))!)).toMatchObject({ scenario: 'reset', status: null, email: 'reset@example.com' })
     } finally {
       await logged.close()
     }

@@ -1,9 +1,10 @@
+import type { ServerResponse } from 'node:http'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../../schema/index.js'
 import { HEADERS, parseSignedRequest } from '../../signature/index.js'
 import { applyScenario, type NormalAnswer } from '../faults.js'
-import type { SignatureVerdict } from '../journal.js'
+import type { JournalEntry, SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState } from '../state.js'
 
@@ -24,44 +25,70 @@ const REFUSAL = {
   },
 }
 
+/** What the close listener needs to journal a request; kept on the raw response, so no closure per request. */
+interface PendingRecord {
+  readonly state: MockState
+  readonly request: FastifyRequest
+  readonly started: number
+  readonly arrived: number
+  signature: SignatureVerdict
+  email: string | undefined
+  context: RequestContext | undefined
+  scenario: string | undefined
+  scenarioSource: string | undefined
+  note: string | undefined
+  controller: AbortController | undefined
+}
+
+const RECORD = Symbol('ckit.journal-record')
+type RecordedResponse = ServerResponse & { [RECORD]?: PendingRecord }
+
+function journalOnClose(this: RecordedResponse): void {
+  const record = this[RECORD]!
+  const { state, request, controller } = record
+  if (controller) {
+    controller.abort()
+    state.inFlight.delete(controller)
+  }
+  state.held.delete(this)
+  const entry: JournalEntry = {
+    id: state.journal.nextId(),
+    time: new Date(record.arrived).toISOString(),
+    method: request.method,
+    path: request.url,
+    email: record.email,
+    context: record.context,
+    signature: record.signature,
+    scenario: record.scenario,
+    scenarioSource: record.scenarioSource,
+    status: this.headersSent ? this.statusCode : null,
+    latencyMs: Math.round((performance.now() - record.started) * 10) / 10,
+    note: record.note ?? (this.writableFinished ? undefined : 'connection closed before the response completed'),
+  }
+  state.journal.record(entry)
+  state.requestLog?.(entry, request.id)
+}
+
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route journals (and so logs) its requests itself. */
+    journaled?: boolean
+  }
+}
+
 export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
   const { basePath } = state.options
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const started = performance.now()
-    const arrived = Date.now()
-    const record: { signature: SignatureVerdict; email?: string; context?: RequestContext; scenario?: string; scenarioSource?: string; note?: string } = { signature: 'not-checked' }
-    // Created only for scenarios that wait: an AbortController per request (and the DOMException
-    // abort() builds) was a measurable share of the hot path.
-    let controller: AbortController | undefined
-    // One listener does all the bookkeeping when the response is over, however it ended.
-    reply.raw.once('close', () => {
-      const raw = reply.raw
-      if (controller) {
-        controller.abort()
-        state.inFlight.delete(controller)
-      }
-      state.held.delete(raw)
-      state.journal.record({
-        id: state.journal.nextId(),
-        time: new Date(arrived).toISOString(),
-        method: request.method,
-        path: request.url,
-        email: record.email,
-        context: record.context,
-        signature: record.signature,
-        scenario: record.scenario,
-        scenarioSource: record.scenarioSource,
-        status: raw.headersSent ? raw.statusCode : null,
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        note: record.note ?? (raw.writableFinished ? undefined : 'connection closed before the response completed'),
-      })
-    })
+    const record: PendingRecord = { state, request, started: performance.now(), arrived: Date.now(), signature: 'not-checked', email: undefined, context: undefined, scenario: undefined, scenarioSource: undefined, note: undefined, controller: undefined }
+    ;(reply.raw as RecordedResponse)[RECORD] = record
+    // One shared listener does all the bookkeeping when the response is over, however it ended.
+    reply.raw.once('close', journalOnClose)
 
     const parsed = parseSignedRequest({
       path: request.url,
@@ -114,9 +141,11 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
       budgetMs: state.options.budgetMs,
       maxResponseBytes: state.options.maxResponseBytes,
       signal: () => {
-        controller ??= new AbortController()
-        state.inFlight.add(controller)
-        return controller.signal
+        // Created only for scenarios that wait: an AbortController per request (and the
+        // DOMException abort() builds) was a measurable share of the hot path.
+        record.controller ??= new AbortController()
+        state.inFlight.add(record.controller)
+        return record.controller.signal
       },
       hold: (raw) => state.held.add(raw),
     })
@@ -157,7 +186,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
   // Validation and serialisation are the handler's job (it must answer 401/400 with reasons, and
   // faults write raw bytes); route schemas are here for the OpenAPI document.
   const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
-  app.get(route, { schema, ...passThrough }, handler)
+  app.get(route, { schema, config: { journaled: true }, ...passThrough }, handler)
   app.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
     void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
   })

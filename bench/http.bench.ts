@@ -1,0 +1,149 @@
+// Mock throughput and latency against the physical limit (a bare fastify route) and Prism, all in
+// one run: rounds alternate the targets so a noisy neighbour hits each alike, and every ratio is
+// taken between figures of the same run.
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { identityRequests, signedRequest } from './load.js'
+import { bareCommand, cpuSeconds, freePort, mockCommand, prismCommand, startTarget, type Target } from './targets.js'
+import { fixed, median, range, type Figure } from './stats.js'
+
+const SECONDS = Number(process.env['CKIT_BENCH_SECONDS'] ?? 5)
+const ROUNDS = Number(process.env['CKIT_BENCH_ROUNDS'] ?? 5)
+const CONNECTIONS = 16
+const FIXED_RATE = 1000
+/** CKIT_BENCH_TARGETS=a,b,b0 measures only those rows (for before/after figures while optimising). */
+const ONLY = process.env['CKIT_BENCH_TARGETS']?.split(',')
+const wanted = (key: string) => ONLY === undefined || ONLY.includes(key)
+
+interface Measure {
+  rps: number
+  cpuUs: number
+  p50: number
+  p99: number
+  requests: number
+  failures: number
+}
+
+/** One autocannon run against `target`, with the CPU the server process spent on it. */
+async function measure(target: Target, requests: autocannon.Request[], options: { duration: number; overallRate?: number; connections?: number }): Promise<Measure> {
+  const before = cpuSeconds(target.pid)
+  const result = await autocannon({ url: target.url, connections: options.connections ?? CONNECTIONS, duration: options.duration, requests, ...(options.overallRate ? { overallRate: options.overallRate } : {}) })
+  const cpu = cpuSeconds(target.pid) - before
+  return { rps: result.requests.average, cpuUs: (cpu / Math.max(1, result.requests.total)) * 1e6, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, failures: result.non2xx + result.errors + result.timeouts }
+}
+
+interface Row {
+  readonly key: string
+  readonly label: string
+  readonly target: Target
+  readonly requests: autocannon.Request[]
+  readonly runs: Measure[]
+  /** A failed request here is a bug of ours, not a property of a peer. */
+  readonly ours: boolean
+}
+
+export async function run(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ckit-bench-'))
+  const ports = { mock: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort() }
+  const probe = signedRequest('http://127.0.0.1/', 'repeat@example.com')
+  const logFile = join(dir, 'mock.log')
+  const targets: Target[] = []
+  try {
+    const mock = await startTarget(mockCommand(ports.mock), ports.mock, probe, logFile)
+    targets.push(mock)
+    const quiet = await startTarget(mockCommand(ports.quiet, ['--log', 'off']), ports.quiet, probe)
+    targets.push(quiet)
+    // The limit serves the very bytes the mock answers for the repeated identity.
+    const body = await (await fetch(new URL(probe.path, mock.url), { headers: probe.headers })).text()
+    const bodyFile = join(dir, 'body.json')
+    writeFileSync(bodyFile, body)
+    const bare = await startTarget(bareCommand(ports.bare, bodyFile), ports.bare, probe)
+    targets.push(bare)
+    // Prism reads the OpenAPI document our mock publishes; the static variant adds our real body as the example.
+    const document = (await (await fetch(new URL('/openapi.json', mock.url))).json()) as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, Record<string, unknown>> }> } }> }
+    const dynamicDoc = join(dir, 'openapi.json')
+    writeFileSync(dynamicDoc, JSON.stringify(document))
+    document.paths['/{pathParameter}']!.get.responses['200']!.content['application/json']!['example'] = JSON.parse(body) as unknown
+    const staticDoc = join(dir, 'openapi-static.json')
+    writeFileSync(staticDoc, JSON.stringify(document))
+    const prismDynamic = wanted('d') ? await startTarget(prismCommand(ports.prismDynamic, dynamicDoc, true), ports.prismDynamic, probe) : undefined
+    if (prismDynamic) targets.push(prismDynamic)
+    const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe) : undefined
+    if (prismStatic) targets.push(prismStatic)
+
+    const all: (Omit<Row, 'target'> & { target: Target | undefined })[] = [
+      { key: 'a', label: '(a) bare fastify route, static body (the limit)', target: bare, requests: identityRequests(bare.url, 'repeated'), runs: [], ours: false },
+      { key: 'b', label: '(b) ckit mock, repeated identity', target: mock, requests: identityRequests(mock.url, 'repeated'), runs: [], ours: true },
+      { key: 'c', label: '(c) ckit mock, fresh identity per request', target: mock, requests: identityRequests(mock.url, 'fresh'), runs: [], ours: true },
+      { key: 'b0', label: '(b) with `--log off`', target: quiet, requests: identityRequests(quiet.url, 'repeated'), runs: [], ours: true },
+      { key: 'd', label: '(d) Prism 5.14.2 `-d` (dynamic) on our OpenAPI', target: prismDynamic, requests: prismDynamic ? identityRequests(prismDynamic.url, 'repeated') : [], runs: [], ours: false },
+      { key: 'e', label: '(e) Prism 5.14.2 static, our body as example', target: prismStatic, requests: prismStatic ? identityRequests(prismStatic.url, 'repeated') : [], runs: [], ours: false },
+    ]
+    const rows = all.filter((row): row is Row => row.target !== undefined && wanted(row.key))
+    for (const row of rows) await measure(row.target, row.requests, { duration: 2 }) // warm-up: JIT, lazy imports
+    const logBytesBefore = statSync(logFile).size
+    let mockRequests = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`  throughput round ${round + 1}/${ROUNDS}\n`)
+      for (const row of rows) {
+        const m = await measure(row.target, row.requests, { duration: SECONDS })
+        if (row.ours && m.failures > 0) throw new Error(`${row.label}: ${m.failures} failed requests`)
+        if (row.target === mock) mockRequests += m.requests
+        row.runs.push(m)
+      }
+    }
+    const logBytes = statSync(logFile).size - logBytesBefore
+    const logLines = readFileSync(logFile).subarray(logBytesBefore).toString('utf8').split('\n').filter((l) => l.startsWith('{')).length
+    process.stderr.write(`  latency at ${FIXED_RATE} req/s\n`)
+    const latency = new Map<string, Measure>()
+    for (const key of ['a', 'b', 'c']) {
+      const row = rows.find((r) => r.key === key)
+      if (row) latency.set(key, await measure(row.target, row.requests, { duration: 10, overallRate: FIXED_RATE, connections: 10 }))
+    }
+
+    const by = (key: string) => rows.find((r) => r.key === key)!.runs
+    const perRound = (f: (i: number) => number) => Array.from({ length: ROUNDS }, (_, i) => f(i))
+    const ratio = (label: string, num: string, den: string, target: number | undefined) => {
+      if (!rows.some((r) => r.key === num) || !rows.some((r) => r.key === den)) return `| ${label} | not measured | | |`
+      const rps = perRound((i) => by(num)[i]!.rps / by(den)[i]!.rps)
+      const cpu = perRound((i) => by(den)[i]!.cpuUs / by(num)[i]!.cpuUs)
+      const verdict = (x: number) => (target === undefined ? '' : x >= target ? ' ✓' : ' ✗')
+      return `| ${label} | ${fixed(median(rps), 2)} (${range(rps, 2)})${verdict(median(rps))} | ${fixed(median(cpu), 2)} (${range(cpu, 2)})${verdict(median(cpu))} | ${target === undefined ? '—' : `≥ ${target}`} |`
+    }
+    const figure = (f: Figure) => `${fixed(median(f), 0)} (${range(f, 0)})`
+    const ms = (x: number) => `${x.toFixed(2)} ms`
+    const lines = [
+      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each; every server in its own process on this machine, the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism gets the same ones.`,
+      '',
+      '| target | req/s | CPU µs/request | p50 | p99 |',
+      '|---|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.label} | ${figure(r.runs.map((m) => m.rps))} | ${figure(r.runs.map((m) => m.cpuUs))} | ${ms(median(r.runs.map((m) => m.p50)))} | ${ms(median(r.runs.map((m) => m.p99)))} |`),
+      '',
+      'Ratios, computed round by round within this run (higher is better; CPU ratios are the reference\'s CPU per request over ours):',
+      '',
+      '| ratio | by req/s | by CPU per request | target |',
+      '|---|---:|---:|---:|',
+      ratio('b / a: repeated identity vs the limit', 'b', 'a', 0.7),
+      ratio('c / a: fresh identity vs the limit', 'c', 'a', 0.3),
+      ratio('b / e: repeated identity vs Prism static', 'b', 'e', 5),
+      ratio('b / d: repeated identity vs Prism dynamic', 'b', 'd', undefined),
+      ratio('default logging vs `--log off` (b / b0)', 'b', 'b0', undefined),
+      '',
+      mockRequests === 0 ? '' : `Default logging wrote ${fixed(logLines / mockRequests, 2)} lines and ${fixed(logBytes / mockRequests, 0)} bytes per request (JSON lines on stderr, to a file here).`,
+      '',
+      `Latency at a fixed ${FIXED_RATE} req/s (10 connections, 10 s); target p99 < 5 ms for (b) and (c):`,
+      '',
+      '| target | p50 | p99 | max failures |',
+      '|---|---:|---:|---:|',
+      ...[...latency].map(([key, m]) => {
+        const check = key === 'a' ? '' : m.p99 < 5 ? ' ✓' : ' ✗'
+        return `| ${rows.find((r) => r.key === key)!.label} | ${ms(m.p50)} | ${ms(m.p99)}${check} | ${m.failures} |`
+      }),
+    ]
+    return lines.join('\n')
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()))
+  }
+}

@@ -1,0 +1,94 @@
+// The servers the HTTP benchmarks compare, each in its own process, and what /proc says about them.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { openSync, readFileSync, closeSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { MOCK_SECRET } from './load.js'
+
+export interface Target {
+  readonly url: string
+  readonly pid: number
+  readonly child: ChildProcess
+  stop(): Promise<void>
+}
+
+const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname
+const BARE = new URL('./bare-server.mjs', import.meta.url).pathname
+const PRISM = new URL('../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url).pathname
+
+/** The ckit mock as users run it (`npx ckit mock`), stderr (its request log) to `logFile`. */
+export function mockCommand(port: number, extra: readonly string[] = []): string[] {
+  return [MAIN, 'mock', '--port', String(port), '--secret', MOCK_SECRET, ...extra]
+}
+export const bareCommand = (port: number, bodyFile: string): string[] => [BARE, String(port), bodyFile]
+/** Prism 5.14.2: `-d` generates from the schemas, without it the first example is served. */
+export const prismCommand = (port: number, document: string, dynamic: boolean): string[] => [PRISM, 'mock', ...(dynamic ? ['-d'] : []), '-p', String(port), '-h', '127.0.0.1', '--errors', 'false', document]
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** Polls until `url` answers 200; resolves with the milliseconds since `since`. */
+export async function firstOk(url: string, headers: Record<string, string>, since: number, child: ChildProcess, timeoutMs = 30_000): Promise<number> {
+  let exited = false
+  child.once('exit', () => (exited = true))
+  for (;;) {
+    if (exited) throw new Error(`${url}: the server exited before answering`)
+    if (performance.now() - since > timeoutMs) throw new Error(`${url}: no 200 within ${timeoutMs} ms`)
+    try {
+      const response = await fetch(url, { headers })
+      await response.arrayBuffer()
+      if (response.status === 200) return performance.now() - since
+      throw new Error(`${url}: answered ${response.status} before 200`)
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('answered')) throw error
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+  }
+}
+
+/** Spawns `node <args>` (stderr to `logFile`) and waits until a signed GET of `path` answers 200. */
+export async function startTarget(args: string[], port: number, probe: { path: string; headers: Record<string, string> }, logFile = '/dev/null'): Promise<Target & { startMs: number }> {
+  const log = openSync(logFile, 'a')
+  const started = performance.now()
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', log] })
+  closeSync(log)
+  const url = `http://127.0.0.1:${port}/`
+  const startMs = await firstOk(new URL(probe.path, url).href, probe.headers, started, child)
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    startMs,
+    async stop() {
+      if (child.exitCode !== null) return
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    },
+  }
+}
+
+/** CPU seconds (user + system, all threads) the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name, which may itself contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+/** Resident set size in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1]
+  return Number(kb) * 1024
+}
+
+/** USER_HZ: 100 on every Linux this runs on (the kernel ABI fixes it for /proc). */
+const CLOCK_TICKS = 100
