@@ -2,6 +2,7 @@ import { CkitError } from '../errors.js'
 import { parseJson, validate, type Issue, type RequestContext } from '../schema/index.js'
 import { asSigner, type HeaderValue, type Secret, type Signer, type SignatureFailureReason } from './hmac.js'
 import { HEADERS, PROXY_HINT, readHeader, type HeadersLike } from './headers.js'
+import { LruCache } from '../lru.js'
 
 /**
  * 🔧 docs/protocol.md §Request: the path parameter is base64url(JSON of the request context),
@@ -154,24 +155,69 @@ export function stalenessOf(requestedAt: string, nowMs: number, toleranceSeconds
  * What an endpoint builder calls in their own server: verifies the signature over the path
  * parameter, decodes and validates the context, and checks it is fresh. Plain strings in, typed
  * result out; never throws for anything a client sends. Throws `CKIT_SIG_MISSING_SECRET` when
- * called without a secret (and without `dangerouslySkipSignatureCheck`).
+ * called without a secret (and without `dangerouslySkipSignatureCheck`). A server that parses many
+ * requests should build a parser once with `createRequestParser`.
  */
 export function parseSignedRequest(options: ParseRequestOptions): ParseRequestResult {
+  const { path, headers, ...parserOptions } = options
+  return createRequestParser({ ...parserOptions, cacheEntries: 0 })(path, headers)
+}
+
+export interface RequestParserOptions extends Omit<ParseRequestOptions, 'path' | 'headers'> {
+  /**
+   * Verified path parameters whose decoded context is kept (default 1,000; 0 keeps none). The
+   * signature and `requested_at` are still checked on every request; only the decoding and schema
+   * validation of a path parameter already seen are skipped. Contexts are frozen, since
+   * identical requests share one.
+   */
+  readonly cacheEntries?: number
+}
+
+export type RequestParser = (path: string, headers?: HeadersLike) => ParseRequestResult
+
+/** 🔧 The decoded-context cache also stops at this many characters of path parameters (~1 MiB). */
+const CONTEXT_CACHE_CHARS = 1024 * 1024
+
+/**
+ * `parseSignedRequest` compiled once: options are checked and the secret prepared here, so each
+ * request only does its own work. Like ajv's compile-once/run-many; the mock uses one per server.
+ */
+export function createRequestParser(options: RequestParserOptions): RequestParser {
   const toleranceSeconds = assertToleranceSeconds(options.toleranceSeconds ?? REQUEST_DEFAULTS.toleranceSeconds)
-  // Resolved before looking at the request: misuse fails the same way for every request.
+  // Resolved before looking at any request: misuse fails the same way for every request.
   const signer = options.dangerouslySkipSignatureCheck === true ? undefined : asSigner(options.secret as Secret | Signer)
-  const pathParameter = pathParameterOf(options.path)
-  if (signer) {
-    const header: HeaderValue = readHeader(options.headers, HEADERS.signature)
-    const verdict = signer.verify(pathParameter, header)
-    if (!verdict.ok) {
-      const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
-      return { ok: false, reason: verdict.reason, message, status: 401 }
+  const entries = options.cacheEntries ?? 1000
+  if (!Number.isInteger(entries) || entries < 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', `cacheEntries must be a whole number, 0 or more, instead got ${JSON.stringify(entries) ?? String(entries)}`)
+  const contexts = entries > 0 ? new LruCache<string, RequestContext>(entries, CONTEXT_CACHE_CHARS) : undefined
+  const now = options.now ?? Date.now
+  return (path, headers) => {
+    const pathParameter = pathParameterOf(path)
+    if (signer) {
+      const header: HeaderValue = readHeader(headers, HEADERS.signature)
+      const verdict = signer.verify(pathParameter, header)
+      if (!verdict.ok) {
+        const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
+        return { ok: false, reason: verdict.reason, message, status: 401 }
+      }
     }
+    let context = contexts?.get(pathParameter)
+    if (context === undefined) {
+      const decoded = decodeContext(pathParameter)
+      if (!decoded.ok) return { ...decoded, status: 400 }
+      context = decoded.context
+      // Only verified contexts are kept (unless checking is off), so a stranger cannot fill the cache.
+      if (contexts) contexts.set(pathParameter, deepFreeze(context), pathParameter.length)
+    }
+    const stale = stalenessOf(context.requested_at, now(), toleranceSeconds)
+    if (stale !== undefined) return { ok: false, reason: 'stale', message: stale, status: 401 }
+    return { ok: true, context, pathParameter, isChallenge: context.reason === 'challenge' }
   }
-  const decoded = decodeContext(pathParameter)
-  if (!decoded.ok) return { ...decoded, status: 400 }
-  const stale = stalenessOf(decoded.context.requested_at, options.now?.() ?? Date.now(), toleranceSeconds)
-  if (stale !== undefined) return { ok: false, reason: 'stale', message: stale, status: 401 }
-  return { ok: true, context: decoded.context, pathParameter, isChallenge: decoded.context.reason === 'challenge' }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { RequestContext } from '../../src/schema/index.js'
-import { buildSignedRequest, decodeContext, encodeContext, parseSignedRequest, sign } from '../../src/signature/index.js'
+import { buildSignedRequest, createRequestParser, decodeContext, encodeContext, parseSignedRequest, sign } from '../../src/signature/index.js'
 
 const context: RequestContext = {
   reason: 'conversation_viewed',
@@ -106,6 +106,62 @@ describe('signed customer-connection requests', () => {
         const result = parseSignedRequest({ path, headers, secret: 'k' })
         expect(result.ok).toBe(false)
         expect(typeof decodeContext(path).ok).toBe('boolean')
+      }),
+    )
+  })
+})
+
+describe('createRequestParser (compiled once, for servers)', () => {
+  const signed = buildSignedRequest({ url: 'https://crm.example.com/yetto', secret: 'k', context })
+  const path = new URL(signed.url).pathname
+
+  it('checks the signature of a repeated request every time, even after its context was decoded', () => {
+    const parse = createRequestParser({ secret: 'k' })
+    expect(parse(path, signed.headers)).toMatchObject({ ok: true, context: { requester: { email: 'kelly@example.com' } } })
+    expect(parse(path, { [`x_yetto_signature`]: sign('not-k', signed.pathParameter) })).toMatchObject({ ok: false, reason: 'mismatch', status: 401 })
+    expect(parse(path, {})).toMatchObject({ ok: false, reason: 'missing' })
+    expect(parse(path, signed.headers).ok).toBe(true)
+  })
+
+  it('checks requested_at on every request, so a cached context still goes stale', () => {
+    let now = Date.parse(context.requested_at)
+    const parse = createRequestParser({ secret: 'k', now: () => now })
+    expect(parse(path, signed.headers).ok).toBe(true)
+    now += 301_000
+    expect(parse(path, signed.headers)).toMatchObject({ ok: false, reason: 'stale', status: 401 })
+  })
+
+  it('shares one frozen context between identical requests, so no caller can change what the next one sees', () => {
+    const parse = createRequestParser({ secret: 'k' })
+    const first = parse(path, signed.headers)
+    const second = parse(path, signed.headers)
+    if (!first.ok || !second.ok) throw new Error('expected both to parse')
+    expect(second.context).toBe(first.context)
+    expect(() => {
+      ;(first.context.requester as { email: string }).email = 'mallory@example.com'
+    }).toThrow(TypeError)
+    expect(second.context.requester?.email).toBe('kelly@example.com')
+  })
+
+  it('refuses a bad cacheEntries up front', () => {
+    for (const bad of [-1, 1.5, '10']) expect(() => createRequestParser({ secret: 'k', cacheEntries: bad as number })).toThrow(expect.objectContaining({ code: 'CKIT_SIG_INVALID_OPTION', message: expect.stringContaining('cacheEntries') }))
+    expect(() => createRequestParser({ secret: '' })).toThrow(expect.objectContaining({ code: 'CKIT_SIG_MISSING_SECRET' }))
+  })
+
+  it('answers exactly what parseSignedRequest answers, for any sequence of requests with repeats', () => {
+    const other = buildSignedRequest({ url: 'https://crm.example.com/yetto', secret: 'k', context: { ...context, reason: 'challenge', challenge: 'abc' } as RequestContext })
+    const pool = [
+      { path, headers: signed.headers },
+      { path: new URL(other.url).pathname, headers: other.headers },
+      { path, headers: other.headers },
+      { path: `${path}x`, headers: signed.headers },
+      { path: '/yetto/', headers: {} },
+    ]
+    const request = fc.oneof(fc.constantFrom(...pool), fc.record({ path: fc.string(), headers: fc.dictionary(fc.constantFrom('x_yetto_signature', 'x-yetto-signature', 'other'), fc.string()) }))
+    fc.assert(
+      fc.property(fc.array(request, { maxLength: 12 }), fc.integer({ min: 0, max: 3 }), (requests, cacheEntries) => {
+        const parse = createRequestParser({ secret: 'k', cacheEntries })
+        for (const r of requests) expect(parse(r.path, r.headers)).toEqual(parseSignedRequest({ path: r.path, headers: r.headers, secret: 'k' }))
       }),
     )
   })

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../../schema/index.js'
-import { HEADERS, parseSignedRequest } from '../../signature/index.js'
+import { createRequestParser, HEADERS } from '../../signature/index.js'
 import { applyScenario, type NormalAnswer } from '../faults.js'
 import type { JournalEntry, SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
@@ -82,6 +82,11 @@ declare module 'fastify' {
 export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
   const { basePath } = state.options
+  // Compiled once: the secret is prepared and identical verified path parameters decode once.
+  const parseRequest = createRequestParser({
+    ...(state.signer ? { secret: state.signer } : { dangerouslySkipSignatureCheck: true }),
+    toleranceSeconds: state.options.toleranceSeconds,
+  })
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -90,12 +95,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
     // One shared listener does all the bookkeeping when the response is over, however it ended.
     reply.raw.once('close', journalOnClose)
 
-    const parsed = parseSignedRequest({
-      path: request.url,
-      headers: request.headers,
-      ...(state.signer ? { secret: state.signer } : { dangerouslySkipSignatureCheck: true }),
-      toleranceSeconds: state.options.toleranceSeconds,
-    })
+    const parsed = parseRequest(request.url, request.headers)
     if (state.signer) {
       // A context failure comes after a verified signature.
       const signatureFailed = !parsed.ok && (parsed.reason === 'missing' || parsed.reason === 'malformed' || parsed.reason === 'mismatch')
