@@ -98,9 +98,18 @@ export type ParseRequestResult =
 
 /** The last non-empty segment of a request path (query and fragment ignored). */
 export function pathParameterOf(path: string): string {
-  const withoutQuery = String(path).split(/[?#]/, 1)[0] ?? ''
-  const segments = withoutQuery.split('/').filter((s) => s !== '')
-  return segments[segments.length - 1] ?? ''
+  const text = String(path)
+  // Scanned by hand: split and filter allocated three arrays on every request.
+  let end = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x3f /* ? */ || c === 0x23 /* # */) {
+      end = i
+      break
+    }
+  }
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f /* / */) end--
+  return text.slice(text.lastIndexOf('/', end - 1) + 1, end)
 }
 
 /**
@@ -159,8 +168,7 @@ export function stalenessOf(requestedAt: string, nowMs: number, toleranceSeconds
  * requests should build a parser once with `createRequestParser`.
  */
 export function parseSignedRequest(options: ParseRequestOptions): ParseRequestResult {
-  const { path, headers, ...parserOptions } = options
-  return createRequestParser({ ...parserOptions, cacheEntries: 0 })(path, headers)
+  return parseWith(resolveParser(options), undefined, options.path, options.headers)
 }
 
 export interface RequestParserOptions extends Omit<ParseRequestOptions, 'path' | 'headers'> {
@@ -183,35 +191,47 @@ const CONTEXT_CACHE_CHARS = 1024 * 1024
  * request only does its own work. Like ajv's compile-once/run-many; the mock uses one per server.
  */
 export function createRequestParser(options: RequestParserOptions): RequestParser {
-  const toleranceSeconds = assertToleranceSeconds(options.toleranceSeconds ?? REQUEST_DEFAULTS.toleranceSeconds)
-  // Resolved before looking at any request: misuse fails the same way for every request.
-  const signer = options.dangerouslySkipSignatureCheck === true ? undefined : asSigner(options.secret as Secret | Signer)
+  const resolved = resolveParser(options)
   const entries = options.cacheEntries ?? 1000
   if (!Number.isInteger(entries) || entries < 0) throw new CkitError('CKIT_SIG_INVALID_OPTION', `cacheEntries must be a whole number, 0 or more, instead got ${JSON.stringify(entries) ?? String(entries)}`)
   const contexts = entries > 0 ? new LruCache<string, RequestContext>(entries, CONTEXT_CACHE_CHARS) : undefined
-  const now = options.now ?? Date.now
-  return (path, headers) => {
-    const pathParameter = pathParameterOf(path)
-    if (signer) {
-      const header: HeaderValue = readHeader(headers, HEADERS.signature)
-      const verdict = signer.verify(pathParameter, header)
-      if (!verdict.ok) {
-        const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
-        return { ok: false, reason: verdict.reason, message, status: 401 }
-      }
+  return (path, headers) => parseWith(resolved, contexts, path, headers)
+}
+
+interface ResolvedParser {
+  readonly signer: Signer | undefined
+  readonly toleranceSeconds: number
+  readonly now: () => number
+}
+
+function resolveParser(options: Omit<ParseRequestOptions, 'path' | 'headers'>): ResolvedParser {
+  const toleranceSeconds = assertToleranceSeconds(options.toleranceSeconds ?? REQUEST_DEFAULTS.toleranceSeconds)
+  // Resolved before looking at any request: misuse fails the same way for every request.
+  const signer = options.dangerouslySkipSignatureCheck === true ? undefined : asSigner(options.secret as Secret | Signer)
+  return { signer, toleranceSeconds, now: options.now ?? Date.now }
+}
+
+function parseWith({ signer, toleranceSeconds, now }: ResolvedParser, contexts: LruCache<string, RequestContext> | undefined, path: string, headers: HeadersLike | undefined): ParseRequestResult {
+  const pathParameter = pathParameterOf(path)
+  if (signer) {
+    const header: HeaderValue = readHeader(headers, HEADERS.signature)
+    const verdict = signer.verify(pathParameter, header)
+    if (!verdict.ok) {
+      const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
+      return { ok: false, reason: verdict.reason, message, status: 401 }
     }
-    let context = contexts?.get(pathParameter)
-    if (context === undefined) {
-      const decoded = decodeContext(pathParameter)
-      if (!decoded.ok) return { ...decoded, status: 400 }
-      context = decoded.context
-      // Only verified contexts are kept (unless checking is off), so a stranger cannot fill the cache.
-      if (contexts) contexts.set(pathParameter, deepFreeze(context), pathParameter.length)
-    }
-    const stale = stalenessOf(context.requested_at, now(), toleranceSeconds)
-    if (stale !== undefined) return { ok: false, reason: 'stale', message: stale, status: 401 }
-    return { ok: true, context, pathParameter, isChallenge: context.reason === 'challenge' }
   }
+  let context = contexts?.get(pathParameter)
+  if (context === undefined) {
+    const decoded = decodeContext(pathParameter)
+    if (!decoded.ok) return { ...decoded, status: 400 }
+    context = decoded.context
+    // Only verified contexts are kept (unless checking is off), so a stranger cannot fill the cache.
+    if (contexts) contexts.set(pathParameter, deepFreeze(context), pathParameter.length)
+  }
+  const stale = stalenessOf(context.requested_at, now(), toleranceSeconds)
+  if (stale !== undefined) return { ok: false, reason: 'stale', message: stale, status: 401 }
+  return { ok: true, context, pathParameter, isChallenge: context.reason === 'challenge' }
 }
 
 function deepFreeze<T>(value: T): T {

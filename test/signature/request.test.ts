@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { RequestContext } from '../../src/schema/index.js'
-import { buildSignedRequest, createRequestParser, decodeContext, encodeContext, parseSignedRequest, sign } from '../../src/signature/index.js'
+import { buildSignedRequest, createRequestParser, decodeContext, encodeContext, parseSignedRequest, pathParameterOf, sign } from '../../src/signature/index.js'
 
 const context: RequestContext = {
   reason: 'conversation_viewed',
@@ -162,6 +162,24 @@ describe('createRequestParser (compiled once, for servers)', () => {
       fc.property(fc.array(request, { maxLength: 12 }), fc.integer({ min: 0, max: 3 }), (requests, cacheEntries) => {
         const parse = createRequestParser({ secret: 'k', cacheEntries })
         for (const r of requests) expect(parse(r.path, r.headers)).toEqual(parseSignedRequest({ path: r.path, headers: r.headers, secret: 'k' }))
+      }),
+    )
+  })
+})
+
+describe('pathParameterOf', () => {
+  it('takes the last non-empty segment, ignoring the query and fragment', () => {
+    expect(pathParameterOf('/yetto/abc?x=1')).toBe('abc')
+    expect(pathParameterOf('/yetto/abc/#frag')).toBe('abc')
+    expect(pathParameterOf('https://crm.example.com/a//b//')).toBe('b')
+    expect(pathParameterOf('/?abc')).toBe('')
+    expect(pathParameterOf('')).toBe('')
+  })
+
+  it('agrees with splitting on / for any string', () => {
+    const bySplitting = (path: string) => (path.split(/[?#]/, 1)[0] ?? '').split('/').filter((s) => s !== '').at(-1) ?? ''
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '/', '?', '#', '=', '-') }), (path) => {
+        expect(pathParameterOf(path)).toBe(bySplitting(path))
       }),
     )
   })
