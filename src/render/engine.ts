@@ -1,4 +1,4 @@
-import { Context, Drop, Liquid, LiquidError, toValueSync, UndefinedVariableError, type Template } from 'liquidjs'
+import { Context, Drop, Liquid, LiquidError, Output, TokenKind, toValue, toValueSync, UndefinedVariableError, type Template } from 'liquidjs'
 import { LruCache } from '../lru.js'
 import { resolveLimits, type RenderLimits } from './limits.js'
 
@@ -13,7 +13,7 @@ export type TemplateOutcome =
   | { ok: false; code: TemplateFailureCode; message: string; limit?: SandboxLimitKind; line?: number; column?: number; variable?: string }
 
 type Compiled =
-  | { ok: true; templates: Template[]; variables: readonly (readonly (string | number)[])[] }
+  | { ok: true; templates: Template[]; variables: readonly (readonly (string | number)[])[]; straight: readonly StraightPart[] | undefined }
   | { ok: false; failure: TemplateOutcome & { ok: false } }
 
 /** Tags that read other templates (from the file system by default) or wrap layouts: removed, so using one is a parse error. */
@@ -43,6 +43,57 @@ class SandboxLimitError extends Error {
     super(message)
   }
 }
+
+/** Literal text, or one `{{ a.b[0] | filter: "literal" }}` output of a straight-line template. */
+type StraightPart = string | { readonly path: readonly (string | number)[]; readonly filters: readonly StraightFilter[] }
+
+/** What liquidjs's Filter.render uses (private in its types): the handler and what it is called with. */
+interface StraightFilter {
+  readonly handler: (...args: unknown[]) => unknown
+  readonly token: unknown
+  readonly liquid: unknown
+  readonly args: readonly unknown[]
+}
+
+/** The two Context methods liquidjs uses to read a variable (private in its types). */
+interface ScopeReader {
+  findScope(key: string | number): unknown
+  readProperty(obj: unknown, key: string | number): unknown
+}
+
+/**
+ * Most sidebar templates are text and `{{ data.customer.x | filter: "literal" }}` outputs, with no
+ * tags, operators or computed keys. Those are evaluated directly, with liquidjs's own property
+ * reads, filters, metering and emitter but without its generator machinery (the largest cost of
+ * a cached render); anything else returns undefined and renders through liquidjs.
+ */
+function straightLine(templates: readonly Template[]): StraightPart[] | undefined {
+  const parts: StraightPart[] = []
+  for (const template of templates) {
+    if (template.token.kind === TokenKind.HTML) {
+      parts.push((template as unknown as { str: string }).str)
+      continue
+    }
+    if (!(template instanceof Output)) return undefined
+    const { initial, filters } = template.value
+    const token = initial.postfix[0] as { kind?: number; variable?: unknown; props?: readonly object[] } | undefined
+    if (initial.postfix.length !== 1 || token?.kind !== TokenKind.PropertyAccess || token.variable !== undefined || !token.props?.length) return undefined
+    if (!token.props.every((prop) => 'content' in prop)) return undefined
+    const path = token.props.map((prop) => (prop as { content: string | number }).content)
+    const literalFilters: StraightFilter[] = []
+    for (const filter of filters as unknown as (Omit<StraightFilter, 'args'> & { args: readonly unknown[] })[]) {
+      if (!filter.args.every((arg) => typeof arg === 'object' && arg !== null && !Array.isArray(arg) && 'content' in arg)) return undefined
+      literalFilters.push({ handler: filter.handler, token: filter.token, liquid: filter.liquid, args: filter.args.map((arg) => (arg as { content: unknown }).content) })
+    }
+    parts.push({ path, filters: literalFilters })
+  }
+  return parts
+}
+
+const isIterator = (value: unknown): value is Iterator<unknown> => typeof value === 'object' && value !== null && typeof (value as Iterator<unknown>).next === 'function' && typeof (value as Iterator<unknown>).throw === 'function'
+
+/** The straight-line path met something only liquidjs handles (an undefined variable, a drop, an error). */
+const NOT_STRAIGHT = Symbol('not straight')
 
 /** A response's (or a switch evaluation's) shared allowance of work and time. */
 export class RenderBudget {
@@ -170,6 +221,11 @@ export interface TemplateEngineOptions extends Partial<RenderLimits> {
    * for URLs. With it, the `raw` filter is removed, so a template cannot opt out.
    */
   readonly outputEscape?: (text: string) => string
+  /**
+   * @internal Evaluate straight-line templates directly (default true). Off, every template
+   * renders through liquidjs: the tests compare the two.
+   */
+  readonly straightLine?: boolean
 }
 
 export interface RenderTemplateOptions {
@@ -193,9 +249,11 @@ export class TemplateEngine {
   readonly #liquid: Liquid
   readonly #cache: LruCache<string, Compiled>
   readonly #now: () => number
+  readonly #straightLine: boolean
 
   constructor(options: TemplateEngineOptions = {}) {
-    const { timezoneOffset, locale, now, outputEscape, ...limits } = options
+    const { timezoneOffset, locale, now, outputEscape, straightLine: straight, ...limits } = options
+    this.#straightLine = straight !== false
     this.limits = resolveLimits(limits)
     this.#now = now ?? (() => performance.now())
     this.#liquid = new Liquid({
@@ -214,8 +272,9 @@ export class TemplateEngine {
     })
     for (const tag of FORBIDDEN_TAGS) delete this.#liquid.tags[tag]
     if (outputEscape) delete this.#liquid.filters['raw']
-    this.#meterWork()
+    // Memoised first, then metered: a remembered date is charged like any other filter call.
     this.#memoiseDate()
+    this.#meterWork()
     this.#cache = new LruCache(Number.MAX_SAFE_INTEGER, this.limits.cacheChars)
   }
 
@@ -266,15 +325,22 @@ export class TemplateEngine {
     const original = this.#liquid.filters['date']
     if (!original) return
     const handler = typeof original === 'function' ? original : original.handler
-    const memo = new LruCache<string, unknown>(DATE_MEMO_ENTRIES)
+    // Each result remembers the work liquidjs charged computing it, charged again on a hit, so a
+    // render costs the same units whether or not a date was seen before.
+    const memo = new LruCache<string, { output: unknown; units: number }>(DATE_MEMO_ENTRIES)
     const short = (value: unknown) => value === undefined || typeof value === 'number' || (typeof value === 'string' && value.length <= DATE_MEMO_KEY_CHARS)
-    this.#liquid.registerFilter('date', function (this: unknown, input: unknown, ...args: unknown[]) {
+    this.#liquid.registerFilter('date', function (this: { context: Context }, input: unknown, ...args: unknown[]) {
       if (input === 'now' || input === 'today' || input === undefined || !short(input) || !args.every(short)) return handler.call(this as never, input, ...args)
+      const meter = this.context.memoryLimit as unknown as Meter
       const key = `${typeof input}:${String(input)}\u0000${args.join('\u0000')}`
       const hit = memo.get(key)
-      if (hit !== undefined) return hit
+      if (hit !== undefined) {
+        meter.use(hit.units)
+        return hit.output
+      }
+      const before = meter.budget.used
       const output: unknown = handler.call(this as never, input, ...args)
-      memo.set(key, output)
+      memo.set(key, { output, units: meter.budget.used - before })
       return output
     })
   }
@@ -303,7 +369,7 @@ export class TemplateEngine {
       const variables = this.#liquid
         .globalVariableSegmentsSync(templates)
         .filter((path): path is (string | number)[] => path.every((segment) => typeof segment !== 'object'))
-      compiled = { ok: true, templates, variables }
+      compiled = { ok: true, templates, variables, straight: this.#straightLine ? straightLine(templates) : undefined }
     } catch (error) {
       compiled = { ok: false, failure: this.#failure(error, 'syntax') }
     }
@@ -344,6 +410,44 @@ export class TemplateEngine {
     return { ok: false, code: 'render_failed', message: cause instanceof Error ? cause.message : String(cause) }
   }
 
+  /** A straight-line template, charged exactly as liquidjs would be; NOT_STRAIGHT leaves the budget as it found it. */
+  #runStraight(parts: readonly StraightPart[], scope: object, budget: RenderBudget): string | typeof NOT_STRAIGHT {
+    const usedBefore = budget.used
+    const meter = new Meter(budget)
+    const limiter = meter as unknown as Context['memoryLimit']
+    const ctx = new Context(scope, this.#liquid.options, { sync: true, strictVariables: true }, { memoryLimit: limiter, renderLimit: limiter, liquid: this.#liquid })
+    const emitter = new CappedEmitter(this.limits.maxOutputChars, meter)
+    try {
+      meter.use(NODE_UNITS * (1 + parts.length))
+      for (const part of parts) {
+        meter.check()
+        if (typeof part === 'string') {
+          emitter.write(part)
+          continue
+        }
+        const reader = ctx as unknown as ScopeReader
+        let value: unknown = reader.findScope(part.path[0]!)
+        for (const key of part.path) {
+          value = reader.readProperty(value, key)
+          if (value === undefined || isIterator(value) || value instanceof Promise) return this.#notStraight(budget, usedBefore)
+        }
+        for (const filter of part.filters) {
+          value = filter.handler.apply({ context: ctx, token: filter.token, liquid: filter.liquid }, [value, ...filter.args])
+          if (isIterator(value)) value = toValueSync(value)
+        }
+        emitter.write(toValue(value))
+      }
+      return emitter.buffer
+    } catch {
+      return this.#notStraight(budget, usedBefore)
+    }
+  }
+
+  #notStraight(budget: RenderBudget, usedBefore: number): typeof NOT_STRAIGHT {
+    budget.used = usedBefore
+    return NOT_STRAIGHT
+  }
+
   #run(templates: Template[], scope: object, strictVariables: boolean, budget: RenderBudget): string {
     const meter = new Meter(budget)
     const limiter = meter as unknown as Context['memoryLimit']
@@ -367,6 +471,10 @@ export class TemplateEngine {
     const compiled = this.#compile(source)
     if (!compiled.ok) return compiled.failure
     const budget = options.budget ?? this.budget()
+    if (compiled.straight) {
+      const output = this.#runStraight(compiled.straight, scope, budget)
+      if (output !== NOT_STRAIGHT) return { ok: true, output, missing: [] }
+    }
     try {
       return { ok: true, output: this.#run(compiled.templates, scope, true, budget), missing: [] }
     } catch (error) {
