@@ -13,7 +13,15 @@ export type TemplateOutcome =
   | { ok: false; code: TemplateFailureCode; message: string; limit?: SandboxLimitKind; line?: number; column?: number; variable?: string }
 
 type Compiled =
-  | { ok: true; templates: Template[]; variables: readonly (readonly (string | number)[])[]; straight: readonly StraightPart[] | undefined }
+  | {
+      ok: true
+      templates: Template[]
+      /** Every global variable path the template reads, as liquidjs's analysis finds them. */
+      globals: readonly (readonly unknown[])[]
+      /** The static ones, for naming a missing variable. */
+      variables: readonly (readonly (string | number)[])[]
+      straight: readonly StraightPart[] | undefined
+    }
   | { ok: false; failure: TemplateOutcome & { ok: false } }
 
 /** Tags that read other templates (from the file system by default) or wrap layouts: removed, so using one is a parse error. */
@@ -366,10 +374,9 @@ export class TemplateEngine {
     try {
       const templates = this.#liquid.parse(source)
       // Only static paths can be checked against a scope; dynamic ones (a[b.c]) fall back to the error's name.
-      const variables = this.#liquid
-        .globalVariableSegmentsSync(templates)
-        .filter((path): path is (string | number)[] => path.every((segment) => typeof segment !== 'object'))
-      compiled = { ok: true, templates, variables, straight: this.#straightLine ? straightLine(templates) : undefined }
+      const globals = this.#liquid.globalVariableSegmentsSync(templates)
+      const variables = globals.filter((path): path is (string | number)[] => path.every((segment) => typeof segment !== 'object'))
+      compiled = { ok: true, templates, globals, variables, straight: this.#straightLine ? straightLine(templates) : undefined }
     } catch (error) {
       compiled = { ok: false, failure: this.#failure(error, 'syntax') }
     }
@@ -385,8 +392,8 @@ export class TemplateEngine {
   globalPaths(source: string): readonly (readonly unknown[])[] | undefined {
     if (!source.includes('{')) return []
     const compiled = this.#compile(source)
-    if (!compiled.ok) return undefined
-    return this.#liquid.globalVariableSegmentsSync(compiled.templates)
+    // Analysed once, when the template is parsed: a switch asks this on every evaluation.
+    return compiled.ok ? compiled.globals : undefined
   }
 
   #failure(error: unknown, fallback: TemplateFailureCode): TemplateOutcome & { ok: false } {
