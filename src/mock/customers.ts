@@ -7,11 +7,19 @@ import type { MockData } from './data.js'
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
 const REFERENCE_DATE = new Date('2026-01-01T00:00:00.000Z')
 
-export interface PreparedResponse {
-  readonly response: CustomerConnectionResponse
-  /** The response serialised once; the hot path sends this string. */
-  readonly body: string
-  readonly source: CustomerOrigin
+/**
+ * A served response, kept as its serialised body only (the hot path sends the string); the few
+ * paths that need the object (fault scenarios, the admin API) parse it when they ask.
+ */
+export class PreparedResponse {
+  constructor(
+    readonly body: string,
+    readonly source: CustomerOrigin,
+  ) {}
+
+  get response(): CustomerConnectionResponse {
+    return JSON.parse(this.body) as CustomerConnectionResponse
+  }
 }
 
 /** Where a served customer comes from: faker, a file of the data folder, or set while running. */
@@ -76,10 +84,11 @@ export class CustomerSource {
   /** In memory only, never written anywhere; cleared by reset. */
   readonly #overrides = new Map<string, RuntimeCustomer>()
 
-  constructor(data: MockData, options: { seed: number; cacheEntries: number }) {
+  constructor(data: MockData, options: { seed: number; cacheEntries: number; cacheBytes: number }) {
     this.#data = data
     this.#seed = options.seed
-    this.#cache = new LruCache(options.cacheEntries)
+    // Bounded by count and by characters held: memory stays flat however many requesters come.
+    this.#cache = new LruCache(options.cacheEntries, options.cacheBytes)
   }
 
   async customerFor(email: string): Promise<{ customer: Record<string, unknown>; source: 'fixed' | 'generated' }> {
@@ -104,8 +113,8 @@ export class CustomerSource {
     const override = this.#overrides.get(key)
     const { customer, source } = override ? { customer: override.customer, source: 'runtime' as const } : await this.customerFor(key)
     const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...(override?.sections ?? this.#data.sections)] }
-    const prepared = { response, body: JSON.stringify(response), source }
-    this.#cache.set(key, prepared)
+    const prepared = new PreparedResponse(JSON.stringify(response), source)
+    this.#cache.set(key, prepared, prepared.body.length + key.length)
     return prepared
   }
 
@@ -127,8 +136,8 @@ export class CustomerSource {
 
   /** Merges a JSON Merge Patch into what is served now (runtime, file or faker), then sets it. */
   async patch(email: string, patch: unknown): Promise<RuntimeCustomerResult> {
-    const current = await this.responseFor(email)
-    const merged = mergePatch({ customer: current.response.customer, sections: current.response.sections }, patch) as RuntimeCustomer
+    const { response } = await this.responseFor(email)
+    const merged = mergePatch({ customer: response.customer, sections: response.sections }, patch) as RuntimeCustomer
     return this.set(email, merged)
   }
 
@@ -143,6 +152,11 @@ export class CustomerSource {
     const key = email.trim().toLowerCase()
     this.#cache.delete(key)
     return this.#overrides.delete(key)
+  }
+
+  /** Prepared responses held, and their characters: bounded by cacheEntries and cacheBytes. */
+  get cached(): { entries: number; chars: number } {
+    return { entries: this.#cache.size, chars: this.#cache.weight }
   }
 
   /** The e-mails with a runtime customer. */

@@ -7,7 +7,8 @@ import type { Scenario, SchemaInvalidVariant } from './scenarios.js'
 /** What the request would get without a fault. */
 export interface NormalAnswer {
   readonly body: string
-  readonly response: CustomerConnectionResponse | undefined
+  /** The customer response, parsed from `body` only by the faults that change it. */
+  readonly prepared: { readonly response: CustomerConnectionResponse } | undefined
   readonly challenge: string | undefined
   /** 200 unless the normal answer is itself a refusal (404 for an unknown customer). */
   readonly status?: number
@@ -139,9 +140,9 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, re
     case 'truncated-json':
       return sendJson(reply, normal.body.slice(0, Math.floor(normal.body.length / 2)))
     case 'schema-invalid':
-      return sendJson(reply, JSON.stringify(schemaInvalid(normal.response ?? EMPTY_RESPONSE, scenario.variant)))
+      return sendJson(reply, JSON.stringify(schemaInvalid(normal.prepared?.response ?? EMPTY_RESPONSE, scenario.variant)))
     case 'too-large': {
-      const base = normal.response ?? EMPTY_RESPONSE
+      const base = normal.prepared?.response ?? EMPTY_RESPONSE
       const padding = 'x'.repeat(env.maxResponseBytes + 64 * 1024)
       return sendJson(reply, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
     }

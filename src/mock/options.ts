@@ -20,6 +20,8 @@ export const MOCK_DEFAULTS = Object.freeze({
   journalEntries: 1000,
   /** Prepared responses kept per e-mail. */
   cacheEntries: 10_000,
+  /** …and at most this many characters of them (a generated response is ~2 KB, so ~2,000 of them). */
+  cacheBytes: 4 * 1024 * 1024, // 4 MiB
   /** Requests beyond this many bytes of URL are refused (base64url contexts are ~300 bytes). */
   maxUrlBytes: 8 * 1024, // 8 KiB
   adminToken: undefined as string | undefined,
@@ -44,6 +46,8 @@ export interface MockOptions {
   readonly maxResponseBytes?: number
   readonly journalEntries?: number
   readonly cacheEntries?: number
+  /** Characters of prepared responses kept (default 4 MiB); the least recently used go first. */
+  readonly cacheBytes?: number
   /** Refuse request contexts whose `requested_at` is further than this from now (default 300; Infinity turns it off). */
   readonly toleranceSeconds?: number
   /** When set, /__admin requires `Authorization: Bearer <token>` (or `?token=` for the preview page). */
@@ -63,6 +67,7 @@ export interface ResolvedMockOptions {
   readonly maxResponseBytes: number
   readonly journalEntries: number
   readonly cacheEntries: number
+  readonly cacheBytes: number
   readonly maxUrlBytes: number
   readonly adminToken: string | undefined
   readonly toleranceSeconds: number
@@ -88,6 +93,7 @@ export function resolveMockOptions(options: MockOptions = {}): ResolvedMockOptio
   integer('maxResponseBytes', o.maxResponseBytes, 1, 64 * 1024 * 1024)
   integer('journalEntries', o.journalEntries, 1, 1_000_000)
   integer('cacheEntries', o.cacheEntries, 1, 10_000_000)
+  integer('cacheBytes', o.cacheBytes, 1024, 2 ** 32)
   if (typeof o.toleranceSeconds !== 'number' || Number.isNaN(o.toleranceSeconds) || o.toleranceSeconds < 0) fail('toleranceSeconds', 'a number of seconds, 0 or more (Infinity turns the check off)', o.toleranceSeconds)
   if (typeof o.host !== 'string' || o.host === '') fail('host', 'a host name or address', o.host)
   if (typeof o.basePath !== 'string' || !o.basePath.startsWith('/') || /[?#\s]/.test(o.basePath)) fail('basePath', 'a path starting with /', o.basePath)

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { loadGenerator, type CustomerSource } from './customers.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
@@ -56,6 +56,12 @@ function loggerOption(kind: StartMockOptions['logger']) {
       { ...base, stream: pino.destination({ dest: 2, sync: false }) }
 }
 
+/** fastify's two lines per request give way to logRequests' one; its error lines stay. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
+}
+
 /**
  * One line per request, written when its response is over. Customer-connection requests are
  * logged from their journal entry (which also sees resets and hangs, and knows the requester,
@@ -84,8 +90,7 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
     routerOptions: { maxParamLength: resolveMockOptions(pluginOptions).maxUrlBytes },
     bodyLimit: 1024 * 1024, // 1 MiB: admin scenario documents
     return503OnClosing: true,
-    // Replaced by logRequests: one line per request instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
   })
   await app.register(mockPlugin, pluginOptions)
   if (logger) logRequests(app)

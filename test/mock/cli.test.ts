@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,5 +68,27 @@ describe('ckit mock', () => {
     const port = await cli(['mock', '--port', 'abc'])
     expect(port.code).toBe(2)
     expect(port.stderr).toMatch(/--port must be a whole number/)
+  })
+})
+
+describe('ckit mock as users run it (the built CLI, default logging)', () => {
+  it('logs one JSON line per request on stderr, flushed on exit, with no warnings', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    const info = JSON.parse(line.toString()) as { url: string; secret: string }
+    const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
+    for (let i = 0; i < 5; i++) {
+      const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
+      expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+    }
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    const requests = stderr.split('\n').filter((l) => l.includes('"request completed"')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(requests).toHaveLength(5)
+    expect(requests[0]).toMatchObject({ level: 30, status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
+    expect(stderr).not.toMatch(/Warning|Deprecat/)
   })
 })

@@ -8,7 +8,7 @@ const data = loadMockData()
 
 describe('generated customers', () => {
   it('are schema-valid and render without warnings for 1,000 identities', async () => {
-    const source = new CustomerSource(data, { seed: 7, cacheEntries: 10 })
+    const source = new CustomerSource(data, { seed: 7, cacheEntries: 10, cacheBytes: 1024 * 1024 })
     for (let i = 0; i < 1000; i++) {
       const email = `person.${i}@customers-${i % 37}.example`
       const { response, body } = await source.responseFor(email)
@@ -22,9 +22,9 @@ describe('generated customers', () => {
   })
 
   it('are the same for the same (seed, e-mail), across instances, and differ across e-mails and seeds', async () => {
-    const a = new CustomerSource(data, { seed: 42, cacheEntries: 1 })
-    const b = new CustomerSource(data, { seed: 42, cacheEntries: 1 })
-    const other = new CustomerSource(data, { seed: 43, cacheEntries: 1 })
+    const a = new CustomerSource(data, { seed: 42, cacheEntries: 1, cacheBytes: 1024 * 1024 })
+    const b = new CustomerSource(data, { seed: 42, cacheEntries: 1, cacheBytes: 1024 * 1024 })
+    const other = new CustomerSource(data, { seed: 43, cacheEntries: 1, cacheBytes: 1024 * 1024 })
     const first = (await a.responseFor('dana@acme.example')).body
     await a.responseFor('someone@else.example') // evicts dana from a's one-entry cache: regenerated next time
     expect((await a.responseFor('dana@acme.example')).body).toBe(first)
@@ -36,8 +36,21 @@ describe('generated customers', () => {
     expect(names.size).toBeGreaterThan(45)
   })
 
+  it('are regenerated the same when the cache, bounded by size, has let them go', async () => {
+    // ~2 KB per response: a 4 KiB cache holds at most two of them, whatever cacheEntries says.
+    const small = new CustomerSource(data, { seed: 42, cacheEntries: 10_000, cacheBytes: 4096 })
+    const first = (await small.responseFor('dana@acme.example')).body
+    expect(first.length).toBeGreaterThan(1024)
+    for (let i = 0; i < 5; i++) await small.responseFor(`other-${i}@acme.example`)
+    expect(small.cached.chars).toBeLessThanOrEqual(4096)
+    expect(small.cached.entries).toBeLessThanOrEqual(2)
+    const again = await small.responseFor('dana@acme.example')
+    expect(again.body).toBe(first)
+    expect(again.response).toEqual(JSON.parse(first))
+  })
+
   it('look real: Stripe-style ids, names, nested organization, the requester e-mail, dates not in the future', async () => {
-    const { customer } = await new CustomerSource(data, { seed: 1, cacheEntries: 1 }).customerFor('Robin@Shop.example')
+    const { customer } = await new CustomerSource(data, { seed: 1, cacheEntries: 1, cacheBytes: 1024 * 1024 }).customerFor('Robin@Shop.example')
     expect(customer).toMatchObject({
       id: expect.stringMatching(/^customer_\d{6}$/),
       stripe_id: expect.stringMatching(/^cus_[A-Za-z0-9]{14}$/),
@@ -49,7 +62,7 @@ describe('generated customers', () => {
   })
 
   it('serves fixed customers by e-mail, case-insensitively', async () => {
-    const source = new CustomerSource(data, { seed: 1, cacheEntries: 5 })
+    const source = new CustomerSource(data, { seed: 1, cacheEntries: 5, cacheBytes: 1024 * 1024 })
     expect(await source.responseFor('Kelly@Example.com')).toMatchObject({ source: 'fixed', response: { customer: { name: 'Kelly Customer' } } })
   })
 })

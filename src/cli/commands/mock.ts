@@ -42,7 +42,7 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
   const value = parsed.value
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
-  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'adminToken', 'toleranceSeconds'])
+  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'cacheBytes', 'adminToken', 'toleranceSeconds'])
   for (const key of Object.keys(value)) if (!known.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
   const config = value as Record<string, unknown>
   if (typeof config['dataDir'] === 'string') config['dataDir'] = resolve(io.cwd, config['dataDir'])

@@ -127,14 +127,14 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
 
     let normal: NormalAnswer
     if (parsed.isChallenge) {
-      normal = { body: JSON.stringify({ challenge: context.challenge }), response: undefined, challenge: context.challenge }
+      normal = { body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge }
     } else if (isUnknownCustomer(record.email)) {
       // 🔧 docs/protocol.md: an unknown customer is 404 {"error": "customer_not_found"}; the
       // reserved .invalid top-level domain (RFC 2606) is never a customer of the mock.
-      normal = { body: errorBody('customer_not_found', `no customer record for ${record.email}`), response: undefined, challenge: undefined, status: 404 }
+      normal = { body: errorBody('customer_not_found', `no customer record for ${record.email}`), prepared: undefined, challenge: undefined, status: 404 }
     } else {
       const prepared = await state.customers.responseFor(record.email ?? 'anonymous@example.com')
-      normal = { body: prepared.body, response: prepared.response, challenge: undefined }
+      normal = { body: prepared.body, prepared, challenge: undefined }
     }
 
     await applyScenario(choice.scenario, normal, request, reply, {
