@@ -53,7 +53,7 @@ let generatorLoading: Promise<Generator> | undefined
 
 /**
  * Faker and json-schema-faker load on first use (Faker alone is ~250 ms of imports), so the mock
- * listens at once; `ckit mock` starts the load right after listening.
+ * listens at once; `startMock` starts the load a second after listening.
  */
 export function loadGenerator(): Promise<Generator> {
   generatorLoading ??= Promise.all([import('@faker-js/faker'), import('json-schema-faker')]).then(([fakerModule, jsf]) => ({

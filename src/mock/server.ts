@@ -79,6 +79,8 @@ function logRequests(app: FastifyInstance): void {
 
 const logUrl = (url: string): string => (url.includes('?') ? redactQueryToken(url) : url)
 
+const GENERATOR_WARM_UP_DELAY_MS = 1000
+
 /** A standalone fastify server around the mock plugin (not listening yet). */
 export async function buildMockServer(options: StartMockOptions = {}): Promise<FastifyInstance> {
   const { logger, ...pluginOptions } = options
@@ -104,8 +106,10 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir, --data): the shipped defaults do not change')
   const app = await buildMockServer(mockOptions)
   await app.listen({ port: resolved.port, host: resolved.host })
-  // Warm the customer generator in the background: listening does not wait for it.
-  void loadGenerator()
+  // Warm the customer generator once start-up is over: evaluating Faker's modules blocks the event
+  // loop for ~250 ms, which delayed the first answer even when it needed no generated customer.
+  // A request that does need one before then loads it on the spot.
+  setTimeout(() => void loadGenerator(), GENERATOR_WARM_UP_DELAY_MS).unref()
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : resolved.port
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host
