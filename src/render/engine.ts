@@ -1,4 +1,4 @@
-import { Context, Drop, Liquid, LiquidError, Output, TokenKind, toValue, toValueSync, UndefinedVariableError, type Template } from 'liquidjs'
+import { Context, defaultOperators, Drop, Liquid, LiquidError, Output, TokenKind, toValue, toValueSync, UndefinedVariableError, type Template } from 'liquidjs'
 import { LruCache } from '../lru.js'
 import { resolveLimits, type RenderLimits } from './limits.js'
 
@@ -273,6 +273,9 @@ export class TemplateEngine {
       strictVariables: true,
       // `{% if x %}` and `| default:` are how a template handles absent data; they are not mistakes.
       lenientIf: true,
+      // This engine's own copy: the metering below replaces each operator, and liquidjs's default
+      // object is shared by every instance, so each new engine wrapped the others' operators again.
+      operators: { ...defaultOperators },
       parseLimit: this.limits.maxTemplateChars,
       timezoneOffset: timezoneOffset ?? 0,
       locale: locale ?? 'en-US',

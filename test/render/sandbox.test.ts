@@ -182,3 +182,18 @@ describe('the sandbox counts work, so time and memory stay bounded', () => {
     }
   })
 })
+
+describe('engines are independent', () => {
+  it('charge a comparison the same however many engines the process has made', () => {
+    const charge = () => {
+      const engine = new TemplateEngine()
+      const budget = engine.budget()
+      expect(engine.render('{% if data.a == 1 %}1{% else %}0{% endif %}', { data: { a: 1 } }, { strict: false, budget })).toMatchObject({ ok: true, output: '1' })
+      return budget.used
+    }
+    const first = charge()
+    for (let i = 0; i < 200; i++) new TemplateEngine()
+    // Each engine used to wrap liquidjs's shared operators once more: 200 engines, 200× the charge.
+    expect(charge()).toBe(first)
+  })
+})
