@@ -23,21 +23,32 @@ const isFetchHeaders = (headers: HeadersLike): headers is { get(name: string): s
  */
 export function readHeader(headers: HeadersLike | undefined, name: string): HeaderValue {
   if (!headers) return undefined
-  const spellings = [name, name.replace(/_/g, '-')]
+  const [underscored, dashed] = spellingsOf(name)
   if (isFetchHeaders(headers)) {
-    for (const spelling of spellings) {
-      const value = headers.get(spelling)
-      if (value !== null) return value
-    }
-    return undefined
+    return headers.get(underscored) ?? headers.get(dashed) ?? undefined
   }
-  const wanted = new Set(spellings.map((s) => s.toLowerCase()))
-  for (const [key, value] of Object.entries(headers)) {
-    if (wanted.has(key.toLowerCase()) && value !== undefined && value !== null) {
-      return typeof value === 'number' ? String(value) : value
-    }
+  // A for-in over own keys, not Object.entries: this runs on every request.
+  for (const key in headers) {
+    if (!Object.hasOwn(headers, key)) continue
+    const lower = key.toLowerCase()
+    if (lower !== underscored && lower !== dashed) continue
+    const value = (headers as Readonly<Record<string, HeaderValue | number>>)[key]
+    if (value !== undefined && value !== null) return typeof value === 'number' ? String(value) : value
   }
   return undefined
+}
+
+const spellings = new Map<string, readonly [string, string]>()
+/** The lower-cased underscore and dash spellings of a header name, worked out once per name. */
+function spellingsOf(name: string): readonly [string, string] {
+  let pair = spellings.get(name)
+  if (!pair) {
+    const lower = name.toLowerCase()
+    pair = [lower, lower.replace(/_/g, '-')]
+    // Only the toolkit's own few names come here; the bound is a guard, not a cache policy.
+    if (spellings.size < 64) spellings.set(name, pair)
+  }
+  return pair
 }
 
 /** A header's value, or the first of repeated values (for ids and timestamps, not signatures). */

@@ -184,3 +184,22 @@ describe('pathParameterOf', () => {
     )
   })
 })
+
+describe('readHeader', () => {
+  it('finds the header in any case and spelling, like a scan of every key would', async () => {
+    const { readHeader } = await import('../../src/signature/index.js')
+    const byScanning = (headers: Record<string, string | string[] | undefined>, name: string) => {
+      const wanted = new Set([name.toLowerCase(), name.replace(/_/g, '-').toLowerCase()])
+      for (const [key, value] of Object.entries(headers)) if (wanted.has(key.toLowerCase()) && value !== undefined) return value
+      return undefined
+    }
+    const key = fc.constantFrom('x_yetto_signature', 'X_YETTO_SIGNATURE', 'x-yetto-signature', 'X-Yetto-Signature', 'x_yetto-signature', 'host', 'x_yetto_event')
+    const value = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 2 }), fc.constant(undefined))
+    fc.assert(
+      fc.property(fc.dictionary(key, value), (headers) => {
+        expect(readHeader(headers, 'X_YETTO_SIGNATURE')).toEqual(byScanning(headers, 'X_YETTO_SIGNATURE'))
+      }),
+    )
+    expect(readHeader(new Headers({ 'X-Yetto-Signature': 'sha256=ab' }), 'X_YETTO_SIGNATURE')).toBe('sha256=ab')
+  })
+})
