@@ -274,7 +274,7 @@ describe('logs', () => {
       await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(5)
       const text = lines.join('')
       const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'request completed')
-      expect(requests[0]).toMatchObject({ method: 'GET', status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
+      expect(requests[0]).toMatchObject({ method: 'GET', url: '/…', reason: 'conversation_viewed', status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
       expect(requests[1]).toMatchObject({ status: 503, scenario: 'status:503' })
       expect(requests[2]).toMatchObject({ url: '/__admin/journal', status: 200 })
       expect(requests[4]).toMatchObject({ url: '/__admin/preview?email=kelly@example.com&token=[redacted]', status: 200 })
