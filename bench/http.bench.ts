@@ -46,13 +46,16 @@ interface Row {
 
 export async function run(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ckit-bench-'))
-  const ports = { mock: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort() }
+  const ports = { mock: await freePort(), fresh: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort() }
   const probe = signedRequest('http://127.0.0.1/', 'repeat@example.com')
   const logFile = join(dir, 'mock.log')
   const targets: Target[] = []
   try {
     const mock = await startTarget(mockCommand(ports.mock), ports.mock, probe, logFile)
     targets.push(mock)
+    // Its own process: the garbage and the full cache of new requesters must not weigh on (b).
+    const fresh = await startTarget(mockCommand(ports.fresh), ports.fresh, probe, join(dir, 'fresh.log'))
+    targets.push(fresh)
     const quiet = await startTarget(mockCommand(ports.quiet, ['--log', 'off']), ports.quiet, probe)
     targets.push(quiet)
     // The limit serves the very bytes the mock answers for the repeated identity.
@@ -76,7 +79,7 @@ export async function run(): Promise<string> {
     const all: (Omit<Row, 'target'> & { target: Target | undefined })[] = [
       { key: 'a', label: '(a) bare fastify route, static body (the limit)', target: bare, requests: identityRequests(bare.url, 'repeated'), runs: [], ours: false },
       { key: 'b', label: '(b) ckit mock, repeated identity', target: mock, requests: identityRequests(mock.url, 'repeated'), runs: [], ours: true },
-      { key: 'c', label: '(c) ckit mock, fresh identity per request', target: mock, requests: identityRequests(mock.url, 'fresh'), runs: [], ours: true },
+      { key: 'c', label: '(c) ckit mock, fresh identity per request', target: fresh, requests: identityRequests(fresh.url, 'fresh'), runs: [], ours: true },
       { key: 'b0', label: '(b) with `--log off`', target: quiet, requests: identityRequests(quiet.url, 'repeated'), runs: [], ours: true },
       { key: 'd', label: '(d) Prism 5.14.2 `-d` (dynamic) on our OpenAPI', target: prismDynamic, requests: prismDynamic ? identityRequests(prismDynamic.url, 'repeated') : [], runs: [], ours: false },
       { key: 'e', label: '(e) Prism 5.14.2 static, our body as example', target: prismStatic, requests: prismStatic ? identityRequests(prismStatic.url, 'repeated') : [], runs: [], ours: false },
@@ -115,7 +118,7 @@ export async function run(): Promise<string> {
     const figure = (f: Figure) => `${fixed(median(f), 0)} (${range(f, 0)})`
     const ms = (x: number) => `${x.toFixed(2)} ms`
     const lines = [
-      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each; every server in its own process on this machine, the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism gets the same ones.`,
+      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each; every row's server in its own process on this machine (so (b) and (b0) differ only in logging), the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism gets the same ones.`,
       '',
       '| target | req/s | CPU µs/request | p50 | p99 |',
       '|---|---:|---:|---:|---:|',
