@@ -20,9 +20,9 @@ const segment = fc.oneof(
   fc.integer({ min: 0, max: 3 }).map((i) => `[${i}]`),
 )
 const output = fc
-  .tuple(fc.array(segment, { maxLength: 3 }), fc.array(fc.constantFrom(...FILTERS), { maxLength: 3 }))
-  .map(([path, filters]) => `{{ data.customer${path.join('')}${filters.map((f) => ` | ${f}`).join('')} }}`)
-const text = fc.string({ maxLength: 8 }).map((t) => t.replace(/[{}%]/g, ''))
+  .tuple(fc.array(segment, { maxLength: 3 }), fc.array(fc.constantFrom(...FILTERS), { maxLength: 3 }), fc.constantFrom('{{', '{{-'), fc.constantFrom('}}', '-}}'))
+  .map(([path, filters, open, close]) => `${open} data.customer${path.join('')}${filters.map((f) => ` | ${f}`).join('')} ${close}`)
+const text = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(' ', '\n  ', ' a ')).map((t) => t.replace(/[{}%]/g, ''))
 const template = fc.array(fc.oneof(output, text), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''))
 
 function renderBoth(source: string, scope: object, strict: boolean, limits: { maxOutputChars: number; templateWorkUnits: number }) {
