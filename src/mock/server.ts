@@ -40,6 +40,16 @@ const serializers = {
   },
 }
 
+/** On a terminal a request is one line: `GET /… 200 3.1 ms kelly@example.com ok`; other log lines keep their fields. */
+const REQUEST_FIELDS = ['reqId', 'journalId', 'method', 'url', 'reason', 'status', 'ms', 'email', 'scenario', 'signature', 'note']
+const PRETTY = {
+  colorize: true,
+  translateTime: 'HH:MM:ss',
+  ignore: ['pid', 'hostname', ...REQUEST_FIELDS].join(','),
+  messageFormat: '{msg}{if method}: {method} {url} {status} {ms} ms{end}{if email} {email}{end}{if scenario} {scenario}{end}{if signature} signature {signature}{end}{if note} ({note}){end}',
+  destination: 2,
+}
+
 /**
  * Headers are never logged (the request serializer has none), so there is no redaction pass to
  * pay for on every line; the only secret a URL can carry, the preview page's `?token=`, is cut out.
@@ -50,7 +60,7 @@ function loggerOption(kind: StartMockOptions['logger']) {
   if (typeof kind === 'object') return { ...base, stream: kind.stream }
   // Logs go to stderr: stdout is for data (ckit mock --json).
   return kind === 'pretty'
-    ? { ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', destination: 2 } } }
+    ? { ...base, transport: { target: 'pino-pretty', options: PRETTY } }
     : // Asynchronous, batched writes: lines collect until 4 KiB or 100 ms have passed and leave in one
       // syscall, instead of one blocking write per line (pino flushes what is queued on exit).
       { ...base, stream: pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }) }

@@ -91,4 +91,25 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     expect(requests[0]).toMatchObject({ level: 30, status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
     expect(stderr).not.toMatch(/Warning|Deprecat/)
   })
+
+  it('on a terminal (--log pretty) writes each request on one readable line', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json', '--log', 'pretty'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    const info = JSON.parse(line.toString()) as { url: string; origin: string; secret: string }
+    const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
+    const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
+    await (await fetch(request.url, { headers: request.headers })).text()
+    await (await fetch(`${info.origin}/__admin/health`)).text()
+    // eslint-disable-next-line no-control-regex
+    const plain = () => stderr.replace(/\u001b\[[0-9;]*m/g, '')
+    await expect.poll(() => plain().match(/request completed: /g)?.length ?? 0, { timeout: 5000 }).toBe(2)
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    expect(plain()).toMatch(/request completed: GET \/… 200 [\d.]+ ms kelly@example\.com ok signature ok\n/)
+    expect(plain()).toMatch(/request completed: GET \/__admin\/health 200 [\d.]+ ms\n/)
+    expect(plain()).not.toMatch(/^\s+reqId:/m)
+  })
 })
