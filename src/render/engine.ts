@@ -423,10 +423,7 @@ export class TemplateEngine {
   /** A straight-line template, charged exactly as liquidjs would be; NOT_STRAIGHT leaves the budget as it found it. */
   #runStraight(parts: readonly StraightPart[], scope: object, budget: RenderBudget): string | typeof NOT_STRAIGHT {
     const usedBefore = budget.used
-    const meter = new Meter(budget)
-    const limiter = meter as unknown as Context['memoryLimit']
-    const ctx = new Context(scope, this.#liquid.options, { sync: true, strictVariables: true }, { memoryLimit: limiter, renderLimit: limiter, liquid: this.#liquid })
-    const emitter = new CappedEmitter(this.limits.maxOutputChars, meter)
+    const { meter, ctx, emitter } = this.#renderState(scope, true, budget)
     try {
       meter.use(NODE_UNITS * (1 + parts.length))
       for (const part of parts) {
@@ -458,11 +455,16 @@ export class TemplateEngine {
     return NOT_STRAIGHT
   }
 
-  #run(templates: Template[], scope: object, strictVariables: boolean, budget: RenderBudget): string {
+  /** One template render's meter (charging the shared budget), Liquid context and capped output: the same for both paths. */
+  #renderState(scope: object, strictVariables: boolean, budget: RenderBudget): { meter: Meter; ctx: Context; emitter: CappedEmitter } {
     const meter = new Meter(budget)
     const limiter = meter as unknown as Context['memoryLimit']
     const ctx = new Context(scope, this.#liquid.options, { sync: true, strictVariables }, { memoryLimit: limiter, renderLimit: limiter, liquid: this.#liquid })
-    const emitter = new CappedEmitter(this.limits.maxOutputChars, meter)
+    return { meter, ctx, emitter: new CappedEmitter(this.limits.maxOutputChars, meter) }
+  }
+
+  #run(templates: Template[], scope: object, strictVariables: boolean, budget: RenderBudget): string {
+    const { ctx, emitter } = this.#renderState(scope, strictVariables, budget)
     toValueSync(this.#liquid.renderer.renderTemplates(templates, ctx, emitter))
     return emitter.buffer
   }

@@ -71,7 +71,6 @@ function journalOnClose(this: RecordedResponse): void {
 
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
-/** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route journals (and so logs) its requests itself. */
@@ -79,6 +78,7 @@ declare module 'fastify' {
   }
 }
 
+/** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
 export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
   const { basePath } = state.options
