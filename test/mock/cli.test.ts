@@ -59,6 +59,11 @@ describe('ckit mock', () => {
     expect(badKey.code).toBe(2)
     expect(badKey.stderr).toMatch(/unknown option "colour"/)
     expect((await cli(['mock', '--config', join(dir, 'missing.yaml')])).code).toBe(2)
+    // Every mock option is a config key (the list derives from the defaults), and is checked.
+    await writeFile(join(dir, 'small-cache.yaml'), 'cacheBytes: 10\n')
+    const smallCache = await cli(['mock', '--config', join(dir, 'small-cache.yaml')])
+    expect(smallCache.code).toBe(2)
+    expect(smallCache.stderr).toMatch(/cacheBytes must be an integer from 1024/)
   })
 
   it('refuses an unknown scenario or a bad port with exit 2 and a clear message', async () => {

@@ -29,6 +29,12 @@ async function initDataFolder(io: Io, dir: string): Promise<number> {
   return 0
 }
 
+/**
+ * The mock options a --config file may set: every embedded default (maxUrlBytes is a fixed limit,
+ * not an option) plus those without one. Derived, so a new option cannot be forgotten here.
+ */
+const CONFIG_KEYS = new Set([...Object.keys(MOCK_DEFAULTS).filter((key) => key !== 'maxUrlBytes'), 'verify', 'dataDir', 'scenario'])
+
 /** --config: a JSON or YAML file of mock options; command-line flags override it. */
 async function readConfig(io: Io, file: string | undefined): Promise<Record<string, unknown>> {
   if (file === undefined) return {}
@@ -42,8 +48,7 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
   const value = parsed.value
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
-  const known = new Set(['port', 'host', 'basePath', 'secret', 'verify', 'seed', 'dataDir', 'scenario', 'budgetMs', 'maxResponseBytes', 'journalEntries', 'cacheEntries', 'cacheBytes', 'adminToken', 'toleranceSeconds'])
-  for (const key of Object.keys(value)) if (!known.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
+  for (const key of Object.keys(value)) if (!CONFIG_KEYS.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...CONFIG_KEYS].join(', ')})`)
   const config = value as Record<string, unknown>
   if (typeof config['dataDir'] === 'string') config['dataDir'] = resolve(io.cwd, config['dataDir'])
   return config
