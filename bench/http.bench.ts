@@ -1,12 +1,12 @@
 // Mock throughput and latency against the physical limit (a bare fastify route) and Prism, all in
 // one run: rounds alternate the targets so a noisy neighbour hits each alike, and every ratio is
 // taken between figures of the same run.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, cpuSeconds, freePort, mockCommand, prismCommand, startTarget, type Target } from './targets.js'
+import { bareCommand, cpuSeconds, freePort, mockCommand, peerFiles, prismCommand, startTarget, type Target } from './targets.js'
 import { fixed, median, range, type Figure } from './stats.js'
 
 const SECONDS = Number(process.env['CKIT_BENCH_SECONDS'] ?? 5)
@@ -58,19 +58,11 @@ export async function run(): Promise<string> {
     targets.push(fresh)
     const quiet = await startTarget(mockCommand(ports.quiet, ['--log', 'off']), ports.quiet, probe)
     targets.push(quiet)
-    // The limit serves the very bytes the mock answers for the repeated identity.
-    const body = await (await fetch(new URL(probe.path, mock.url), { headers: probe.headers })).text()
-    const bodyFile = join(dir, 'body.json')
-    writeFileSync(bodyFile, body)
+    // The limit serves the very bytes the mock answers for the repeated identity; Prism reads the
+    // OpenAPI document our mock publishes, the static variant with our real body as the example.
+    const { bodyFile, dynamicDoc, staticDoc } = await peerFiles(mock.url, probe, dir)
     const bare = await startTarget(bareCommand(ports.bare, bodyFile), ports.bare, probe)
     targets.push(bare)
-    // Prism reads the OpenAPI document our mock publishes; the static variant adds our real body as the example.
-    const document = (await (await fetch(new URL('/openapi.json', mock.url))).json()) as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, Record<string, unknown>> }> } }> }
-    const dynamicDoc = join(dir, 'openapi.json')
-    writeFileSync(dynamicDoc, JSON.stringify(document))
-    document.paths['/{pathParameter}']!.get.responses['200']!.content['application/json']!['example'] = JSON.parse(body) as unknown
-    const staticDoc = join(dir, 'openapi-static.json')
-    writeFileSync(staticDoc, JSON.stringify(document))
     const prismDynamic = wanted('d') ? await startTarget(prismCommand(ports.prismDynamic, dynamicDoc, true), ports.prismDynamic, probe) : undefined
     if (prismDynamic) targets.push(prismDynamic)
     const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe) : undefined

@@ -5,12 +5,12 @@
 // docs/performance.md were chosen.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, firstOk, freePort, mockCommand, startTarget } from './targets.js'
+import { bareCommand, firstOk, freePort, mockCommand, peerFiles, startTarget } from './targets.js'
 
 interface ProfileNode {
   id: number
@@ -33,10 +33,9 @@ if (target === 'mock') {
 } else {
   const port = await freePort()
   const mock = await startTarget(mockCommand(port, ['--log', 'off']), port, signedRequest(`http://127.0.0.1:${port}/`, 'repeat@example.com'))
-  const first = signedRequest(mock.url, 'repeat@example.com')
-  writeFileSync(join(dir, 'body.json'), await (await fetch(new URL(first.path, mock.url), { headers: first.headers })).text())
+  const { bodyFile } = await peerFiles(mock.url, signedRequest(mock.url, 'repeat@example.com'), dir)
   await mock.stop()
-  child = profiled(bareCommand(port, join(dir, 'body.json')))
+  child = profiled(bareCommand(port, bodyFile))
   url = mock.url
 }
 const probe = signedRequest(url, 'repeat@example.com')

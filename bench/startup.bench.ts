@@ -2,11 +2,11 @@
 // the ckit mock, the bare fastify route and Prism; plus what each heavy import costs and which of
 // them the mock loads before it answers.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signedRequest } from './load.js'
-import { bareCommand, freePort, mockCommand, prismCommand, startTarget } from './targets.js'
+import { bareCommand, freePort, mockCommand, peerFiles, prismCommand, startTarget } from './targets.js'
 import { fixed, median, range } from './stats.js'
 
 const RUNS = Number(process.env["CKIT_STARTUP_RUNS"] ?? 10)
@@ -38,16 +38,9 @@ export async function run(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ckit-startup-'))
   // Prism serves the document our mock publishes, with our body as the static example.
   const port = await freePort()
-  const probe = signedRequest(`http://127.0.0.1:${port}/`, 'kelly@example.com')
-  const mock = await startTarget(mockCommand(port), port, probe)
-  const body = await (await fetch(new URL(probe.path, mock.url), { headers: probe.headers })).text()
-  const document = (await (await fetch(new URL('/openapi.json', mock.url))).json()) as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, Record<string, unknown>> }> } }> }
+  const mock = await startTarget(mockCommand(port), port, signedRequest(`http://127.0.0.1:${port}/`, 'kelly@example.com'))
+  const { bodyFile, staticDoc: docFile } = await peerFiles(mock.url, signedRequest(mock.url, 'kelly@example.com'), dir)
   await mock.stop()
-  document.paths['/{pathParameter}']!.get.responses['200']!.content['application/json']!['example'] = JSON.parse(body) as unknown
-  const docFile = join(dir, 'openapi.json')
-  writeFileSync(docFile, JSON.stringify(document))
-  const bodyFile = join(dir, 'body.json')
-  writeFileSync(bodyFile, body)
 
   const rows: { label: string; args: (port: number) => string[]; email: string; times: number[] }[] = [
     { label: '`ckit mock` (default logging), first answer for a customer of the data folder', args: (p) => mockCommand(p), email: 'kelly@example.com', times: [] },

@@ -1,7 +1,8 @@
 // The servers the HTTP benchmarks compare, each in its own process, and what /proc says about them.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { openSync, readFileSync, closeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { MOCK_SECRET } from './load.js'
 
@@ -73,6 +74,24 @@ export async function startTarget(args: string[], port: number, probe: { path: s
       await once(child, 'exit')
     },
   }
+}
+
+type OpenApi = { paths: Record<string, { get: { responses: Record<string, { content: Record<string, Record<string, unknown>> }> } }> }
+
+/**
+ * What the peers serve, taken from a running mock and written to `dir`: its answer to `probe`
+ * (the bare route's body), and its OpenAPI document as Prism reads it, as published (dynamic)
+ * and with that answer as the 200 example (static).
+ */
+export async function peerFiles(mockUrl: string, probe: { path: string; headers: Record<string, string> }, dir: string): Promise<{ bodyFile: string; dynamicDoc: string; staticDoc: string }> {
+  const body = await (await fetch(new URL(probe.path, mockUrl), { headers: probe.headers })).text()
+  const document = (await (await fetch(new URL('/openapi.json', mockUrl))).json()) as OpenApi
+  const files = { bodyFile: join(dir, 'body.json'), dynamicDoc: join(dir, 'openapi.json'), staticDoc: join(dir, 'openapi-static.json') }
+  writeFileSync(files.bodyFile, body)
+  writeFileSync(files.dynamicDoc, JSON.stringify(document))
+  document.paths['/{pathParameter}']!.get.responses['200']!.content['application/json']!['example'] = JSON.parse(body) as unknown
+  writeFileSync(files.staticDoc, JSON.stringify(document))
+  return files
 }
 
 /** CPU seconds (user + system, all threads) the process has used so far. */
