@@ -117,4 +117,25 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     expect(plain()).toMatch(/request completed: GET \/__admin\/health 200 [\d.]+ ms\n/)
     expect(plain()).not.toMatch(/^\s+reqId:/m)
   })
+
+  it('never lets a hostile request put a terminal escape into the pretty log', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json', '--log', 'pretty', '--no-verify'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    const { url } = JSON.parse(line.toString()) as { url: string }
+    const esc = '\u001b[31mRED\u001b]8;;https://evil.example\u0007'
+    const encode = (text: string) => Buffer.from(text).toString('base64url')
+    const context = { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 's' }, conversation: { id: 'c' } }
+    for (const path of [encode(`{"a": "${esc}",}`), encode(esc), encode(JSON.stringify({ ...context, requester: { email: `k${esc}@example.com` } })), encode(JSON.stringify({ ...context, [esc]: 1 }))]) {
+      expect((await fetch(`${url}${path}`)).status).toBeGreaterThanOrEqual(200)
+    }
+    await expect.poll(() => stderr.match(/request completed: /g)?.length ?? 0, { timeout: 5000 }).toBe(4)
+    child.kill('SIGTERM')
+    await once(child, 'exit')
+    // pino-pretty colours with SGR codes of its own; none may come from the requests.
+    for (const injected of ['\u001b[31m', '\u001b]8', 'RED']) expect(stderr).not.toContain(injected)
+  })
 })
+
