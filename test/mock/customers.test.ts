@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CustomerSource } from '../../src/mock/customers.js'
+import { CustomerSource, identitySeed } from '../../src/mock/customers.js'
 import { loadMockData } from '../../src/mock/index.js'
 import { render } from '../../src/render/index.js'
 import { validate } from '../../src/schema/index.js'
@@ -34,6 +34,17 @@ describe('generated customers', () => {
     const names = new Set<string>()
     for (let i = 0; i < 50; i++) names.add(((await a.customerFor(`u${i}@x.example`)).customer as { name: string }).name)
     expect(names.size).toBeGreaterThan(45)
+  })
+
+  it('differ for every seed: seeds 0–1000 give 1,001 different customers for one e-mail', async () => {
+    const bodies = new Set<string>()
+    const identities = new Set<number>()
+    for (let seed = 0; seed <= 1000; seed++) {
+      identities.add(identitySeed(seed, 'dana@acme.example'))
+      bodies.add(JSON.stringify((await new CustomerSource(data, { seed, cacheEntries: 1, cacheBytes: 1024 * 1024 }).customerFor('dana@acme.example')).customer))
+    }
+    expect(identities.size).toBe(1001)
+    expect(bodies.size).toBe(1001)
   })
 
   it('are regenerated the same when the cache, bounded by size, has let them go', async () => {
