@@ -103,14 +103,14 @@ export async function spawnUntil(file: string, env: Record<string, string>, patt
 }
 
 /** Runs a serving CLI command in-process (ckit mock, webhooks listen…) until `stop()`; resolves once stdout has its first line. */
-export async function startCli(argv: string[]): Promise<{ out: { stdout: string; stderr: string }; firstLine: string; stop: () => Promise<number> }> {
+export async function startCli(argv: string[], env: Record<string, string> = {}): Promise<{ out: { stdout: string; stderr: string }; firstLine: string; stop: () => Promise<number> }> {
   const out = { stdout: '', stderr: '' }
   let stopSignal!: (signal: string) => void
   const shutdown = new Promise<string>((resolveSignal) => (stopSignal = resolveSignal))
   const done = runCli(argv, {
     stdout: { write: (s: string) => (out.stdout += s) },
     stderr: { write: (s: string) => (out.stderr += s) },
-    env: {},
+    env,
     cwd: process.cwd(),
     readStdin: async () => Buffer.alloc(0),
     waitForShutdown: () => shutdown,

@@ -11,11 +11,14 @@ export interface Io {
   readStdin(): Promise<Buffer>
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd: string
-  /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM). */
+  /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM), or when its parent process exits. */
   waitForShutdown(): Promise<string>
   /** A progress line on a terminal, rewritten in place; `null` ends it. Nothing when stderr is not a TTY. */
   progress?(line: string | null): void
 }
+
+/** How often a serving command checks that the process that started it is still there. */
+const PARENT_POLL_MS = 500
 
 export const processIo = (): Io => ({
   stdout: process.stdout,
@@ -24,7 +27,14 @@ export const processIo = (): Io => ({
   cwd: process.cwd(),
   waitForShutdown: () =>
     new Promise((resolveSignal) => {
+      const parent = process.ppid
+      // `npx ckit mock & kill $!` kills npm, not us: a server whose parent is gone is orphaned (its
+      // ppid changes to the reaper's), and would otherwise outlive the CI job that started it.
+      const orphaned = setInterval(() => {
+        if (process.ppid !== parent) stop('parent process exited')
+      }, PARENT_POLL_MS).unref()
       const stop = (signal: string) => {
+        clearInterval(orphaned)
         process.off('SIGINT', stop)
         process.off('SIGTERM', stop)
         resolveSignal(signal)

@@ -8,8 +8,8 @@ import { buildSignedRequest } from '../../src/signature/index.js'
 import { cli, startCli } from '../helpers.js'
 
 /** Starts `ckit mock` in-process; resolves once it printed its --json line. */
-async function startCliMock(args: string[]) {
-  const { out, firstLine, stop } = await startCli(['mock', '--port', '0', '--log', 'off', '--json', ...args])
+async function startCliMock(args: string[], env: Record<string, string> = {}) {
+  const { out, firstLine, stop } = await startCli(['mock', '--port', '0', '--log', 'off', '--json', ...args], env)
   const info = JSON.parse(firstLine) as { url: string; origin: string; secret: string | null; curl: string }
   let finish!: (code: number) => void
   const done = new Promise<number>((resolve) => (finish = resolve))
@@ -76,6 +76,51 @@ describe('ckit mock', () => {
   })
 })
 
+describe('ckit mock configured from the environment (a CI service container takes no arguments)', () => {
+  const context = () => ({ reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'dana@acme.example' } })
+  const get = async (info: { url: string; secret: string | null }, secret = info.secret ?? 'ckit-mock-secret') => {
+    const request = buildSignedRequest({ url: info.url, secret, context: context() })
+    const response = await fetch(request.url, { headers: request.headers })
+    return { status: response.status, body: await response.text() }
+  }
+
+  it('takes seed, scenario, secret, base path and budget from CKIT_* variables', async () => {
+    const reference = await startCliMock(['--seed', '5'])
+    const expected = (await get(reference.info)).body
+    reference.stop('SIGTERM')
+    await reference.done
+    const env = { CKIT_SEED: '5', CKIT_BASE_PATH: '/yetto', CKIT_SECRET: 'from-the-environment', CKIT_SCENARIO: 'timeout', CKIT_BUDGET_MS: '100' }
+    const mock = await startCliMock([], env)
+    expect(mock.info.url).toMatch(/\/yetto\/$/)
+    const started = Date.now()
+    const timedOut = await get(mock.info, 'from-the-environment')
+    // The timeout scenario answers budget + 500 ms: ~0.6 s with CKIT_BUDGET_MS=100, 3.5 s by default.
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(timedOut.status).toBe(200)
+    expect(timedOut.body).toBe(expected)
+    expect((await get(mock.info, 'ckit-mock-secret')).status).toBe(401)
+    mock.stop('SIGTERM')
+    await mock.done
+  })
+
+  it('lets flags win over the environment, and names a bad variable', async () => {
+    const mock = await startCliMock(['--scenario', 'ok'], { CKIT_SCENARIO: 'status:503' })
+    expect((await get(mock.info)).status).toBe(200)
+    mock.stop('SIGTERM')
+    await mock.done
+    const fromEnv = await startCliMock([], { CKIT_SCENARIO: 'status:503' })
+    expect((await get(fromEnv.info)).status).toBe(503)
+    fromEnv.stop('SIGTERM')
+    await fromEnv.done
+    const bad = await cli(['mock', '--log', 'off'], { env: { CKIT_PORT: 'eighty' } })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/CKIT_PORT must be a whole number from 0 to 65535, instead got "eighty"/)
+    const log = await cli(['mock'], { env: { CKIT_LOG: 'loud' } })
+    expect(log.code).toBe(2)
+    expect(log.stderr).toMatch(/CKIT_LOG must be one of pretty, json, off/)
+  })
+})
+
 describe('ckit mock as users run it (the built CLI, default logging)', () => {
   it('logs one JSON line per request on stderr, flushed on exit, with no warnings', async () => {
     const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
@@ -136,6 +181,30 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     await once(child, 'exit')
     // pino-pretty colours with SGR codes of its own; none may come from the requests.
     for (const injected of ['\u001b[31m', '\u001b]8', 'RED']) expect(stderr).not.toContain(injected)
+  })
+
+  it('exits when the process that started it dies (npx ckit mock & kill $! must not leak a server)', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    // A parent that starts the mock and prints its pid, standing in for `npm exec`.
+    const parentScript = `const { spawn } = require('node:child_process'); const c = spawn(process.execPath, [${JSON.stringify(main)}, 'mock', '--port', '0', '--log', 'off', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }); c.stdout.once('data', () => console.log(c.pid)); setInterval(() => {}, 1000)`
+    const parent = spawn(process.execPath, ['-e', parentScript], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const [line] = (await once(parent.stdout, 'data')) as [Buffer]
+    const mockPid = Number(line.toString().trim())
+    const alive = () => {
+      try {
+        process.kill(mockPid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    expect(alive()).toBe(true)
+    parent.kill('SIGKILL')
+    try {
+      await expect.poll(alive, { timeout: 5000, interval: 100 }).toBe(false)
+    } finally {
+      if (alive()) process.kill(mockPid, 'SIGKILL')
+    }
   })
 })
 

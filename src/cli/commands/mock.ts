@@ -17,6 +17,43 @@ const LOG_KINDS = ['pretty', 'json', 'off'] as const
 /** Read when --admin-token is omitted, so the token stays out of `ps` and shell history. */
 const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
 
+/**
+ * Every `ckit mock` option can come from the environment, because a CI service container cannot
+ * take command arguments. Flags win over these, and these over a --config file.
+ */
+const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?: (value: string) => unknown }>> = {
+  port: { name: 'CKIT_PORT', parse: wholeNumberOption('CKIT_PORT', 0, 65535) },
+  host: { name: 'CKIT_HOST' },
+  basePath: { name: 'CKIT_BASE_PATH' },
+  seed: { name: 'CKIT_SEED', parse: wholeNumberOption('CKIT_SEED', 0, 2 ** 31 - 1) },
+  data: { name: 'CKIT_DATA' },
+  scenario: { name: 'CKIT_SCENARIO' },
+  config: { name: 'CKIT_CONFIG' },
+  tolerance: { name: 'CKIT_TOLERANCE', parse: wholeNumberOption('CKIT_TOLERANCE', 0, 31_536_000) },
+  budgetMs: { name: 'CKIT_BUDGET_MS', parse: wholeNumberOption('CKIT_BUDGET_MS', 1, 60_000) },
+  log: { name: 'CKIT_LOG', parse: oneOf('CKIT_LOG', LOG_KINDS) },
+  adminToken: { name: ADMIN_TOKEN_ENV },
+}
+
+function oneOf(name: string, choices: readonly string[]) {
+  return (value: string): string => {
+    if (!choices.includes(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be one of ${choices.join(', ')}, instead got ${JSON.stringify(value)}`)
+    return value
+  }
+}
+
+/** The flags given, completed from MOCK_ENV for those not given (an empty variable counts as unset). */
+function withEnvironment(options: Record<string, unknown>, env: Io['env']): Record<string, unknown> {
+  const merged = { ...options }
+  for (const [key, { name, parse }] of Object.entries(MOCK_ENV)) {
+    const value = env[name]
+    if (merged[key] === undefined && value !== undefined && value !== '') merged[key] = parse ? parse(value) : value
+  }
+  return merged
+}
+
+const envNote = (key: string): string => ` [env ${MOCK_ENV[key]!.name}]`
+
 /** `ckit mock init <dir>`: the shipped defaults, copied to edit; never over an existing folder. */
 async function initDataFolder(io: Io, dir: string): Promise<number> {
   const { cp } = await import('node:fs/promises')
@@ -63,40 +100,41 @@ export const mockCommand: CommandSpec = {
       .argument('[init]', '"init": create a data folder from the shipped defaults, to edit (ckit mock init <dir>)')
       .argument('[dir]', 'with init: the folder to create')
       .option('--watch', 'with --data: apply edits to the data folder while running (all or nothing; an invalid edit keeps the last good data)')
-      .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})`, wholeNumberOption('--port', 0, 65535))
-      .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)`)
-      .option('--base-path <path>', 'path of the customer-connection route (default /)')
+      .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})${envNote('port')}`, wholeNumberOption('--port', 0, 65535))
+      .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)${envNote('host')}`)
+      .option('--base-path <path>', `path of the customer-connection route (default /)${envNote('basePath')}`)
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV}, else the public test secret "${MOCK_DEFAULTS.secret}")`)
       .option('--no-verify', 'accept unsigned requests')
-      .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})`, wholeNumberOption('--seed', 0, 2 ** 31 - 1))
-      .option('--data <dir>', 'mock data folder (default: the mocks/ shipped with connection-kit)')
-      .option('--scenario <name>', 'global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)')
-      .option('--config <file>', 'JSON or YAML file of mock options; flags override it')
-      .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})`, wholeNumberOption('--tolerance', 0, 31_536_000))
+      .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})${envNote('seed')}`, wholeNumberOption('--seed', 0, 2 ** 31 - 1))
+      .option('--data <dir>', `mock data folder (default: the mocks/ shipped with connection-kit)${envNote('data')}`)
+      .option('--scenario <name>', `global scenario, e.g. ok, timeout, status:503, drip:5:200 (default: scenarios.yaml)${envNote('scenario')}`)
+      .option('--config <file>', `JSON or YAML file of mock options; flags and environment variables override it${envNote('config')}`)
+      .option('--tolerance <seconds>', `refuse request contexts whose requested_at is further than this from now (default ${MOCK_DEFAULTS.toleranceSeconds})${envNote('tolerance')}`, wholeNumberOption('--tolerance', 0, 31_536_000))
+      .option('--budget-ms <ms>', `the help desk's answer budget the timeout scenario overruns by 500 ms (default ${MOCK_DEFAULTS.budgetMs})${envNote('budgetMs')}`, wholeNumberOption('--budget-ms', 1, 60_000))
       .option('--admin-token <token>', `require Authorization: Bearer <token> on /__admin (default $${ADMIN_TOKEN_ENV}); set it whenever --host is not loopback`)
-      .addOption(new Option('--log <kind>', 'request logs on stderr (default: pretty on a terminal, json otherwise)').choices([...LOG_KINDS]))
+      .addOption(new Option('--log <kind>', `request logs on stderr (default: pretty on a terminal, json otherwise)${envNote('log')}`).choices([...LOG_KINDS]))
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
       .addHelpText(
         'after',
         '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.\nExit codes: 0 stopped cleanly, 2 bad option or mock data (the message names the file and pointer).',
       ),
-  async run([action, dir], options, io) {
+  async run([action, dir], given, io) {
     if (action !== undefined) {
       if (action !== 'init' || dir === undefined) throw new CkitError('CKIT_CLI_USAGE', 'ckit mock takes no arguments, except: ckit mock init <dir>')
       return initDataFolder(io, dir)
     }
+    const options = withEnvironment(given, io.env)
     if (options['watch'] && options['data'] === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
     const config = await readConfig(io, options['config'] as string | undefined)
     const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
-    const given = (options['secret'] as string | undefined) ?? (config['secret'] as string | undefined) ?? io.env[SECRET_ENV]
-    const secret = verify ? (given ?? MOCK_DEFAULTS.secret) : undefined
+    const chosenSecret = (options['secret'] as string | undefined) ?? (io.env[SECRET_ENV] || undefined) ?? (config['secret'] as string | undefined)
+    const secret = verify ? (chosenSecret ?? MOCK_DEFAULTS.secret) : undefined
     // Only the public test secret is printed: one the user chose stays out of terminals and CI logs.
-    const printableSecret = verify && given === undefined ? secret : undefined
+    const printableSecret = verify && chosenSecret === undefined ? secret : undefined
     const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
     // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
     const flags: Record<string, unknown> = {}
-    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken']) if (options[key] !== undefined) flags[key] = options[key]
-    if (flags['adminToken'] === undefined && config['adminToken'] === undefined && io.env[ADMIN_TOKEN_ENV]) flags['adminToken'] = io.env[ADMIN_TOKEN_ENV]
+    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken', 'budgetMs']) if (options[key] !== undefined) flags[key] = options[key]
     if (options['tolerance'] !== undefined) flags['toleranceSeconds'] = options['tolerance']
     if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
     const mockOptions: StartMockOptions = {
