@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +7,8 @@ import { promisify } from 'node:util'
 import { verify as octokitVerify } from '@octokit/webhooks-methods'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { parseSignedRequest } from '../../src/signature/index.js'
+import { CONFORMANCE_DEFAULTS } from '../../src/conformance/index.js'
+import { parseSignedRequest, REQUEST_DEFAULTS } from '../../src/signature/index.js'
 import { SCHEMES, type SchemeName } from '../../src/webhooks/index.js'
 // @ts-expect-error plain ESM script without type declarations
 import { vectorFiles } from '../../scripts/gen-vectors.mjs'
@@ -160,5 +162,24 @@ describe('an independent Python checker (contracts/vectors/check.py, standard li
     expect(failed?.stdout).toContain(`✖ ${first!.description}: got {"ok": true}`)
     const { stdout } = await run('python3', [CHECKER])
     expect(stdout).toContain(`${requests.length + webhooks.length} of ${requests.length + webhooks.length} cases agree`)
+  })
+})
+
+describe('docs/protocol.md "What an endpoint must do"', () => {
+  const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8')
+  const musts = docs.slice(docs.indexOf('## What an endpoint must do'), docs.indexOf('### What our Node helpers add'))
+
+  it('has a worked signature example that an independent HMAC reproduces', () => {
+    const [, parameter, secret, hex] = /printf '%s' (\S+) \| openssl dgst -sha256 -hmac (\S+)` gives\s+`([0-9a-f]{64})`/.exec(musts) ?? []
+    expect(parameter, 'the worked example is missing').toBeDefined()
+    expect(createHmac('sha256', secret!).update(parameter!).digest('hex')).toBe(hex)
+    expect(musts).toContain(`\`sha256=${hex}\``)
+  })
+
+  it('states the numbers our code enforces', () => {
+    expect(musts).toContain(`**${REQUEST_DEFAULTS.toleranceSeconds} seconds**`)
+    expect(musts).toContain(`**${CONFORMANCE_DEFAULTS.budgetMs / 1000} s**`)
+    expect(musts).toContain(`**${CONFORMANCE_DEFAULTS.maxResponseBytes / 1024} KiB** (${CONFORMANCE_DEFAULTS.maxResponseBytes.toLocaleString('en-US')} bytes)`)
+    for (const reason of new Set(requests.flatMap((v) => (v.expected.reason ? [v.expected.reason] : [])))) expect(musts).toContain(`{"error": "${reason}"}`)
   })
 })
