@@ -87,9 +87,9 @@ export function rawGet(url: string, headers: Record<string, string>, waitMs: num
 
 import { spawn, type ChildProcess } from 'node:child_process'
 
-/** Starts a Node program and resolves once a stdout line matches, with the first capture group (a URL, say). */
-export async function spawnUntil(file: string, env: Record<string, string>, pattern: RegExp): Promise<{ match: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts a program (Node unless another interpreter is named) and resolves once a stdout line matches, with the first capture group (a URL, say). */
+export async function spawnUntil(file: string, env: Record<string, string>, pattern: RegExp, interpreter: string = process.execPath): Promise<{ match: string; child: ChildProcess }> {
+  const child = spawn(interpreter, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const match = await new Promise<string>((resolveMatch, reject) => {
     let out = ''
     child.stdout!.on('data', (chunk: Buffer) => {
