@@ -10,6 +10,11 @@ export interface Failure {
   readonly message: string
   /** HTTP status, for `http_status`. */
   readonly status?: number
+  /**
+   * For `http_status`: the `error` the endpoint gave in a JSON body (`mismatch`, `stale`, …), so a
+   * wrong secret and a skewed clock read differently. The endpoint's own words: shorten and escape.
+   */
+  readonly endpointError?: string
   /** Where the response broke the contract or failed to render (`schema_invalid`, `template_error`). */
   readonly pointers?: readonly string[]
 }

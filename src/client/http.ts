@@ -21,7 +21,7 @@ export interface HttpOptions {
 
 export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure; body?: string }
 
-/** A refusal's body is read only this far: enough for `{"error": "customer_not_found"}`. */
+/** A refusal's body is read only this far: enough for `{"error": "customer_not_found"}` or `{"error": "stale", "message": …}`. */
 const ERROR_BODY_BYTES = 4096
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
@@ -75,7 +75,9 @@ export async function httpGet(url: string, headers: Record<string, string>, opti
     if (controller.signal.aborted) return timedOut()
     const status = response.status
     if (status < 200 || status > 299) {
-      const body = status === 404 ? await readSome(response, ERROR_BODY_BYTES) : undefined
+      // Refusals are read a little: the unknown-customer answer and an endpoint's error code
+      // (`mismatch`, `stale`) tell a wrong secret from a skewed clock.
+      const body = await readSome(response, ERROR_BODY_BYTES)
       await response.body?.cancel().catch(() => {})
       const location = response.headers.get('location')
       const redirect = status >= 300 && status < 400 && location ? ` redirect to ${location} (redirects are not followed)` : ''

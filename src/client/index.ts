@@ -1,5 +1,5 @@
 export { requestCustomerData, testConnection, CLIENT_DEFAULTS } from './request.js'
-export type { Connection, ClientOptions, CustomerDataResult, TestConnectionResult } from './request.js'
+export type { Connection, ClientOptions, CustomerDataResult, TestConnectionResult, Timing } from './request.js'
 export type { Timer } from './http.js'
 export { FAILURE_KINDS, describeFailure, failureCardHtml } from './failure.js'
 export type { Failure, FailureKind } from './failure.js'

@@ -1,7 +1,7 @@
 import { escapeHtml, sidebarHtml, type RenderResult } from '../render/index.js'
 import type { CustomerConnectionResponse, RequestContext } from '../schema/index.js'
 import { failureCardHtml, type Failure } from './failure.js'
-import { requestCustomerData, type ClientOptions, type Connection } from './request.js'
+import { requestCustomerData, type ClientOptions, type Connection, type Timing } from './request.js'
 
 export type PanelReason = 'conversation_viewed' | 'refresh' | 'automation'
 
@@ -9,10 +9,10 @@ export type PanelReason = 'conversation_viewed' | 'refresh' | 'automation'
 export type PanelState =
   | { readonly status: 'closed' }
   | { readonly status: 'loading'; readonly reason: PanelReason }
-  | { readonly status: 'shown'; readonly reason: PanelReason; readonly response: CustomerConnectionResponse; readonly rendered: RenderResult; readonly latencyMs: number }
-  | { readonly status: 'error'; readonly reason: PanelReason; readonly error: Failure; readonly latencyMs: number }
+  | ({ readonly status: 'shown'; readonly reason: PanelReason; readonly response: CustomerConnectionResponse; readonly rendered: RenderResult } & Timing)
+  | ({ readonly status: 'error'; readonly reason: PanelReason; readonly error: Failure } & Timing)
   /** The endpoint has no record for the requester: its own outcome, neither an error card nor earlier data. */
-  | { readonly status: 'not_found'; readonly reason: PanelReason; readonly message: string; readonly latencyMs: number }
+  | ({ readonly status: 'not_found'; readonly reason: PanelReason; readonly message: string } & Timing)
 
 export interface PanelOptions extends ClientOptions {
   readonly inbox: { slug: string }
@@ -88,11 +88,12 @@ export class CustomerPanel {
     const result = await requestCustomerData(this.#connection, context, clientOptions)
     // A slower, earlier request must not overwrite a newer one (or a close).
     if (generation !== this.#generation) return this.#state
+    const timing = { answeredInMs: result.answeredInMs, latencyMs: result.latencyMs }
     this.#state = result.ok
-      ? { status: 'shown', reason, response: result.response, rendered: result.rendered, latencyMs: result.latencyMs }
+      ? { status: 'shown', reason, response: result.response, rendered: result.rendered, ...timing }
       : result.error.kind === 'not_found'
-        ? { status: 'not_found', reason, message: result.error.message, latencyMs: result.latencyMs }
-        : { status: 'error', reason, error: result.error, latencyMs: result.latencyMs }
+        ? { status: 'not_found', reason, message: result.error.message, ...timing }
+        : { status: 'error', reason, error: result.error, ...timing }
     return this.#state
   }
 }

@@ -32,11 +32,22 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-export type CustomerDataResult =
-  | { readonly ok: true; readonly response: CustomerConnectionResponse; readonly rendered: RenderResult; readonly latencyMs: number }
-  | { readonly ok: false; readonly error: Failure; readonly latencyMs: number }
+/**
+ * Two figures, because validation and rendering come after the transfer:
+ * - `answeredInMs`: request sent → last byte received (or the failure). The budget (`timeoutMs`,
+ *   3 s) applies to this one, so it never exceeds the budget by more than the timer's lateness.
+ * - `latencyMs`: the whole call, including parsing, validation and rendering; it can exceed the budget.
+ */
+export interface Timing {
+  readonly answeredInMs: number
+  readonly latencyMs: number
+}
 
-type Parsed = { ok: true; value: unknown } | { ok: false; error: Failure }
+export type CustomerDataResult =
+  | ({ readonly ok: true; readonly response: CustomerConnectionResponse; readonly rendered: RenderResult } & Timing)
+  | ({ readonly ok: false; readonly error: Failure } & Timing)
+
+type Parsed = ({ ok: true; value: unknown } | { ok: false; error: Failure }) & { answeredInMs: number }
 
 function invalidOption(name: string, expected: string, given: unknown): never {
   throw new CkitError('CKIT_CLIENT_INVALID_OPTION', `client option ${name} must be ${expected}, instead got ${typeof given === 'number' ? String(given) : (JSON.stringify(given) ?? typeof given)}`)
@@ -75,24 +86,42 @@ function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
 /** 🔧 docs/protocol.md §Decided since: the unknown-customer answer. */
 export const CUSTOMER_NOT_FOUND = 'customer_not_found'
 
-function isCustomerNotFound(body: string): boolean {
+/** An endpoint's error code is its own text: kept short, and only when it is a plain token. */
+const ENDPOINT_ERROR = /^[A-Za-z0-9_.:-]{1,64}$/
+
+/** The `error` of a JSON refusal body (`{"error": "stale"}`), if it is a plain token. */
+function endpointErrorOf(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined
   const parsed = parseJson(body)
-  return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && (parsed.value as { error?: unknown }).error === CUSTOMER_NOT_FOUND
+  const error = parsed.ok && parsed.value !== null && typeof parsed.value === 'object' ? (parsed.value as { error?: unknown }).error : undefined
+  return typeof error === 'string' && ENDPOINT_ERROR.test(error) ? error : undefined
 }
 
 async function fetchJson(connection: Connection, context: RequestContext, options: ResolvedClientOptions): Promise<Parsed> {
   const signed = buildSignedRequest({ url: connection.url, secret: connection.secret, context })
+  const start = performance.now()
   const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, options)
+  const answeredInMs = elapsed(start)
   if (!http.ok) {
+    const endpointError = endpointErrorOf(http.body)
     // 🔧 docs/protocol.md: 404 {"error": "customer_not_found"} is an answer, not a fault.
-    if (http.error.status === 404 && http.body !== undefined && isCustomerNotFound(http.body)) {
-      return { ok: false, error: { kind: 'not_found', status: 404, message: `no customer record for ${context.requester?.email ?? 'this requester'}` } }
+    if (http.error.status === 404 && endpointError === CUSTOMER_NOT_FOUND) {
+      return { ok: false, error: { kind: 'not_found', status: 404, message: `no customer record for ${context.requester?.email ?? 'this requester'}` }, answeredInMs }
     }
-    return { ok: false, error: http.error }
+    if (endpointError === undefined) return { ok: false, error: http.error, answeredInMs }
+    return { ok: false, error: { ...http.error, endpointError, message: `${http.error.message} ("error": "${endpointError}"${ENDPOINT_ERROR_HINTS[endpointError] ?? ''})` }, answeredInMs }
   }
   const parsed = parseJson(http.body)
-  if (!parsed.ok) return { ok: false, error: { kind: 'invalid_json', message: `the response is not JSON: ${parsed.error.message}` } }
-  return parsed
+  if (!parsed.ok) return { ok: false, error: { kind: 'invalid_json', message: `the response is not JSON: ${parsed.error.message}` }, answeredInMs }
+  return { ...parsed, answeredInMs }
+}
+
+/** What the refusals our signature helpers send mean (docs/protocol.md), said once for every caller. */
+const ENDPOINT_ERROR_HINTS: Readonly<Record<string, string>> = {
+  mismatch: ': the endpoint verifies with another signing secret',
+  stale: ": requested_at is outside the endpoint's freshness window; check both clocks",
+  missing: ': the signature header did not arrive (a proxy may drop headers with underscores)',
+  malformed: ': the signature header arrived changed',
 }
 
 const elapsed = (start: number): number => Math.round(performance.now() - start)
@@ -108,7 +137,8 @@ export async function requestCustomerData(connection: Connection, context: Reque
   const start = performance.now()
   const { strict } = options
   const parsed = await fetchJson(connection, context, options)
-  if (!parsed.ok) return { ok: false, error: parsed.error, latencyMs: elapsed(start) }
+  const { answeredInMs } = parsed
+  if (!parsed.ok) return { ok: false, error: parsed.error, answeredInMs, latencyMs: elapsed(start) }
   const checked = validate('response', parsed.value, { strict })
   if (!checked.valid) {
     const first = checked.errors[0]!
@@ -117,7 +147,7 @@ export async function requestCustomerData(connection: Connection, context: Reque
       message: `the response breaks the contract: ${first.pointer || '/'}: ${first.message}${checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more)` : ''}`,
       pointers: checked.errors.map((e) => e.pointer),
     }
-    return { ok: false, error, latencyMs: elapsed(start) }
+    return { ok: false, error, answeredInMs, latencyMs: elapsed(start) }
   }
   const rendered = render(checked.value, { strict })
   if (rendered.errors.length > 0) {
@@ -127,12 +157,12 @@ export async function requestCustomerData(connection: Connection, context: Reque
       message: `the response cannot be displayed: ${first.pointer}: ${first.message}${rendered.errors.length > 1 ? ` (and ${rendered.errors.length - 1} more)` : ''}`,
       pointers: rendered.errors.map((e) => e.pointer),
     }
-    return { ok: false, error, latencyMs: elapsed(start) }
+    return { ok: false, error, answeredInMs, latencyMs: elapsed(start) }
   }
-  return { ok: true, response: checked.value, rendered, latencyMs: elapsed(start) }
+  return { ok: true, response: checked.value, rendered, answeredInMs, latencyMs: elapsed(start) }
 }
 
-export type TestConnectionResult = { readonly ok: true; readonly latencyMs: number } | { readonly ok: false; readonly error: Failure; readonly latencyMs: number }
+export type TestConnectionResult = ({ readonly ok: true } & Timing) | ({ readonly ok: false; readonly error: Failure } & Timing)
 
 /** The set-up check (the Test button): a random challenge that must come back unchanged within the budget. */
 export async function testConnection(connection: Connection, testOptions: ClientOptions & { inbox?: string; now?: () => Date; challenge?: string } = {}): Promise<TestConnectionResult> {
@@ -147,11 +177,12 @@ export async function testConnection(connection: Connection, testOptions: Client
     challenge,
   }
   const parsed = await fetchJson(connection, context, options)
-  if (!parsed.ok) return { ok: false, error: parsed.error, latencyMs: elapsed(start) }
+  const { answeredInMs } = parsed
+  if (!parsed.ok) return { ok: false, error: parsed.error, answeredInMs, latencyMs: elapsed(start) }
   const echoed = (parsed.value as { challenge?: unknown } | null)?.challenge
   if (echoed !== challenge) {
     const message = echoed === undefined ? 'the response has no "challenge" field' : 'the response echoed a different challenge'
-    return { ok: false, error: { kind: 'bad_challenge', message }, latencyMs: elapsed(start) }
+    return { ok: false, error: { kind: 'bad_challenge', message }, answeredInMs, latencyMs: elapsed(start) }
   }
-  return { ok: true, latencyMs: elapsed(start) }
+  return { ok: true, answeredInMs, latencyMs: elapsed(start) }
 }

@@ -63,6 +63,33 @@ describe('requestCustomerData against nock', () => {
     expect(failure(await requestCustomerData(connection, context, { strict: true }))).toMatchObject({ kind: 'template_error' })
   })
 
+  it("says which refusal it was: a wrong secret and a skewed clock both answer 401, with different errors", async () => {
+    nock(ORIGIN).get(/^\/yetto\//).reply(401, { error: 'mismatch', message: 'signature does not match' })
+    const wrongSecret = failure(await requestCustomerData(connection, context))
+    expect(wrongSecret).toMatchObject({ kind: 'http_status', status: 401, endpointError: 'mismatch' })
+    expect(wrongSecret?.message).toMatch(/HTTP 401 \("error": "mismatch": the endpoint verifies with another signing secret\)/)
+    nock(ORIGIN).get(/^\/yetto\//).reply(401, { error: 'stale' })
+    const skewed = failure(await requestCustomerData(connection, context))
+    expect(skewed).toMatchObject({ kind: 'http_status', status: 401, endpointError: 'stale' })
+    expect(skewed?.message).toMatch(/freshness window; check both clocks/)
+    // Only a plain token is the endpoint's error code: markup, long text and HTML pages are left out.
+    nock(ORIGIN).get(/^\/yetto\//).reply(401, { error: '<img src=x onerror=alert(1)>' })
+    nock(ORIGIN).get(/^\/yetto\//).reply(503, '<html><body>Service Unavailable</body></html>', { 'content-type': 'text/html' })
+    for (let i = 0; i < 2; i++) {
+      const plain = failure(await requestCustomerData(connection, context))
+      expect(plain?.endpointError).toBeUndefined()
+      expect(plain?.message).toMatch(/^the endpoint answered HTTP (401|503)$/)
+    }
+  })
+
+  it('tells the budgeted figure (answeredInMs: until the last byte) from the whole call (latencyMs)', async () => {
+    nock(ORIGIN).get(/^\/yetto\//).delay(150).reply(200, seed, { 'content-type': 'application/json' })
+    const result = await requestCustomerData(connection, context)
+    expect(result.ok).toBe(true)
+    expect(result.answeredInMs).toBeGreaterThanOrEqual(140)
+    expect(result.latencyMs).toBeGreaterThanOrEqual(result.answeredInMs)
+  })
+
   it('refuses misuse (a bad URL) by throwing, not by a failure result', async () => {
     await expect(requestCustomerData({ url: 'not a url', secret: 'x' }, context)).rejects.toMatchObject({ code: 'CKIT_SIG_INVALID_URL' })
   })
