@@ -66,8 +66,10 @@ async function startListener() {
 
 describe('the README snippets, from the packed package', () => {
   let project: string
+  let manifestBeforePack: string
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), 'ckit-pack-'))
+    manifestBeforePack = readFileSync(join(root, 'package.json'), 'utf8')
     const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root })
     const tarball = join(project, stdout.trim().split('\n').pop()!)
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'readme-user', private: true, type: 'module' }))
@@ -82,6 +84,14 @@ describe('the README snippets, from the packed package', () => {
     )
   }, 240_000)
   afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+  it('ships no repo-only lifecycle script (npm warned "install-scripts … prepare" on every install), and packing leaves package.json as it was', () => {
+    const shipped = JSON.parse(readFileSync(join(project, 'node_modules/connection-kit/package.json'), 'utf8')) as { scripts?: Record<string, string>; bin?: Record<string, string> }
+    for (const script of ['prepare', 'prepack', 'postpack', 'preinstall', 'install', 'postinstall']) expect(shipped.scripts ?? {}).not.toHaveProperty(script)
+    expect(shipped.bin).toHaveProperty('ckit')
+    expect(readFileSync(join(root, 'package.json'), 'utf8')).toBe(manifestBeforePack)
+    expect(JSON.parse(manifestBeforePack).scripts).toHaveProperty('prepare')
+  })
 
   it('imports every documented path from JavaScript', async () => {
     const paths = [...new Set([...readme.matchAll(/from '(connection-kit(?:\/\w+)?)'/g)].map((m) => m[1]!))]
