@@ -1,4 +1,4 @@
-// Prints "N passed, N failed" from vitest's JSON report. Lint or typecheck failing before vitest
+// Prints "N passed, N failed" from vitest's JSON report (and the smoke reports given after it). Lint or typecheck failing before vitest
 // ran (no report) counts as one failure, so a red run never prints "0 failed".
 import { existsSync, readFileSync } from 'node:fs'
 
@@ -13,6 +13,16 @@ if (existsSync(report)) {
   for (const file of json.testResults ?? []) {
     if (file.status === 'failed' && (file.assertionResults ?? []).every((a) => a.status !== 'failed')) failed += 1
   }
+}
+// Smoke runs of the packed package on other Node majors (.ci/node-smoke.mjs) count as tests too.
+for (const file of process.argv.slice(4)) {
+  if (!existsSync(file)) {
+    failed += 1
+    continue
+  }
+  const smoke = JSON.parse(readFileSync(file, 'utf8'))
+  passed += smoke.passed
+  failed += smoke.failed
 }
 if (failed === 0 && status !== '0') failed = 1
 console.log(`${passed} passed, ${failed} failed`)
