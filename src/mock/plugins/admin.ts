@@ -1,12 +1,15 @@
 import type {} from '@fastify/swagger'
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { hostAllowed } from '../../http/host.js'
 import { compileScenarioConfig, parseScenario, SCENARIO_CATALOGUE } from '../scenarios.js'
 import type { MockState } from '../state.js'
 import { SCENARIO_HEADER } from './connection.js'
 
 export const ADMIN_PREFIX = '/__admin'
+
+/** Kept here too: embedders imported it from the admin plugin. */
+export { hostAllowed }
 
 /** Compared as SHA-256 digests: equal length always, so neither the content nor the length leaks through timing. */
 const digestOf = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest()
@@ -22,29 +25,6 @@ function tokenMatches(expected: Buffer, given: string | undefined): boolean {
  * never grants.
  */
 export const ADMIN_INTENT_HEADER = 'x-ckit-admin'
-
-const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
-
-/** The host part of a Host header, without port or IPv6 brackets. */
-function hostOf(header: string | undefined): string | undefined {
-  if (!header) return undefined
-  const match = /^\[([^\]]+)\](?::\d+)?$/.exec(header) ?? /^([^:]+)(?::\d+)?$/.exec(header)
-  return match?.[1]?.toLowerCase()
-}
-
-/**
- * DNS rebinding: a hostile page's own host name re-resolves to 127.0.0.1, so its requests reach
- * the mock with that name in Host. On a loopback bind only loopback names are accepted; on a
- * specific address, that address; on 0.0.0.0 / :: any (the start-up warning says to set a token).
- */
-export function hostAllowed(boundHost: string, header: string | undefined): boolean {
-  const host = hostOf(header)
-  if (host === undefined) return false
-  const bound = boundHost.replace(/^\[|\]$/g, '').toLowerCase()
-  if (bound === '0.0.0.0' || bound === '::') return true
-  if (isLoopbackHost(bound)) return isLoopbackHost(host)
-  return host === bound
-}
 
 const bad = (reply: FastifyReply, status: number, error: string, message: string, extra: Record<string, unknown> = {}) =>
   reply.code(status).send({ error, message, ...extra })
