@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createRecorder, startProxy, type RecordOutcome, type RunningProxy } from '../../src/conformance/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
+import { startCli } from '../helpers.js'
 
 const SECRET = 'record-secret-value-1234'
 const dirs: string[] = []
@@ -79,6 +80,22 @@ describe('ckit record --redact', () => {
   it('reports a pointer that matches nothing instead of ignoring it', async () => {
     const outcome = await recordOnce(await endpoint(() => answer), { dir: temporary(), redact: ['/customer/stripe', '/customer/stripe_id'] })
     expect(outcome).toMatchObject({ saved: expect.any(String), unmatched: ['/customer/stripe'] })
+  })
+
+  it('ckit record warns on stderr about a pointer that matched nothing (the value stayed in place)', async () => {
+    const upstream = await endpoint(() => answer)
+    const dir = temporary()
+    const run = await startCli(['record', '--upstream', upstream, '--out', dir, '--port', '0', '--json', '--redact', '/customer/stripe', '--redact', '/customer/email'])
+    try {
+      const listening = (JSON.parse(run.firstLine) as { listening: string }).listening
+      const signed = buildSignedRequest({ url: listening, secret: SECRET, context: { reason: 'refresh', requested_at: new Date().toISOString(), inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email: 'kelly@example.com' } } })
+      await fetch(signed.url, { headers: signed.headers })
+      await expect.poll(() => run.out.stdout.split('\n').length).toBeGreaterThan(2)
+    } finally {
+      await run.stop()
+    }
+    expect(run.out.stderr).toMatch(/warning: --redact \/customer\/stripe matched nothing in the answer for kelly@example\.com/)
+    expect(run.out.stderr).not.toMatch(/--redact \/customer\/email matched nothing/)
   })
 
   it('refuses a pointer that is not one, or that would blank the whole customer', () => {
