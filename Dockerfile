@@ -3,6 +3,10 @@
 #   docker run -p 4010:4010 -e CKIT_SECRET=your-secret connection-kit-mock
 # It keeps no state that must be shared between replicas apart from the request journal
 # (per instance, in memory); generated customers depend only on --seed and the e-mail.
+# Safe as shipped: it listens on 0.0.0.0 with no admin token, so the admin API is open (it warns)
+# and the playground's live fetch is OFF (403): the container never fetches URLs for whoever
+# reaches it. Give it a token to protect /__admin and turn the fetch on for token holders:
+#   docker run -p 4010:4010 -e CKIT_SECRET=your-secret -e CKIT_ADMIN_TOKEN=long-random connection-kit-mock
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

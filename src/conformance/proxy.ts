@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { render } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse } from '../schema/index.js'
-import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter } from '../signature/index.js'
+import { forwardableHeaders } from '../http/headers.js'
+import { hostAllowed } from '../http/host.js'
+import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
 import { exchange } from './checks.js'
 
 /** One exchange through the proxy, as logged. */
@@ -28,7 +30,13 @@ export interface ProxyOptions {
   readonly secret?: string
   /** Turn an answer the help desk would refuse into 502 application/problem+json explaining why. */
   readonly errors?: boolean
-  readonly onExchange?: (verdict: ProxyVerdict, response: CustomerConnectionResponse | undefined) => void | Promise<void>
+  readonly onExchange?: (verdict: ProxyVerdict, response: CustomerConnectionResponse | undefined, request: ForwardedRequest) => void | Promise<void>
+}
+
+/** What was forwarded, for a listener that must keep it out of what it writes (ckit record). */
+export interface ForwardedRequest {
+  /** The X_YETTO_SIGNATURE value the request carried, if any. */
+  readonly signature?: string
 }
 
 export interface RunningProxy {
@@ -36,7 +44,22 @@ export interface RunningProxy {
   close(): Promise<void>
 }
 
-const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'accept-encoding'])
+/** Set by fetch for the upstream request itself; the rest of RFC 9110's hop-by-hop list goes too. */
+const SET_BY_THE_PROXY = ['host', 'content-length', 'accept-encoding']
+
+/**
+ * The help desk sends base64url(JSON) as the path parameter. Anything else is refused before it
+ * is forwarded: URL parsing turns `\` into `/` and resolves `%2e%2e` to `..`, so a segment like
+ * `..\..\internal` appended to the upstream URL would climb out of the configured path.
+ */
+const PATH_PARAMETER = /^[A-Za-z0-9_-]*$/
+
+/** 🔧 docs/protocol.md §Decided since: the one non-2xx answer the help desk accepts (its not_found outcome). */
+function isCustomerNotFound(status: number, body: Buffer | null): boolean {
+  if (status !== 404 || !body) return false
+  const parsed = parseJson(body)
+  return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && (parsed.value as { error?: unknown }).error === 'customer_not_found'
+}
 
 const problem = (status: number, title: string, detail: string, errors: readonly { pointer: string; message: string }[] = []) =>
   JSON.stringify({ type: 'https://connection-kit.dev/problems/invalid-customer-response', title, status, detail, ...(errors.length > 0 ? { errors } : {}) })
@@ -52,14 +75,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const time = new Date().toISOString()
+      const bound = options.host ?? '127.0.0.1'
+      if (!hostAllowed(bound, req.headers.host)) {
+        return void res.writeHead(421, { 'content-type': 'application/problem+json' }).end(problem(421, 'Host not allowed', `the proxy answers only to the address it is bound to (${bound}); Host ${JSON.stringify(req.headers.host ?? '')} looks like DNS rebinding`))
+      }
       const parameter = pathParameterOf(req.url ?? '/')
+      if (!PATH_PARAMETER.test(parameter)) {
+        return void res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem(400, 'Not a request context', `the last path segment must be base64url (A-Z a-z 0-9 - _), as the help desk sends it; ${JSON.stringify(parameter.slice(0, 80))} is not, so it was not forwarded`))
+      }
       const decoded = decodeContext(parameter)
       const email = decoded.ok ? (decoded.context.requester?.email ?? null) : null
       const signature = options.secret ? (() => {
         const parsed = parseSignedRequest({ path: req.url ?? '/', headers: req.headers, secret: options.secret, toleranceSeconds: Infinity })
         return parsed.ok ? 'ok' : parsed.reason
       })() : 'not-checked'
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && typeof value === 'string')) as Record<string, string>
+      const headers = forwardableHeaders(req.headers, SET_BY_THE_PROXY)
       const target = parameter === '' ? options.upstream : appendPathParameter(options.upstream, parameter)
       const answer = await exchange(target, headers)
       const problems: { pointer: string; message: string }[] = []
@@ -68,7 +98,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         problems.push({ pointer: '', message: answer.error ?? 'no answer' })
       } else if (answer.tooLarge) {
         problems.push({ pointer: '', message: 'the response passed 512 KiB' })
-      } else if (answer.status >= 200 && answer.status < 300) {
+      } else if (answer.status < 200 || answer.status > 299) {
+        // Judged as the client judges it: redirects are not followed, and every other non-2xx is
+        // an error card, except the unknown-customer answer.
+        if (!isCustomerNotFound(answer.status, answer.body)) {
+          const redirect = answer.status >= 300 && answer.status < 400 ? ' (a redirect: the help desk does not follow it)' : ''
+          problems.push({ pointer: '', message: `the endpoint answered HTTP ${answer.status}${redirect}; the help desk shows an error` })
+        }
+      } else {
         if (!/^application\/(.+\+)?json\b/i.test(answer.contentType ?? '')) problems.push({ pointer: '', message: `Content-Type is ${JSON.stringify(answer.contentType)}, not application/json` })
         const parsed = parseJson(answer.body ?? Buffer.alloc(0))
         if (!parsed.ok) problems.push({ pointer: '', message: `not JSON: ${parsed.error.message}` })
@@ -93,7 +130,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       } else {
         res.writeHead(answer.status!, { 'content-type': answer.contentType ?? 'application/octet-stream' }).end(answer.body)
       }
-      await options.onExchange?.(verdict, response)
+      const sent = req.headers[HEADERS.signature.toLowerCase()]
+      await options.onExchange?.(verdict, response, typeof sent === 'string' ? { signature: sent } : {})
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' }).end(problem(500, 'The proxy failed', 'an internal error'))
     })

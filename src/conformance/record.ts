@@ -1,31 +1,76 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { CkitError } from '../errors.js'
 import { resolvePointer, type CustomerConnectionResponse } from '../schema/index.js'
-import type { ProxyVerdict } from './proxy.js'
+import type { ForwardedRequest, ProxyVerdict } from './proxy.js'
 
 export interface RecordOptions {
   /** The mock data folder to write (created as needed). */
   readonly dir: string
-  /** JSON pointers inside a customer to replace with "[redacted]" before writing. */
+  /**
+   * JSON pointers to replace with "[redacted]" before writing. Pointers from the response root
+   * (`/customer/stripe_id`, `/sections/0/href`) are the documented style; a pointer whose first
+   * token is neither `customer` nor `sections` is read inside the customer (`/email`).
+   */
   readonly redact?: readonly string[]
   /** Overwrite a customer already recorded. */
   readonly force?: boolean
-  /** Never written: a customer whose data contains it is not saved. */
+  /** Never written: an answer whose files would contain it is not saved. */
   readonly secret?: string
 }
 
-export type RecordOutcome = { saved: string } | { skipped: string; reason: string }
+export type RecordOutcome = ({ saved: string } | { skipped: string; reason: string }) & {
+  /** --redact pointers that matched nothing in this answer: their values were not there to hide. */
+  readonly unmatched?: readonly string[]
+}
 
+/** A signature header value: what a captured request would let a reader replay. */
 const SIGNATURE_VALUE = /sha256=[0-9a-fA-F]{64}/
 
-/** Sets the value at a pointer (which must exist) to "[redacted]". */
-function redactAt(document: unknown, pointer: string): void {
-  if (pointer === '' || resolvePointer(document, pointer) === undefined) return
-  const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+const unescape = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~')
+const escape = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1')
+
+/** Sets the value at a pointer to "[redacted]"; false when the pointer names nothing. */
+function redactAt(document: unknown, pointer: string): boolean {
+  if (resolvePointer(document, pointer) === undefined) return false
+  const tokens = pointer.split('/').slice(1).map(unescape)
   const last = tokens.pop()!
-  const parent = resolvePointer(document, tokens.length === 0 ? '' : `/${tokens.map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`) as Record<string, unknown>
+  const parent = resolvePointer(document, tokens.length === 0 ? '' : `/${tokens.map(escape).join('/')}`) as Record<string, unknown>
   parent[last] = '[redacted]'
+  return true
+}
+
+/** A pointer as applied to `{ customer, sections }`: customer-relative ones get `/customer` in front. */
+function fromRoot(pointer: string): string {
+  const first = unescape(pointer.split('/')[1] ?? '')
+  return first === 'customer' || first === 'sections' ? pointer : `/customer${pointer}`
+}
+
+/**
+ * Writes a file that did not exist: O_EXCL refuses an existing name, a symlink included (a
+ * dangling one would otherwise be followed and its target created).
+ */
+function createExclusive(file: string, text: string): boolean {
+  try {
+    writeFileSync(file, text, { flag: 'wx' })
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+}
+
+/** Replaces a file: a fresh temporary file renamed over it, so a symlink there is replaced, never followed. */
+function replace(file: string, text: string): void {
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  writeFileSync(temporary, text, { flag: 'wx' })
+  try {
+    renameSync(temporary, file)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw error
+  }
 }
 
 /**
@@ -35,24 +80,37 @@ function redactAt(document: unknown, pointer: string): void {
  */
 export function createRecorder(options: RecordOptions) {
   for (const pointer of options.redact ?? []) {
-    if (!pointer.startsWith('/')) throw new CkitError('CKIT_CLI_USAGE', `--redact takes JSON pointers into a customer, like /email; instead got ${JSON.stringify(pointer)}`)
+    if (!pointer.startsWith('/')) throw new CkitError('CKIT_CLI_USAGE', `--redact takes JSON pointers from the response root, like /customer/email; instead got ${JSON.stringify(pointer)}`)
+    if (pointer === '/customer' || pointer === '/sections') throw new CkitError('CKIT_CLI_USAGE', `--redact ${pointer} would replace the whole ${pointer.slice(1)}; name a value inside it, like ${pointer}/${pointer === '/customer' ? 'email' : '0/href'}`)
   }
+  const redact = (options.redact ?? []).map((pointer) => ({ pointer, at: fromRoot(pointer) }))
   mkdirSync(join(options.dir, 'customers'), { recursive: true })
-  return (verdict: ProxyVerdict, response: CustomerConnectionResponse | undefined): RecordOutcome => {
+  return (verdict: ProxyVerdict, response: CustomerConnectionResponse | undefined, request: ForwardedRequest = {}): RecordOutcome => {
     if (!verdict.ok || !response || !verdict.email) return { skipped: verdict.email ?? '(no e-mail)', reason: verdict.ok ? 'not a customer answer' : 'the answer was refused' }
     const email = verdict.email.toLowerCase()
     if (!/^[^/\\]+@[^/\\]+$/.test(email)) return { skipped: email, reason: 'not a usable file name' }
     const file = join(options.dir, 'customers', `${email}.json`)
-    if (existsSync(file) && !options.force) return { skipped: email, reason: `${file} exists (--force overwrites)` }
-    const customer = structuredClone(response.customer) as Record<string, unknown>
-    for (const pointer of options.redact ?? []) redactAt(customer, pointer)
-    const text = `${JSON.stringify(customer, null, 2)}\n`
-    if (SIGNATURE_VALUE.test(text) || (options.secret && text.includes(options.secret))) return { skipped: email, reason: 'the customer data contains a signature or the secret: not written' }
-    writeFileSync(file, text)
-    const sections = join(options.dir, 'sections.json')
-    if (!existsSync(sections)) writeFileSync(sections, `${JSON.stringify(response.sections, null, 2)}\n`)
-    const schema = join(options.dir, 'customer.schema.json')
-    if (!existsSync(schema)) writeFileSync(schema, `${JSON.stringify({ description: 'Recorded customers: any JSON object (ckit record).', type: 'object' }, null, 2)}\n`)
-    return { saved: file }
+    const document = structuredClone({ customer: response.customer, sections: response.sections }) as { customer: Record<string, unknown>; sections: unknown[] }
+    const unmatched = redact.filter(({ at }) => !redactAt(document, at)).map(({ pointer }) => pointer)
+    const warn = unmatched.length > 0 ? { unmatched } : {}
+    // Every file is checked, not only the customer: an endpoint that echoes the request (a debug
+    // link carrying the signature, say) puts it in sections.json as easily.
+    const files = [
+      { path: file, text: `${JSON.stringify(document.customer, null, 2)}\n`, once: false },
+      { path: join(options.dir, 'sections.json'), text: `${JSON.stringify(document.sections, null, 2)}\n`, once: true },
+      { path: join(options.dir, 'customer.schema.json'), text: `${JSON.stringify({ description: 'Recorded customers: any JSON object (ckit record).', type: 'object' }, null, 2)}\n`, once: true },
+    ]
+    const liveSignature = request.signature?.replace(/^sha256=/i, '').toLowerCase()
+    for (const { path, text } of files) {
+      const lower = text.toLowerCase()
+      if (SIGNATURE_VALUE.test(text) || (liveSignature && liveSignature.length >= 16 && lower.includes(liveSignature)) || (options.secret && text.includes(options.secret))) {
+        return { skipped: email, reason: `${path} would contain a signature or the secret: nothing written`, ...warn }
+      }
+    }
+    const [customer, ...once] = files
+    if (options.force) replace(customer!.path, customer!.text)
+    else if (!createExclusive(customer!.path, customer!.text)) return { skipped: email, reason: `${file} exists (--force overwrites)`, ...warn }
+    for (const { path, text } of once) createExclusive(path, text)
+    return { saved: file, ...warn }
   }
 }

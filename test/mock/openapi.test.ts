@@ -2,12 +2,13 @@ import { createConfig, lintFromString } from '@redocly/openapi-core'
 import openapiTS, { astToString } from 'openapi-typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
+import { studioPlugin } from '../../src/studio/index.js'
 
 /** The mock's OpenAPI document, as code generators and linters read it. */
 let mock: RunningMock
 let doc: Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any -- an OpenAPI document walked by path
 beforeAll(async () => {
-  mock = await startMock({ port: 0 })
+  mock = await startMock({ port: 0, studio: studioPlugin })
   doc = (await (await fetch(`${mock.origin}/openapi.json`)).json()) as Record<string, unknown>
 })
 afterAll(() => mock.close())

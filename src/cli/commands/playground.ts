@@ -12,14 +12,17 @@ export const playgroundCommand: CommandSpec = {
       .option('--port <port>', 'port (default 4040; 0 for any)', wholeNumberOption('--port', 0, 65535))
       .option('--open', 'open the page in your browser')
       .option('--json', 'print { url } on stdout once listening')
-      .addHelpText('after', '\nBinds 127.0.0.1 only. The mock also serves it at /__admin/playground/. Stops on Ctrl-C, exit 0.'),
+      .addHelpText('after', '\nBinds 127.0.0.1 only and answers only to loopback names in Host (DNS rebinding gets 421), like the mock,\nwhich serves the same page at /__admin/playground/. Stops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
-    const [{ default: Fastify }, { playgroundRoutes }] = await Promise.all([import('fastify'), import('../../mock/plugins/playground.js')])
+    const [{ default: Fastify }, { studioPlugin }] = await Promise.all([import('fastify'), import('../../studio/index.js')])
+    const host = '127.0.0.1'
     const app = Fastify()
-    await app.register(playgroundRoutes)
-    await app.listen({ port: (options['port'] as number | undefined) ?? 4040, host: '127.0.0.1' })
+    // The same studio the mock mounts, with the same guard: only the bind address differs.
+    await app.register(studioPlugin, { host })
+    app.get('/', async (_request, reply) => reply.redirect('/playground/'))
+    await app.listen({ port: (options['port'] as number | undefined) ?? 4040, host })
     const address = app.server.address()
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`
+    const url = `http://${host}:${typeof address === 'object' && address ? address.port : 0}/playground/`
     io.stderr.write(`playground on ${url}; Ctrl-C to stop\n`)
     if (options['json']) io.stdout.write(`${JSON.stringify({ url })}\n`)
     if (options['open']) {

@@ -3,11 +3,14 @@ import { serveUntilShutdown } from '../io.js'
 import { urlOption, wholeNumberOption } from '../parse.js'
 import type { ProxyVerdict } from '../../conformance/index.js'
 import type { Io } from '../io.js'
+import { terminalSafe } from '../../render/text.js'
+import { jsonLine } from '../format.js'
 
 export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra = ''): void {
-  if (json) return void io.stdout.write(`${JSON.stringify(verdict)}\n`)
+  // Problems quote the upstream (tag names, property names): nothing of it may drive the terminal.
+  if (json) return void io.stdout.write(jsonLine(verdict))
   const problems = verdict.problems.slice(0, 3).map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')
-  io.stdout.write(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${verdict.answered === 'problem' ? ' → 502/504 problem+json' : ''}${extra}\n`)
+  io.stdout.write(terminalSafe(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${verdict.answered === 'problem' ? ' → 502/504 problem+json' : ''}${extra}`).replace(/\n/g, ' ') + '\n')
 }
 
 export const proxyCommand: CommandSpec = {
@@ -18,11 +21,11 @@ export const proxyCommand: CommandSpec = {
     command
       .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', urlOption('--upstream'))
       .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
-      .option('--host <host>', 'address to bind (default 127.0.0.1)')
+      .option('--host <host>', 'address to bind (default 127.0.0.1); requests must name it in Host (DNS rebinding gets 421)')
       .option('--secret <secret>', 'also check each request signature (never refused: the upstream decides)')
       .option('--errors', 'answer a response the help desk would refuse with 502 application/problem+json explaining why')
       .option('--json', 'one JSON line per exchange on stdout (after a first { "listening": url } line)')
-      .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nStops on Ctrl-C, exit 0.'),
+      .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nA last path segment that is not base64url is refused (400), never forwarded.\nStops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
     const { startProxy } = await import('../../conformance/index.js')
     const json = options['json'] === true

@@ -7,14 +7,14 @@ import { printVerdict } from './proxy.js'
 export const recordCommand: CommandSpec = {
   name: 'record',
   summary: 'record real answers through the proxy as mock fixtures, to replay with ckit mock --data',
-  examples: ['ckit record --upstream https://crm.example.com/yetto --out ./recorded --redact /email --redact /phone'],
+  examples: ['ckit record --upstream https://crm.example.com/yetto --out ./recorded --redact /customer/email --redact /customer/phone'],
   define: (command) =>
     command
       .requiredOption('--upstream <url>', 'the endpoint to record, as configured in the help desk', urlOption('--upstream'))
       .requiredOption('--out <dir>', 'the mock data folder to write: customers/<email>.json, sections.json, customer.schema.json')
-      .option('--redact <pointer>', 'a JSON pointer inside a customer to replace with "[redacted]" (repeatable)', collect)
-      .option('--force', 'overwrite customers already recorded')
-      .option('--secret <secret>', 'the signing secret: checked on requests, and never written')
+      .option('--redact <pointer>', 'a JSON pointer from the response root to replace with "[redacted]", like /customer/email or /sections/0/href (repeatable; one that matches nothing is warned about)', collect)
+      .option('--force', 'overwrite customers already recorded (replaced by rename: a symlink there is replaced, not followed)')
+      .option('--secret <secret>', 'the signing secret: checked on requests; an answer whose files would contain it (or a signature) is not written')
       .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
       .option('--json', 'one JSON line per exchange on stdout')
       .addHelpText('after', '\nSend requests through it (the help desk, ckit fetch …); then: ckit mock --data <dir>. Stops on Ctrl-C, exit 0.'),
@@ -27,8 +27,9 @@ export const recordCommand: CommandSpec = {
       upstream: options['upstream'] as string,
       port: (options['port'] as number | undefined) ?? 4030,
       ...(options['secret'] ? { secret: options['secret'] as string } : {}),
-      onExchange: (verdict, response) => {
-        const outcome = record(verdict, response)
+      onExchange: (verdict, response, request) => {
+        const outcome = record(verdict, response, request)
+        for (const pointer of outcome.unmatched ?? []) io.stderr.write(`warning: --redact ${pointer} matched nothing in the answer for ${verdict.email ?? '?'} (pointers start at the response root: /customer/<key>)\n`)
         printVerdict(io, verdict, json, 'saved' in outcome ? `  saved ${outcome.saved}` : `  not saved: ${outcome.reason}`)
       },
     })

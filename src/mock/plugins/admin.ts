@@ -1,12 +1,14 @@
 import type {} from '@fastify/swagger'
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { compileScenarioConfig, parseScenario, SCENARIO_CATALOGUE } from '../scenarios.js'
+import { hostAllowed } from '../../http/host.js'
+import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
 import type { MockState } from '../state.js'
-import { SCENARIO_HEADER } from './connection.js'
 
 export const ADMIN_PREFIX = '/__admin'
+
+/** Kept here too: embedders imported it from the admin plugin. */
+export { hostAllowed }
 
 /** Compared as SHA-256 digests: equal length always, so neither the content nor the length leaks through timing. */
 const digestOf = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest()
@@ -22,29 +24,6 @@ function tokenMatches(expected: Buffer, given: string | undefined): boolean {
  * never grants.
  */
 export const ADMIN_INTENT_HEADER = 'x-ckit-admin'
-
-const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
-
-/** The host part of a Host header, without port or IPv6 brackets. */
-function hostOf(header: string | undefined): string | undefined {
-  if (!header) return undefined
-  const match = /^\[([^\]]+)\](?::\d+)?$/.exec(header) ?? /^([^:]+)(?::\d+)?$/.exec(header)
-  return match?.[1]?.toLowerCase()
-}
-
-/**
- * DNS rebinding: a hostile page's own host name re-resolves to 127.0.0.1, so its requests reach
- * the mock with that name in Host. On a loopback bind only loopback names are accepted; on a
- * specific address, that address; on 0.0.0.0 / :: any (the start-up warning says to set a token).
- */
-export function hostAllowed(boundHost: string, header: string | undefined): boolean {
-  const host = hostOf(header)
-  if (host === undefined) return false
-  const bound = boundHost.replace(/^\[|\]$/g, '').toLowerCase()
-  if (bound === '0.0.0.0' || bound === '::') return true
-  if (isLoopbackHost(bound)) return isLoopbackHost(host)
-  return host === bound
-}
 
 const bad = (reply: FastifyReply, status: number, error: string, message: string, extra: Record<string, unknown> = {}) =>
   reply.code(status).send({ error, message, ...extra })
@@ -81,8 +60,8 @@ function adminSchema(summary: string, ok: { description: string; content?: Recor
   return { summary, tags: ['admin'], response, ...(extra.querystring ? { querystring: extra.querystring } : {}) }
 }
 
-/** The admin API: scenarios, journal, reset, preview. JSON everywhere but the preview page. */
-export async function adminRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix?: string }): Promise<void> {
+/** The admin API: scenarios, journal, customers, reset. JSON everywhere (the preview and playground pages are the studio's). */
+export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
   const token = state.options.adminToken === undefined ? undefined : digestOf(state.options.adminToken)
   app.addHook('onRequest', async (request, reply) => {
@@ -94,14 +73,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     if (token !== undefined && !isHealth) {
       const header = request.headers.authorization
       const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined
-      // ?token= only where a browser cannot send a header: opening the preview or playground page.
-      const route = request.routeOptions.url ?? ''
-      const isPreview = request.method === 'GET' && (route === `${app.prefix}/preview` || route.replace(/\/$/, '') === `${app.prefix}/playground`)
-      // The playground's script and style are static and public.
-      if (request.method === 'GET' && /\/playground\/playground\.(js|css)$/.test(route)) return
-      const query = isPreview ? (request.query as Record<string, string | undefined>)['token'] : undefined
-      if (!tokenMatches(token, bearer) && !tokenMatches(token, query)) {
-        return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token> (the preview page also takes ?token=)')
+      if (!tokenMatches(token, bearer)) {
+        return bad(reply, 401, 'unauthorized', 'the admin API needs Authorization: Bearer <admin token>')
       }
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -122,8 +95,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'POST /__admin/reset': 'restore start-up scenarios, counters, an empty journal and no runtime customers',
       'GET /__admin/customers': 'e-mails with a runtime customer',
       'GET|PUT|PATCH|DELETE /__admin/customers/<email>': 'what is served (and from where); serve { customer, sections? }; merge a JSON Merge Patch; back to file or faker',
-      'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML)',
-      'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML)',
+      'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML; served when the studio is mounted, as ckit mock does)',
+      'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML; studio)',
     },
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
   })
@@ -202,44 +175,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     return { removed, ...(await state.customers.served(email)) }
   })
 
-  const { playgroundRoutes } = await import('./playground.js')
-  await app.register(playgroundRoutes, { prefix: '/playground' })
-
   app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async () => {
     state.scenarios.reset()
     state.customers.clear()
     state.journal.clear()
     return { active: state.scenarios.config }
-  })
-
-  app.get('/preview', { schema: adminSchema('The sidebar an agent would see (HTML)', { description: 'An HTML page with the sidebar or its error card', content: { 'text/html': { schema: { type: 'string' } } } }, { badRequest: 'email is missing or the scenario is unknown', querystring: { type: 'object', properties: { email: { type: 'string' }, scenario: { type: 'string' }, token: { type: 'string', description: 'The admin token, for a browser that cannot send a header' } } } }), ...documentedOnly }, async (request: FastifyRequest, reply) => {
-    const query = request.query as { email?: string; scenario?: string }
-    const email = query.email?.trim()
-    if (!email) return bad(reply, 400, 'missing_email', 'add ?email=<requester e-mail> to preview that customer')
-    if (query.scenario !== undefined) {
-      const parsed = parseScenario(query.scenario)
-      if (!parsed.ok) return bad(reply, 400, 'unknown_scenario', parsed.message)
-    }
-    // Loaded on first preview: the client and renderer (liquidjs) are not on the mock's start-up path.
-    const [{ failureCardHtml, requestCustomerData }, { escapeHtml, pageHtml, sidebarHtml }] = await Promise.all([import('../../client/index.js'), import('../../render/index.js')])
-    // Ask ourselves over the real socket, as the help desk would: the preview shows exactly what
-    // the client makes of the answer, error card included.
-    const { localAddress, localPort } = request.socket
-    const host = localAddress?.includes(':') ? `[${localAddress}]` : (localAddress ?? '127.0.0.1')
-    const base = `http://${host}:${localPort}${opts.mountPrefix ?? ''}${state.options.basePath === '/' ? '' : state.options.basePath}`
-    const result = await requestCustomerData(
-      { url: base, secret: state.options.secret ?? 'unsigned' },
-      {
-        reason: 'refresh',
-        requested_at: new Date().toISOString(),
-        inbox: { slug: 'preview' },
-        conversation: { id: 'preview', title: 'Preview' },
-        requester: { email },
-      },
-      { timeoutMs: state.options.budgetMs, maxResponseBytes: state.options.maxResponseBytes, ...(query.scenario ? { headers: { [SCENARIO_HEADER]: query.scenario } } : {}) },
-    )
-    const sidebar = result.ok ? sidebarHtml(result.rendered) : failureCardHtml(result.error)
-    const meta = `<header class="ckit-preview-meta"><p>Preview for <strong>${escapeHtml(email)}</strong></p><p>${result.ok ? 'answered' : `failed: ${escapeHtml(result.error.kind)}`} in ${result.latencyMs} ms${query.scenario ? ` · scenario ${escapeHtml(query.scenario)}` : ''}</p></header>`
-    return reply.type('text/html; charset=utf-8').send(pageHtml(`${meta}\n${sidebar}`, { title: `Preview — ${email}` }))
   })
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { contractComponents } from '../../schema/index.js'
+import { forwardableHeaders } from '../../http/headers.js'
+import { pagesOptions, type MockPages } from '../pages.js'
 import type { MockState } from '../state.js'
 import { adminRoutes, ADMIN_PREFIX } from './admin.js'
 import { connectionRoutes } from './connection.js'
@@ -69,7 +71,7 @@ function addDiscriminatorMappings(components: Record<string, Record<string, unkn
  * host never sees a second `swagger` decorator (a host with its own swagger used to crash with
  * FST_ERR_DEC_ALREADY_PRESENT), and start-up never pays for it. Built on first request.
  */
-async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unknown> {
+async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockPages | undefined): Promise<unknown> {
   const [{ default: Fastify }, { default: swagger }] = await Promise.all([import('fastify'), import('@fastify/swagger')])
   const collector = Fastify()
   // Security requirements are added here, not on the routes: a host's own swagger also sees the
@@ -79,7 +81,8 @@ async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unkn
   await collector.register(
     async (scope) => {
       await scope.register(connectionRoutes, { state })
-      await scope.register(adminRoutes, { state, prefix: ADMIN_PREFIX, mountPrefix })
+      await scope.register(adminRoutes, { state, prefix: ADMIN_PREFIX })
+      if (studio) await scope.register(studio, { ...pagesOptions(state, mountPrefix), prefix: ADMIN_PREFIX })
     },
     { prefix: mountPrefix },
   )
@@ -98,7 +101,6 @@ async function buildOpenApi(state: MockState, mountPrefix: string): Promise<unkn
   return document
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
 
 /**
  * The document at /openapi.json, and Swagger UI at /docs. The UI (with @fastify/static) costs
@@ -106,10 +108,10 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
  * lives in a small fastify instance of its own, built on the first /docs request and reached
  * through `inject`.
  */
-export async function docsRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix: string }): Promise<void> {
+export async function docsRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix: string; studio?: MockPages }): Promise<void> {
   let document: Promise<unknown> | undefined
   const openApi = () =>
-    (document ??= buildOpenApi(opts.state, opts.mountPrefix).catch((error: unknown) => {
+    (document ??= buildOpenApi(opts.state, opts.mountPrefix, opts.studio).catch((error: unknown) => {
       document = undefined
       throw error
     }))
@@ -134,7 +136,7 @@ export async function docsRoutes(app: FastifyInstance, opts: { state: MockState;
     const child = await loadUi()
     // The UI instance serves /docs; a host may have mounted the mock under a prefix.
     const answer = await child.inject({ method: request.method as 'GET', url: request.url.slice(opts.mountPrefix.length), headers: { accept: request.headers.accept ?? '*/*' } })
-    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())))
+    const headers = forwardableHeaders(answer.headers)
     return reply.code(answer.statusCode).headers(headers).send(answer.rawPayload)
   }
   app.get('/docs', forward)

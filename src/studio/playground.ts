@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { findNodeAtLocation, parseTree } from 'jsonc-parser'
-import { SIDEBAR_CSS, sidebarHtml } from '../../render/html.js'
-import { validateText } from '../../schema/index.js'
+import { shellQuote } from '../cli/format.js'
+import { SIDEBAR_CSS, sidebarHtml } from '../render/html.js'
+import { validateText } from '../schema/index.js'
 
 /**
  * The playground: paste or edit a customer-connection response and see, as you type, the
@@ -142,7 +143,7 @@ export async function checkForPlayground(text: string, strict: boolean): Promise
   for (const w of checked.warnings) add('warning', w.pointer, w.message)
   if (!checked.valid) return { issues, html: '<aside class="ckit-sidebar" aria-label="Customer data"><p class="ckit-empty">Nothing to show until the document is valid.</p></aside>' }
   // liquidjs loads on the first check, not when the mock starts.
-  const { render } = await import('../../render/render.js')
+  const { render } = await import('../render/render.js')
   const result = render(checked.value, { strict })
   for (const e of result.errors) add('error', e.pointer, e.message)
   for (const w of result.warnings) add('warning', w.pointer, w.message)
@@ -151,8 +152,16 @@ export async function checkForPlayground(text: string, strict: boolean): Promise
 
 const MAX_TEXT = 512 * 1024 // 512 KiB, the help desk's own cap
 
+export interface PlaygroundOptions {
+  /**
+   * Whether POST api/fetch may fetch a URL and return its body. Off, it answers 403: a server
+   * other machines can reach must not fetch arbitrary URLs for them (SSRF into internal services).
+   */
+  readonly fetch: boolean
+}
+
 /** The playground as routes of a fastify instance: the page at its prefix, its script and style, and the API it calls. */
-export async function playgroundRoutes(app: FastifyInstance): Promise<void> {
+export async function playgroundRoutes(app: FastifyInstance, opts: PlaygroundOptions): Promise<void> {
   const base = () => './'
   const hide = { schema: { hide: true } }
   app.get('/', hide, async (request, reply) => {
@@ -174,19 +183,21 @@ export async function playgroundRoutes(app: FastifyInstance): Promise<void> {
   app.post('/api/curl', hide, async (request, reply) => {
     const given = target(request.body)
     if (!given) return reply.code(400).send({ message: 'give a URL, a secret and an e-mail' })
-    const { buildSignedRequest, HEADERS } = await import('../../signature/index.js')
+    const { buildSignedRequest, HEADERS } = await import('../signature/index.js')
     try {
       const signed = buildSignedRequest({ url: given.url, secret: given.secret, context: context(given.email) })
-      return { curl: `curl -sS -H '${HEADERS.signature}: ${signed.signature}' '${signed.url}'` }
+      // Quoted, never interpolated: a URL holding '$(…)' would run a command when pasted.
+      return { curl: `curl -sS -H ${shellQuote(`${HEADERS.signature}: ${signed.signature}`)} ${shellQuote(signed.url)}` }
     } catch (error) {
       return reply.code(400).send({ message: (error as Error).message })
     }
   })
   app.post('/api/fetch', hide, async (request, reply) => {
+    if (!opts.fetch) return reply.code(403).send({ error: 'fetch_disabled', message: 'fetching live is off: this server is reachable from other machines and has no admin token (start it with --admin-token, or bind 127.0.0.1); paste the response instead' })
     const given = target(request.body)
     if (!given) return reply.code(400).send({ message: 'give a URL, a secret and an e-mail' })
-    const { buildSignedRequest } = await import('../../signature/index.js')
-    const { exchange } = await import('../../conformance/index.js')
+    const { buildSignedRequest } = await import('../signature/index.js')
+    const { exchange } = await import('../conformance/index.js')
     let signed
     try {
       signed = buildSignedRequest({ url: given.url, secret: given.secret, context: context(given.email) })
@@ -195,6 +206,10 @@ export async function playgroundRoutes(app: FastifyInstance): Promise<void> {
     }
     const answer = await exchange(signed.url, signed.headers)
     if (answer.status === null) return { message: answer.error ?? 'no answer' }
-    return { message: `HTTP ${answer.status} in ${answer.latencyMs} ms`, ...(answer.body ? { text: answer.body.toString('utf8') } : {}) }
+    const summary = `HTTP ${answer.status} in ${answer.latencyMs} ms`
+    // Only what the help desk would read comes back: a JSON body. An HTML page or a text file
+    // from whatever the URL names stays on the server.
+    if (!/^application\/(.+\+)?json\b/i.test(answer.contentType ?? '')) return { message: `${summary}; Content-Type ${JSON.stringify(answer.contentType)} is not JSON, so the body is not shown (the help desk would refuse it)` }
+    return { message: summary, ...(answer.body ? { text: answer.body.toString('utf8') } : {}) }
   })
 }
