@@ -86,7 +86,7 @@ if (ok) {
           setTimeout(() => reject(new Error('ckit mock printed nothing in 30 s')), 30_000).unref()
         })
         const header = /-H '([^:]+): ([^']+)'/.exec(info.curl)
-        const response = await fetch(info.curl.split(' ').pop(), { headers: { [header[1]]: header[2] } })
+        const response = await globalThis.fetch(info.curl.split(' ').pop(), { headers: { [header[1]]: header[2] } })
         if (response.status !== 200) throw new Error(`the mock answered ${response.status}`)
         const verified = await run(ckit, ['pact', 'verify', '--provider-base-url', info.url, '--secret', info.secret], { cwd: project })
         return verified.stdout.trim().split('\n').pop()
