@@ -282,6 +282,10 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
   }
   if ((sorted.at(-1) ?? 0) > CONFORMANCE_DEFAULTS.budgetMs) return fail('latency', `an answer took longer than 3 s; ${stats}`, 'answer within 3 s: the help desk shows an error past it (cache what is slow to compute)')
   const erred = samples.filter((s) => !is2xx(s))
+  if (erred.length === samples.length) {
+    const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
+    return fail('latency', `cannot measure: none of ${samples.length} signed requests for known customers was answered 2xx (HTTP ${statuses})`, 'make signed-request pass first: how fast refusals or errors come back says nothing about the answers the help desk waits for')
+  }
   if (erred.length > 0) {
     const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
     return fail('latency', `${erred.length} of ${samples.length} signed requests for known customers were answered HTTP ${statuses}, not 2xx, so the help desk would show an error for them; ${stats}`, 'answer every signed request for a known customer with 200, also several at once (raise rate limits and pool sizes for the help desk); pass --email with e-mails your endpoint knows')
@@ -321,7 +325,7 @@ async function underscoreCheck(request: { url: string; signature: string }, sign
   const server = signedAnswer.server ?? dashed.server
   if (is2xx(dashed)) return fail('underscore-headers', `X_YETTO_SIGNATURE never arrived (${answered(signedAnswer)}), but the same signature as X-Yetto-Signature was accepted: a server in front of your code drops headers with underscores`, underscoreFix(server))
   if (saysSignatureMissing(signedAnswer)) return fail('underscore-headers', `X_YETTO_SIGNATURE was sent, but the endpoint answered ${answered(signedAnswer)} saying the signature is missing: a server in front of your code drops headers with underscores`, underscoreFix(server))
-  return warn('underscore-headers', `a signed request got ${answered(signedAnswer)} in either spelling, so this cannot tell whether X_YETTO_SIGNATURE arrives`, `make signed-request pass first; if your code never sees X_YETTO_SIGNATURE, ${underscoreFix(server)}`)
+  return warn('underscore-headers', `a signed request got ${answered(signedAnswer)} in either spelling, so this cannot tell whether X_YETTO_SIGNATURE arrives`, 'make signed-request pass first (the secret, the HMAC of the path parameter, requested_at), then run again: a header dropped on the way is found and named then')
 }
 
 function schemaCheck(documents: readonly { email: string; value: unknown }[]): CheckResult {

@@ -54,14 +54,15 @@ export const UNDERSCORE_CULPRITS: readonly UnderscoreCulprit[] = Object.freeze([
 ])
 
 /**
- * One line: why reading the dashed spelling cannot help, then the culprits, the one named by the
- * answer's `Server` header first (the outermost server; others may sit behind it).
+ * One line: why reading the dashed spelling cannot help, then what to change. When the answer's
+ * `Server` header names a culprit (the outermost server), its fix alone, with the others named;
+ * otherwise every culprit's fix.
  */
 export function underscoreFix(serverHeader: string | undefined): string {
   const seen = serverHeader ? UNDERSCORE_CULPRITS.find((c) => c.server?.test(serverHeader.trim())) : undefined
   const others = UNDERSCORE_CULPRITS.filter((c) => c !== seen).map((c) => c.fix)
   const lead = 'the help desk sends only X_YETTO_SIGNATURE, so reading the header in either spelling cannot help when a server in front of your code drops it before your code runs; let it through'
   return seen
-    ? `${lead}. The answer came from ${seen.name} (Server: ${serverHeader!.trim()}): ${seen.fix}. If another server sits behind it: ${others.join('; ')}`
+    ? `${lead}. The answer came from ${seen.name} (Server: ${serverHeader!.trim()}): ${seen.fix}. If another server sits behind it, its setting is in docs/protocol.md (${UNDERSCORE_CULPRITS.filter((c) => c !== seen).map((c) => c.name).join(', ')})`
     : `${lead}: ${others.join('; ')}`
 }

@@ -225,7 +225,9 @@ describe.concurrent('ckit conformance against the mock', () => {
 
   it('a wrong secret is not an underscore problem: ⚠ cannot tell, never ✖ or ✔', async () => {
     const checks = await runConformance({ url: await endpoint({ parser: { secret: 'another-secret' } }), secret: 's3cret', ...quick })
-    expect(check(checks, 'underscore-headers')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether X_YETTO_SIGNATURE arrives/) })
+    expect(check(checks, 'underscore-headers')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether X_YETTO_SIGNATURE arrives/), fix: expect.stringMatching(/^make signed-request pass first/) })
+    // Timing refusals is not timing answers.
+    expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^cannot measure: none of 4 signed requests for known customers was answered 2xx \(HTTP 401\)/) })
   })
 
   it('explains an endpoint that is not there', async () => {
@@ -250,6 +252,15 @@ describe('ckit conformance', () => {
     const text = await cli(['conformance', mock.url, '--secret', 's3cret', '--requests', '2'])
     expect(text.stdout).toMatch(/✖ json +.*\n {4}fix: /)
     expect((await cli(['conformance', 'not-a-url', '--secret', 's'])).code).toBe(2)
+  })
+
+  it('fails an endpoint with no freshness check and an HTML 404 page for unknown customers, with both fixes', async () => {
+    const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
+    const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 10 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now with 401/)
+    expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
+    expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
   })
 })
 
