@@ -167,7 +167,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
 
   // challenge
   const challenge = await testConnection({ url: options.url, secret: options.secret }, { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs })
-  results.push(challenge.ok ? pass('challenge', `echoed within ${challenge.latencyMs} ms`) : fail('challenge', describeFailure(challenge.error), 'when reason is "challenge", answer 200 {"challenge": <the same string>} within 3 s'))
+  const echo = 'when reason is "challenge", answer 200 {"challenge": <the same string>} within 3 s'
+  const challengeFix = (failure: Failure): string =>
+    failure.kind === 'timeout'
+      ? `${echo}: the Test button gives up at 3 s and the connection cannot be created`
+      : failure.status === 401 || failure.status === 403
+        ? `the challenge is signed like every request: verify it with the secret the help desk shows, then ${echo}`
+        : echo
+  results.push(challenge.ok ? pass('challenge', `echoed within ${challenge.latencyMs} ms`) : fail('challenge', describeFailure(challenge.error), challengeFix(challenge.error)))
 
   // signed-request, and one exchange per customer e-mail for the content checks
   const exchanges: { email: string; exchange: Exchange }[] = [{ email: emails[0]!, exchange: firstExchange }]

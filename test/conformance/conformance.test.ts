@@ -125,6 +125,7 @@ describe.concurrent('ckit conformance against the mock', () => {
     const checks = await runConformance({ url: await endpoint({ parser: { secret: 'another-secret' } }), secret: 's3cret', ...quick })
     expect(check(checks, 'signed-request')).toMatchObject({ status: 'fail' })
     expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether the endpoint checks freshness: the same request stamped now got HTTP 401 .* too/) })
+    expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^the challenge is signed like every request: verify it with the secret/) })
   })
 
   it('an unsigned request left unanswered fails rejects-unsigned (no answer is not a refusal)', async () => {
