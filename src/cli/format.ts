@@ -48,7 +48,22 @@ export interface JunitCheck {
   readonly fix?: string
 }
 
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+/**
+ * What XML 1.0 forbids even as a character reference: C0 controls other than tab, newline and
+ * carriage return, U+FFFE/U+FFFF, and unpaired surrogates. One of them from an endpoint (a key
+ * name, a variable name) would make a CI system reject the whole report, so each is written as a
+ * visible escape (`\x1b`, `\ud800`) instead.
+ */
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const visibleEscape = (c: string): string => {
+  const code = c.charCodeAt(0)
+  return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`
+}
+
+/** Text safe in XML 1.0 content and in a double- or single-quoted attribute. */
+export const escapeXml = (text: string): string =>
+  text.replace(XML_FORBIDDEN, visibleEscape).replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
 
 /** JUnit XML of named checks (probe, conformance), as CI systems display it. */
 export function junitXml(target: string, checks: readonly JunitCheck[], suite = 'ckit webhooks probe'): string {

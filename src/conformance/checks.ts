@@ -1,7 +1,9 @@
 import { testConnection, type Failure } from '../client/index.js'
+import { CUSTOMER_NOT_FOUND } from '../client/request.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
 import { buildSignedRequest, HEADERS } from '../signature/index.js'
+import { underscoreFix } from './underscores.js'
 
 /** One named check of a live endpoint: ✔ pass, ✖ fail, ⚠ warn. */
 export interface CheckResult {
@@ -18,10 +20,11 @@ export const CHECK_NAMES = [
   'signed-request',
   'rejects-unsigned',
   'rejects-forged',
+  'rejects-stale',
   'latency',
   'content-type',
-  'json',
   'size',
+  'json',
   'schema',
   'templates',
   'links',
@@ -30,7 +33,7 @@ export const CHECK_NAMES = [
 ] as const
 export type CheckName = (typeof CHECK_NAMES)[number]
 
-/** 🔧 docs/protocol.md: the budget, the size cap, and when latency deserves a warning. */
+/** 🔧 docs/protocol.md: the budget, the size cap, when latency deserves a warning, and how old a context `rejects-stale` sends. */
 export const CONFORMANCE_DEFAULTS = Object.freeze({
   budgetMs: 3000,
   warnAboveMs: 1500,
@@ -39,6 +42,8 @@ export const CONFORMANCE_DEFAULTS = Object.freeze({
   concurrency: 4,
   emails: ['kelly@example.com'] as readonly string[],
   unknownEmail: 'nobody@unknown.invalid',
+  // Twice the endpoint's 5-minute tolerance (docs/protocol.md, freshness), so clock skew cannot pass it.
+  staleAgeMinutes: 10,
 })
 
 export interface ConformanceOptions {
@@ -58,12 +63,14 @@ export interface Exchange {
   readonly contentType: string | null
   readonly body: Buffer | null
   readonly latencyMs: number
+  /** The `Server` header, which names the software that answered (nginx, gunicorn, …). */
+  readonly server?: string
   readonly error?: string
   readonly timedOut?: boolean
   readonly tooLarge?: boolean
 }
 
-const context = (email: string): RequestContext => ({ reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conformance' }, requester: { email } })
+const context = (email: string, requestedAt = new Date()): RequestContext => ({ reason: 'conversation_viewed', requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conformance' }, requester: { email } })
 
 /** One GET with the help desk's budget and size cap, keeping everything a check needs. */
 export async function exchange(url: string, headers: Record<string, string>): Promise<Exchange> {
@@ -88,7 +95,8 @@ export async function exchange(url: string, headers: Record<string, string>): Pr
         chunks.push(value)
       }
     }
-    return { status: response.status, contentType: response.headers.get('content-type'), body: Buffer.concat(chunks), latencyMs: Math.round(performance.now() - started), ...(tooLarge ? { tooLarge } : {}) }
+    const server = response.headers.get('server')
+    return { status: response.status, contentType: response.headers.get('content-type'), body: Buffer.concat(chunks), latencyMs: Math.round(performance.now() - started), ...(server ? { server } : {}), ...(tooLarge ? { tooLarge } : {}) }
   } catch (error) {
     const err = error as Error & { cause?: { code?: string; message?: string } }
     const timedOut = signal.aborted
@@ -114,6 +122,29 @@ function describeFailure(failure: Failure): string {
   return `${failure.kind}: ${failure.message}`
 }
 
+const is2xx = (answer: Exchange): boolean => answer.status !== null && answer.status >= 200 && answer.status < 300
+const isRefusal = (answer: Exchange): boolean => answer.status === 401 || answer.status === 403
+
+/** What came back, in words a user can compare with their logs: `HTTP 404 (text/html)`, or why nothing did. */
+function answered(answer: Exchange): string {
+  if (answer.status === null) return answer.error ?? 'no answer'
+  return `HTTP ${answer.status} (${answer.contentType ? `Content-Type ${answer.contentType}` : 'no Content-Type'})`
+}
+
+/**
+ * A check that got no answer can never pass, nor merely warn: the help desk shows the agent an
+ * error for exactly this. The fix says what to change for the kind of silence seen.
+ */
+function noAnswerFix(answer: Exchange): string {
+  return answer.timedOut
+    ? 'answer within 3 s: the help desk stops waiting then and shows the agent an error (cache or precompute what is slow)'
+    : 'keep the connection open until the whole answer is sent: a reset or refused connection is an error card for the agent'
+}
+
+// How endpoints (ours included: "X_YETTO_SIGNATURE header is missing") say the signature never arrived.
+const SIGNATURE_MISSING = /signature[^.\n]{0,40}\b(missing|absent|not (found|present|sent|given))\b|\b(missing|absent|no)\b[^.\n]{0,40}signature/i
+const saysSignatureMissing = (answer: Exchange): boolean => SIGNATURE_MISSING.test(answer.body?.subarray(0, 4096).toString() ?? '')
+
 /**
  * Runs every check against a live endpoint and explains each failure with a fix. Never throws
  * for what the endpoint does.
@@ -121,21 +152,29 @@ function describeFailure(failure: Failure): string {
 export async function runConformance(options: ConformanceOptions): Promise<CheckResult[]> {
   const emails = options.emails && options.emails.length > 0 ? options.emails : CONFORMANCE_DEFAULTS.emails
   const unknownEmail = options.unknownEmail ?? CONFORMANCE_DEFAULTS.unknownEmail
-  const signed = (email: string) => buildSignedRequest({ url: options.url, secret: options.secret, context: context(email) })
+  const signed = (email: string, requestedAt?: Date) => buildSignedRequest({ url: options.url, secret: options.secret, context: context(email, requestedAt) })
   const results: CheckResult[] = []
 
-  // reachable: any HTTP answer at all.
+  // reachable: any HTTP answer at all. A refused connection ends the run; a silent server does
+  // not, so every other check can say what it saw.
   const first = signed(emails[0]!)
   const firstExchange = await exchange(first.url, first.headers)
   if (firstExchange.status === null && !firstExchange.timedOut) {
     results.push(fail('reachable', firstExchange.error ?? 'no answer', 'start the endpoint, and check the URL, DNS and TLS certificate'))
     return results
   }
-  results.push(firstExchange.status === null ? warn('reachable', `the server accepted the connection but ${firstExchange.error}`, 'answer within 3 s') : pass('reachable', `answered HTTP ${firstExchange.status}`))
+  results.push(firstExchange.status === null ? fail('reachable', `the server accepted the connection but sent ${firstExchange.error}`, noAnswerFix(firstExchange)) : pass('reachable', `answered HTTP ${firstExchange.status}`))
 
   // challenge
   const challenge = await testConnection({ url: options.url, secret: options.secret }, { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs })
-  results.push(challenge.ok ? pass('challenge', `echoed within ${challenge.latencyMs} ms`) : fail('challenge', describeFailure(challenge.error), 'when reason is "challenge", answer 200 {"challenge": <the same string>} within 3 s'))
+  const echo = 'when reason is "challenge", answer 200 {"challenge": <the same string>} within 3 s'
+  const challengeFix = (failure: Failure): string =>
+    failure.kind === 'timeout'
+      ? `${echo}: the Test button gives up at 3 s and the connection cannot be created`
+      : failure.status === 401 || failure.status === 403
+        ? `the challenge is signed like every request: verify it with the secret the help desk shows, then ${echo}`
+        : echo
+  results.push(challenge.ok ? pass('challenge', `echoed within ${challenge.latencyMs} ms`) : fail('challenge', describeFailure(challenge.error), challengeFix(challenge.error)))
 
   // signed-request, and one exchange per customer e-mail for the content checks
   const exchanges: { email: string; exchange: Exchange }[] = [{ email: emails[0]!, exchange: firstExchange }]
@@ -143,37 +182,51 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     const request = signed(email)
     exchanges.push({ email, exchange: await exchange(request.url, request.headers) })
   }
-  const refused = exchanges.find((e) => e.exchange.status === 401 || e.exchange.status === 403)
-  const erred = exchanges.find((e) => e.exchange.status !== null && (e.exchange.status < 200 || e.exchange.status > 299))
-  const signatureMissing = refused ? /missing/i.test(refused.exchange.body?.toString() ?? '') : false
+  const silent = exchanges.find((e) => e.exchange.status === null)
+  const refused = exchanges.find((e) => isRefusal(e.exchange))
+  const erred = exchanges.find((e) => !is2xx(e.exchange))
   results.push(
-    refused
-      ? fail('signed-request', `a correctly signed request for ${refused.email} got ${refused.exchange.status}`, 'verify X_YETTO_SIGNATURE as sha256=<hex HMAC-SHA256 of the path parameter> with the secret the help desk shows')
-      : erred
-        ? fail('signed-request', `a correctly signed request for ${erred.email} got HTTP ${erred.exchange.status}`, 'answer a known customer with 200 and the response JSON (unknown ones with 404 customer_not_found)')
-        : pass('signed-request', `accepted (${exchanges.map((e) => e.exchange.status ?? 'no answer').join(', ')})`),
+    silent
+      ? fail('signed-request', `a correctly signed request for ${silent.email} got ${silent.exchange.error}`, noAnswerFix(silent.exchange))
+      : refused
+        ? fail('signed-request', `a correctly signed request for ${refused.email} was refused with HTTP ${refused.exchange.status}`, 'verify X_YETTO_SIGNATURE as sha256=<hex HMAC-SHA256 of the path parameter> with the secret the help desk shows, and accept a requested_at within 5 minutes of now')
+        : erred
+          ? fail('signed-request', `a correctly signed request for ${erred.email} got ${answered(erred.exchange)}`, 'answer a known customer with 200 and the response JSON (unknown ones with 404 customer_not_found); pass --email with an e-mail your endpoint knows')
+          : pass('signed-request', `accepted (${exchanges.map((e) => `${e.email}: ${e.exchange.status}`).join(', ')})`),
   )
+  // rejects-stale re-sends the first request with an old requested_at: only its fresh twin counts.
+  const freshAccepted = is2xx(firstExchange)
 
-  // rejects-unsigned, rejects-forged
-  const unsigned = await exchange(first.url, {})
-  const forged = await exchange(first.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` })
-  for (const [name, answer] of [['rejects-unsigned', unsigned], ['rejects-forged', forged]] as const) {
-    if (answer.status === 401 || answer.status === 403) results.push(pass(name, `refused (${answer.status})`))
-    else if (answer.status !== null && answer.status >= 200 && answer.status < 300) results.push(fail(name, `answered ${answer.status} with data: anyone could read customer data`, 'refuse requests whose signature is missing or wrong with 401, before looking up the customer'))
-    else results.push(warn(name, `answered ${answer.status ?? answer.error}`, 'answer 401 for a missing or wrong signature'))
+  // rejects-unsigned, rejects-forged, rejects-stale
+  const staleRequest = signed(emails[0]!, new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000))
+  // Independent of each other: at once, so a silent endpoint costs one budget here, not three.
+  const [unsigned, forged, stale] = await Promise.all([
+    exchange(first.url, {}),
+    exchange(first.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` }),
+    exchange(staleRequest.url, staleRequest.headers),
+  ])
+  const leak = 'refuse a request whose signature is missing or wrong with 401, before looking up the customer'
+  results.push(refusalCheck('rejects-unsigned', 'a request without X_YETTO_SIGNATURE', unsigned, leak, 'anyone who knows the URL could read customer data'))
+  results.push(refusalCheck('rejects-forged', 'a request with a wrong X_YETTO_SIGNATURE', forged, leak, 'anyone who knows the URL could read customer data'))
+  const staleWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`
+  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
+  if (isRefusal(stale) && !freshAccepted) {
+    // The fresh twin was not accepted, so this refusal says nothing about freshness; a silent
+    // twin is no answer, which never merely warns.
+    const cannotTell = `${staleWhat} was refused (HTTP ${stale.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
+    results.push(firstExchange.status === null ? fail('rejects-stale', `${cannotTell} got ${firstExchange.error}`, noAnswerFix(firstExchange)) : warn('rejects-stale', `${cannotTell} got ${answered(firstExchange)} too`, 'make signed-request pass first, then run again'))
+  } else {
+    results.push(refusalCheck('rejects-stale', staleWhat, stale, staleFix, 'a captured request can be replayed for as long as its signature verifies, which is forever'))
   }
 
   // latency: sequential, then concurrent
   const total = options.requests ?? CONFORMANCE_DEFAULTS.requests
   const concurrency = options.concurrency ?? CONFORMANCE_DEFAULTS.concurrency
-  const timings: number[] = []
-  let timeouts = 0
+  const samples: Exchange[] = []
   let done = 0
   const sample = async () => {
     const request = signed(emails[done % emails.length]!)
-    const answer = await exchange(request.url, request.headers)
-    timings.push(answer.latencyMs)
-    if (answer.timedOut) timeouts++
+    samples.push(await exchange(request.url, request.headers))
     options.onProgress?.(++done, total * 2)
   }
   for (let i = 0; i < total; i++) await sample()
@@ -181,23 +234,20 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, async () => {
     while (started++ < total) await sample()
   }))
-  const sorted = [...timings].sort((a, b) => a - b)
-  const stats = `p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, max ${sorted.at(-1) ?? 0} ms over ${sorted.length} requests (${concurrency} at once for half)`
-  if (timeouts > 0 || (sorted.at(-1) ?? 0) > CONFORMANCE_DEFAULTS.budgetMs) results.push(fail('latency', `${timeouts} of ${sorted.length} requests took longer than 3 s; ${stats}`, 'answer within 3 s: the help desk shows an error past it (cache what is slow to compute)'))
-  else if (percentile(sorted, 95) > CONFORMANCE_DEFAULTS.warnAboveMs) results.push(warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error'))
-  else results.push(pass('latency', stats))
+  results.push(latencyCheck(samples, concurrency))
 
   // content checks on the customers' answers
-  const answered = exchanges.filter((e) => e.exchange.status !== null && e.exchange.status >= 200 && e.exchange.status < 300)
-  if (answered.length === 0) {
-    const why = exchanges[0]!.exchange.timedOut ? 'no answer came within 3 s' : `no customer request was answered 2xx (${exchanges.map((e) => e.exchange.status ?? e.exchange.error).join(', ')})`
-    for (const name of ['content-type', 'json', 'size', 'schema', 'templates', 'links'] as const) results.push(fail(name, `cannot check: ${why}`, 'answer a signed request for a known customer with 200 and the response JSON'))
+  const ok = exchanges.filter((e) => is2xx(e.exchange))
+  if (ok.length === 0) {
+    const why = silent ? `${silent.email} got ${silent.exchange.error}` : `no customer request was answered 2xx (${exchanges.map((e) => `${e.email}: ${answered(e.exchange)}`).join(', ')})`
+    const fix = silent ? noAnswerFix(silent.exchange) : 'answer a signed request for a known customer (--email) with 200 and the response JSON'
+    for (const name of ['content-type', 'size', 'json', 'schema', 'templates', 'links'] as const) results.push(fail(name, `cannot check: ${why}`, fix))
   } else {
-    const wrongType = answered.find((e) => !/^application\/(.+\+)?json\b/i.test(e.exchange.contentType ?? ''))
+    const wrongType = ok.find((e) => !JSON_TYPE.test(e.exchange.contentType ?? ''))
     results.push(wrongType ? fail('content-type', `${wrongType.email}: Content-Type is ${JSON.stringify(wrongType.exchange.contentType)}`, 'send Content-Type: application/json') : pass('content-type', 'application/json'))
-    const tooLarge = answered.find((e) => e.exchange.tooLarge)
-    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, 'keep a response under 512 KiB: send what the sidebar shows, not whole records') : pass('size', `largest ${Math.max(...answered.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
-    const parsed = answered.map((e) => ({ email: e.email, parsed: e.exchange.tooLarge ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
+    const tooLarge = ok.find((e) => e.exchange.tooLarge)
+    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, 'keep a response under 512 KiB: send what the sidebar shows, not whole records') : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
+    const parsed = ok.map((e) => ({ email: e.email, parsed: e.exchange.tooLarge ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
     const badJson = parsed.find((p) => p.parsed && !p.parsed.ok)
     results.push(badJson && badJson.parsed && !badJson.parsed.ok ? fail('json', `${badJson.email}: ${badJson.parsed.error.message}`, 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)') : pass('json', 'every body parses'))
     const documents = parsed.flatMap((p) => (p.parsed?.ok ? [{ email: p.email, value: p.parsed.value }] : []))
@@ -212,28 +262,81 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
 
   // unknown-customer
   const unknown = signed(unknownEmail)
-  const unknownAnswer = await exchange(unknown.url, unknown.headers)
-  const unknownBody = unknownAnswer.body ? parseJson(unknownAnswer.body) : undefined
-  if (unknownAnswer.status === 404 && unknownBody?.ok && (unknownBody.value as { error?: unknown } | null)?.error === 'customer_not_found') results.push(pass('unknown-customer', `404 customer_not_found for ${unknownEmail}`))
-  else if (unknownAnswer.status !== null && unknownAnswer.status >= 200 && unknownAnswer.status < 300) results.push(fail('unknown-customer', `${unknownEmail} got ${unknownAnswer.status} with data`, 'answer 404 {"error": "customer_not_found"} for an e-mail with no customer record (docs/protocol.md)'))
-  else results.push(warn('unknown-customer', `${unknownEmail} got ${unknownAnswer.status ?? unknownAnswer.error}`, 'answer 404 {"error": "customer_not_found"} so the help desk can say "no customer record" instead of an error'))
+  results.push(unknownCustomerCheck(unknownEmail, await exchange(unknown.url, unknown.headers)))
 
-  // underscore-headers: a refused signed request that passes with the dashed spelling means a proxy drops underscores
-  if (refused || signatureMissing) {
-    const dashed = await exchange(first.url, { 'X-Yetto-Signature': first.signature })
-    results.push(
-      dashed.status !== null && dashed.status >= 200 && dashed.status < 300
-        ? fail('underscore-headers', 'X_YETTO_SIGNATURE never arrived, but X-Yetto-Signature did: something in front drops headers with underscores', 'nginx: underscores_in_headers on; or read the header in either spelling')
-        : warn('underscore-headers', 'the signature was refused either way: not a header-name problem', 'see signed-request'),
-    )
-  } else {
-    results.push(pass('underscore-headers', 'X_YETTO_SIGNATURE arrives'))
-  }
+  // underscore-headers
+  results.push(await underscoreCheck(first, exchanges[0]!.exchange))
   return results
 }
 
+const JSON_TYPE = /^application\/(.+\+)?json\b/i
+
+/** Refused (401/403) passes; data fails; no answer fails; any other answer warns. */
+function refusalCheck(name: CheckName, what: string, answer: Exchange, fix: string, risk: string): CheckResult {
+  if (isRefusal(answer)) return pass(name, `${what} was refused (HTTP ${answer.status})`)
+  if (answer.status === null) return fail(name, `${what} got ${answer.error}, so this cannot tell whether it is refused`, `${noAnswerFix(answer)}; ${fix}`)
+  if (is2xx(answer)) return fail(name, `${what} was answered HTTP ${answer.status} with data: ${risk}`, fix)
+  return warn(name, `${what} got ${answered(answer)} rather than a refusal: no data came back, but neither you nor the help desk can tell it from a fault`, fix)
+}
+
+function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckResult {
+  const timed = samples.filter((s) => s.status !== null)
+  const sorted = timed.map((s) => s.latencyMs).sort((a, b) => a - b)
+  const stats = sorted.length === 0 ? `no timing: none of ${samples.length} requests was answered` : `p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, max ${sorted.at(-1)} ms over ${sorted.length} answered requests (${concurrency} at once for half)`
+  const silent = samples.filter((s) => s.status === null)
+  if (silent.length > 0) {
+    return fail('latency', `${silent.length} of ${samples.length} requests got no answer (${silent[0]!.error}); ${stats}`, noAnswerFix(silent[0]!))
+  }
+  if ((sorted.at(-1) ?? 0) > CONFORMANCE_DEFAULTS.budgetMs) return fail('latency', `an answer took longer than 3 s; ${stats}`, 'answer within 3 s: the help desk shows an error past it (cache what is slow to compute)')
+  const erred = samples.filter((s) => !is2xx(s))
+  if (erred.length === samples.length) {
+    const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
+    return fail('latency', `cannot measure: none of ${samples.length} signed requests for known customers was answered 2xx (HTTP ${statuses})`, 'make signed-request pass first: how fast refusals or errors come back says nothing about the answers the help desk waits for')
+  }
+  if (erred.length > 0) {
+    const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
+    return fail('latency', `${erred.length} of ${samples.length} signed requests for known customers were answered HTTP ${statuses}, not 2xx, so the help desk would show an error for them; ${stats}`, 'answer every signed request for a known customer with 200, also several at once (raise rate limits and pool sizes for the help desk); pass --email with e-mails your endpoint knows')
+  }
+  if (percentile(sorted, 95) > CONFORMANCE_DEFAULTS.warnAboveMs) return warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error')
+  return pass('latency', stats)
+}
+
+/**
+ * The help desk shows "no customer record" only for 404 with a JSON body
+ * {"error": "customer_not_found"} (src/client/request.ts); anything else — an HTML 404 page
+ * from a framework, a 500, silence — shows the agent an error card for every unknown customer.
+ */
+function unknownCustomerCheck(email: string, answer: Exchange): CheckResult {
+  const want = 'answer 404 with Content-Type: application/json and {"error": "customer_not_found"} for an e-mail with no customer record (docs/protocol.md)'
+  if (answer.status === null) return fail('unknown-customer', `${email} got ${answer.error}`, `${noAnswerFix(answer)}; ${want}`)
+  if (is2xx(answer)) return fail('unknown-customer', `${email} was answered HTTP ${answer.status} with data: the agent would see a customer who does not exist`, want)
+  const body = answer.body ? parseJson(answer.body) : undefined
+  const isJson = body?.ok === true
+  const error = isJson ? (body.value as { error?: unknown } | null)?.error : undefined
+  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) return pass('unknown-customer', `404 customer_not_found for ${email}`)
+  const consequence = 'the help desk would show an error instead of "no customer record"'
+  if (!isJson) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
+  if (answer.status !== 404) return fail('unknown-customer', `${email} got ${answered(answer)}, not 404: ${consequence}`, want)
+  return fail('unknown-customer', `${email} got 404 with ${JSON.stringify(error ?? null)} as "error", not "customer_not_found": ${consequence}`, want)
+}
+
+/**
+ * Does X_YETTO_SIGNATURE reach the endpoint's code? A signed request that is accepted proves it.
+ * One that is not is sent again with the dashed spelling: if that one is accepted, or if the
+ * refusal says the signature is missing although it was sent, a server in front drops it.
+ */
+async function underscoreCheck(request: { url: string; signature: string }, signedAnswer: Exchange): Promise<CheckResult> {
+  if (is2xx(signedAnswer)) return pass('underscore-headers', 'X_YETTO_SIGNATURE arrives: a request signed with it was accepted')
+  if (signedAnswer.status === null) return fail('underscore-headers', `cannot check: the signed request got ${signedAnswer.error}`, noAnswerFix(signedAnswer))
+  const dashed = await exchange(request.url, { 'X-Yetto-Signature': request.signature })
+  const server = signedAnswer.server ?? dashed.server
+  if (is2xx(dashed)) return fail('underscore-headers', `X_YETTO_SIGNATURE never arrived (${answered(signedAnswer)}), but the same signature as X-Yetto-Signature was accepted: a server in front of your code drops headers with underscores`, underscoreFix(server))
+  if (saysSignatureMissing(signedAnswer)) return fail('underscore-headers', `X_YETTO_SIGNATURE was sent, but the endpoint answered ${answered(signedAnswer)} saying the signature is missing: a server in front of your code drops headers with underscores`, underscoreFix(server))
+  return warn('underscore-headers', `a signed request got ${answered(signedAnswer)} in either spelling, so this cannot tell whether X_YETTO_SIGNATURE arrives`, 'make signed-request pass first (the secret, the HMAC of the path parameter, requested_at), then run again: a header dropped on the way is found and named then')
+}
+
 function schemaCheck(documents: readonly { email: string; value: unknown }[]): CheckResult {
-  if (documents.length === 0) return fail('schema', 'cannot check: no body parsed', 'see json')
+  if (documents.length === 0) return fail('schema', 'cannot check: no body parsed as JSON', 'fix the json check first: send the response as a JSON document')
   for (const { email, value } of documents) {
     const lenient = validate('response', value)
     if (!lenient.valid) return fail('schema', `${email}: ${lenient.errors.slice(0, 3).map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`, 'answer { "version": "2024-03-06", "customer": {…}, "sections": [link or list, …] } (schemas/customer-connection-response.schema.json)')
@@ -250,7 +353,7 @@ function templatesCheck(rendered: readonly { email: string; result: { errors: re
     const problem = result.errors.find((e) => e.code !== 'unsafe_href' && e.code !== 'unknown_section_type')
     if (problem) return fail('templates', `${email}: ${problem.pointer}: ${problem.message}`, problem.variable ? `give every customer ${problem.variable}, or write {{ ${problem.variable} | default: "…" }}` : 'fix the Liquid template at that pointer')
   }
-  return rendered.length === 0 ? fail('templates', 'cannot check: no valid response', 'see schema') : pass('templates', 'every template resolves for every customer')
+  return rendered.length === 0 ? fail('templates', 'cannot check: no response passed the schema', 'fix the schema check first: templates are rendered only from a valid response') : pass('templates', 'every template resolves for every customer')
 }
 
 function linksCheck(rendered: readonly { email: string; result: { errors: readonly RenderIssue[]; warnings: readonly RenderIssue[] } }[]): CheckResult {
@@ -262,5 +365,5 @@ function linksCheck(rendered: readonly { email: string; result: { errors: readon
     const suspicious = result.warnings.find((w) => w.code === 'suspicious_href')
     if (suspicious) return warn('links', `${email}: ${suspicious.pointer}: ${suspicious.message}`, 'replace the placeholder with the real host')
   }
-  return rendered.length === 0 ? fail('links', 'cannot check: no valid response', 'see schema') : pass('links', 'every rendered link is absolute and safe')
+  return rendered.length === 0 ? fail('links', 'cannot check: no response passed the schema', 'fix the schema check first: links are rendered only from a valid response') : pass('links', 'every rendered link is absolute and safe')
 }

@@ -1,8 +1,12 @@
-import { createServer, request as httpRequest, type Server } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runConformance, type CheckName } from '../../src/conformance/index.js'
+import { CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
+import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
+import { escapeXml } from '../../src/cli/format.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
+import { createRequestParser, type RequestParserOptions } from '../../src/signature/index.js'
 import { cli, spawnUntil } from '../helpers.js'
 
 /** Each fault the mock can produce is caught by the check named for it. */
@@ -13,6 +17,36 @@ afterAll(async () => {
   for (const server of servers) await new Promise((resolve) => server.close(resolve))
 })
 const quick = { requests: 2, concurrency: 2 }
+const check = (checks: readonly CheckResult[], name: CheckName) => checks.find((c) => c.name === name)
+
+/** Serves on a free port until the file's tests end. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+const RESPONSE = { version: '2024-03-06', customer: { id: 'customer_1', name: 'Kelly' }, sections: [{ type: 'list', title: 'Account', items: [{ description: 'Name', value: '{{ data.customer.name }}' }] }] }
+
+/**
+ * A correct endpoint (what examples/ do), with one behaviour swapped out per test: `answer` takes
+ * any request first (true: answered), `refused` answers what the parser refuses, `unknown` a
+ * customer it does not know, `known` may take kelly's request (true: answered).
+ */
+function endpoint(overrides: { parser?: Partial<RequestParserOptions>; refused?: (res: ServerResponse, reason: string, message: string) => void; unknown?: (res: ServerResponse) => void; answer?: (req: IncomingMessage, res: ServerResponse) => boolean; known?: (res: ServerResponse) => boolean } = {}) {
+  const parse = createRequestParser({ secret: 's3cret', ...overrides.parser })
+  return serve((req, res) => {
+    if (overrides.answer?.(req, res)) return
+    const result = parse(req.url ?? '/', req.headers)
+    if (!result.ok) return overrides.refused ? overrides.refused(res, result.reason, result.message) : json(res, result.status, { error: result.reason, message: result.message })
+    if (result.isChallenge) return json(res, 200, { challenge: result.context.challenge })
+    if (result.context.requester?.email !== 'kelly@example.com') return overrides.unknown ? overrides.unknown(res) : json(res, 404, { error: 'customer_not_found' })
+    if (overrides.known?.(res)) return
+    json(res, 200, RESPONSE)
+  })
+}
 
 async function checksAgainst(options: Parameters<typeof startMock>[0]) {
   const mock = await startMock({ port: 0, secret: 's3cret', ...options })
@@ -24,13 +58,34 @@ describe.concurrent('ckit conformance against the mock', () => {
   it('the ok scenario passes every check', async () => {
     const checks = await checksAgainst({})
     expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
-    expect(checks.map((c) => c.name)).toHaveLength(14)
+    expect(checks.map((c) => c.name)).toEqual([...CHECK_NAMES])
+  })
+
+  it('a correct endpoint of our own passes every check (the baseline for the broken ones below)', async () => {
+    const checks = await runConformance({ url: await endpoint(), secret: 's3cret', ...quick })
+    expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
+  })
+
+  // 3.5 s, 4 s and forever for every signed request (the mock refuses unsigned and forged ones at
+  // once, which are answers): a check that needed a signed answer never passes, nor merely warns.
+  it.each(['timeout', 'hang', 'drip:4:1000'])('%s: a check that got no answer never passes, nor merely warns', { timeout: 60_000 }, async (scenario) => {
+    const checks = await checksAgainst({ scenario })
+    expect(checks.map((c) => c.name)).toEqual([...CHECK_NAMES])
+    expect(checks.filter((c) => c.status !== 'fail').map((c) => [c.name, c.status]), JSON.stringify(checks)).toEqual([['rejects-unsigned', 'pass'], ['rejects-forged', 'pass']])
+    for (const name of ['signed-request', 'rejects-stale', 'latency', 'unknown-customer', 'underscore-headers'] as const) {
+      expect(check(checks, name)?.reason, name).toMatch(/no complete answer within 3000 ms/)
+      expect(check(checks, name)?.fix, name).toMatch(/answer within 3 s/)
+    }
+  })
+
+  it('an endpoint that never answers fails every check, each saying so', { timeout: 60_000 }, async () => {
+    const checks = await runConformance({ url: await serve(() => {}), secret: 's3cret', ...quick })
+    expect(checks.map((c) => c.name)).toEqual([...CHECK_NAMES])
+    expect(checks.filter((c) => c.status !== 'fail'), JSON.stringify(checks)).toEqual([])
+    for (const c of checks) expect(c.reason, c.name).toMatch(/no complete answer within 3000 ms/)
   })
 
   it.each([
-    ['timeout', 'latency'],
-    ['hang', 'latency'],
-    ['drip:4:1000', 'latency'],
     ['status:503', 'signed-request'],
     ['status:500', 'signed-request'],
     ['html-error-page', 'content-type'],
@@ -50,11 +105,63 @@ describe.concurrent('ckit conformance against the mock', () => {
   ] as [string, CheckName][])('%s fails %s', async (scenario, check) => {
     const checks = await checksAgainst({ scenario })
     expect(checks.find((c) => c.name === check), JSON.stringify(checks)).toMatchObject({ status: 'fail', fix: expect.any(String) })
+    // A fix is something to do, not a cross-reference.
+    for (const c of checks.filter((c) => c.status !== 'pass')) expect(c.fix, c.name).not.toMatch(/^see /)
   })
 
   it('an endpoint that serves data without checking signatures fails rejects-unsigned and rejects-forged', async () => {
+    // The mock still checks freshness without verifying signatures: rejects-stale passes.
     const checks = await checksAgainst({ verify: false })
     expect(checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['rejects-unsigned', 'rejects-forged'])
+  })
+
+  it('an endpoint with no freshness check fails rejects-stale, and only that, with the fix', async () => {
+    const checks = await checksAgainst({ toleranceSeconds: Infinity })
+    expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now with 401/) })
+  })
+
+  it('a stale refusal from an endpoint that refuses fresh requests too proves nothing: ⚠, never ✔', async () => {
+    const checks = await runConformance({ url: await endpoint({ parser: { secret: 'another-secret' } }), secret: 's3cret', ...quick })
+    expect(check(checks, 'signed-request')).toMatchObject({ status: 'fail' })
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether the endpoint checks freshness: the same request stamped now got HTTP 401 .* too/) })
+    expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^the challenge is signed like every request: verify it with the secret/) })
+  })
+
+  it('an unsigned request left unanswered fails rejects-unsigned (no answer is not a refusal)', async () => {
+    const url = await endpoint({ answer: (req) => req.headers['x_yetto_signature'] === undefined })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/no complete answer within 3000 ms/) })
+    expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'pass' })
+  })
+
+  it('an endpoint that refuses a missing signature with 400 rather than 401 gets a warning, not a pass', async () => {
+    const url = await endpoint({ refused: (res, reason, message) => json(res, reason === 'missing' ? 400 : 401, { error: reason, message }) })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/got HTTP 400 \(Content-Type application\/json\) rather than a refusal/) })
+  })
+
+  describe('unknown-customer: error answers must be JSON', () => {
+    it.each([
+      ['an HTML 404 page', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not Found</title><h1>Cannot GET /yetto</h1>'), /HTTP 404 \(Content-Type text\/html; charset=utf-8\) whose body is not JSON/],
+      ['a JSON 404 with another error', (res: ServerResponse) => json(res, 404, { error: 'not_found' }), /404 with "not_found" as "error", not "customer_not_found"/],
+      ['a 500', (res: ServerResponse) => json(res, 500, { error: 'customer_not_found' }), /HTTP 500 .*not 404/],
+      ['data', (res: ServerResponse) => json(res, 200, RESPONSE), /answered HTTP 200 with data/],
+      ['silence', () => {}, /no complete answer within 3000 ms/],
+    ])('%s fails it, saying what came back', async (_name, unknown, reason) => {
+      const checks = await runConformance({ url: await endpoint({ unknown }), secret: 's3cret', ...quick })
+      expect(check(checks, 'unknown-customer')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/404 with Content-Type: application\/json and \{"error": "customer_not_found"\}/) })
+      expect(checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['unknown-customer'])
+    })
+  })
+
+  it('signed requests answered 429 in the latency sample fail latency, with the status', async () => {
+    // A rate limiter that lets two of every three known-customer requests through.
+    let known = 0
+    const url = await endpoint({ known: (res) => (++known % 3 === 0 ? (json(res, 429, { error: 'rate_limited' }), true) : false) })
+    const checks = await runConformance({ url, secret: 's3cret', requests: 4, concurrency: 4 })
+    expect(check(checks, 'signed-request')).toMatchObject({ status: 'pass' })
+    expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/3 of 8 signed requests for known customers were answered HTTP 429, not 2xx/) })
   })
 
   it('an unknown section type is a warning: a lenient help desk shows the rest', async () => {
@@ -85,7 +192,43 @@ describe.concurrent('ckit conformance against the mock', () => {
     servers.push(proxy)
     const checks = await runConformance({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, secret: 's3cret', ...quick })
     expect(checks.find((c) => c.name === 'underscore-headers')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/underscores_in_headers on/) })
+    // The dashed spelling is what the endpoint reads here, yet the help desk never sends it.
+    expect(check(checks, 'underscore-headers')?.fix).toMatch(/sends only X_YETTO_SIGNATURE, so reading the header in either spelling cannot help/)
     expect(checks.find((c) => c.name === 'signed-request')).toMatchObject({ status: 'fail' })
+  })
+
+  /** In front of the mock: drops what `drop` names and answers with `server` as its Server header. */
+  async function droppingProxy(drop: (name: string) => boolean, server?: string): Promise<string> {
+    const mock = await startMock({ port: 0, secret: 's3cret' })
+    mocks.push(mock)
+    const target = new URL(mock.url)
+    return serve((req, res) => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !drop(name)))
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...(server ? { server } : {}) })
+        answer.pipe(res)
+      })
+      req.pipe(upstream)
+    })
+  }
+
+  it('names the server that answered first: gunicorn and its header_map', async () => {
+    const checks = await runConformance({ url: await droppingProxy((name) => name.includes('_'), 'gunicorn'), secret: 's3cret', ...quick })
+    expect(check(checks, 'underscore-headers')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/The answer came from gunicorn \(Server: gunicorn\): gunicorn 22 or later: `header_map = "dangerous"`/) })
+  })
+
+  it('an endpoint that reads only X_YETTO_SIGNATURE behind a dropping server: its "missing" refusal gives it away', async () => {
+    // Neither spelling reaches the code, and the refusal says the signature is missing.
+    const url = await droppingProxy((name) => name.includes('_') || name === 'x-yetto-signature')
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'underscore-headers')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/X_YETTO_SIGNATURE was sent, but the endpoint answered HTTP 401 .* saying the signature is missing/) })
+  })
+
+  it('a wrong secret is not an underscore problem: ⚠ cannot tell, never ✖ or ✔', async () => {
+    const checks = await runConformance({ url: await endpoint({ parser: { secret: 'another-secret' } }), secret: 's3cret', ...quick })
+    expect(check(checks, 'underscore-headers')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether X_YETTO_SIGNATURE arrives/), fix: expect.stringMatching(/^make signed-request pass first/) })
+    // Timing refusals is not timing answers.
+    expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^cannot measure: none of 4 signed requests for known customers was answered 2xx \(HTTP 401\)/) })
   })
 
   it('explains an endpoint that is not there', async () => {
@@ -111,6 +254,15 @@ describe('ckit conformance', () => {
     expect(text.stdout).toMatch(/✖ json +.*\n {4}fix: /)
     expect((await cli(['conformance', 'not-a-url', '--secret', 's'])).code).toBe(2)
   })
+
+  it('fails an endpoint with no freshness check and an HTML 404 page for unknown customers, with both fixes', async () => {
+    const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
+    const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 10 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now with 401/)
+    expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
+    expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
+  })
 })
 
 describe.each(['node-http-endpoint', 'fastify-endpoint'])('examples/%s', (example) => {
@@ -135,5 +287,42 @@ describe('the --json report', () => {
     const report = JSON.parse((await cli(['conformance', mock.url, '--secret', 's3cret', '--requests', '2', '--json'])).stdout) as unknown
     const check = new Ajv2020({ allErrors: true }).compile(schema)
     expect(check(report), JSON.stringify(check.errors)).toBe(true)
+  })
+})
+
+describe('underscore hints', () => {
+  it('say the header never arrives, and name every server with its setting', () => {
+    const fix = underscoreFix(undefined)
+    expect(fix).toMatch(/reading the header in either spelling cannot help/)
+    for (const setting of ['underscores_in_headers on;', 'SetEnvIfNoCase ^X.YETTO.SIGNATURE$', 'header_map = "dangerous"', 'werkzeug, the Flask development server', 'waitress', 'runserver']) expect(fix).toContain(setting)
+  })
+
+  it.each([
+    ['nginx/1.25.3', 'nginx'],
+    ['Apache/2.4.58 (Debian)', 'Apache httpd'],
+    ['gunicorn', 'gunicorn'],
+    ['Werkzeug/3.1.8 Python/3.11.7', 'werkzeug'],
+    ['waitress', 'waitress'],
+  ])('Server: %s leads with %s', (server, name) => {
+    expect(underscoreFix(server)).toContain(`The answer came from ${name} (Server: ${server}): ${UNDERSCORE_CULPRITS.find((c) => c.name === name)!.fix}.`)
+  })
+
+  it('wsgiref keeps the header, so its Server header names no culprit', () => {
+    expect(underscoreFix('WSGIServer/0.2 CPython/3.11.7')).not.toMatch(/The answer came from/)
+  })
+})
+
+describe('escapeXml', () => {
+  it('writes what XML 1.0 forbids as visible escapes and keeps what it allows', () => {
+    expect(escapeXml('a\u0000b\u001bc\u0007\ufffe\uffff')).toBe('a\\x00b\\x1bc\\x07\\ufffe\\uffff')
+    expect(escapeXml('lone \ud800 and \udfff, a pair \ud83d\ude00')).toBe('lone \\ud800 and \\udfff, a pair \ud83d\ude00')
+    expect(escapeXml('tab\tnl\ncr\r <&>"\'')).toBe('tab\tnl\ncr\r &lt;&amp;&gt;&quot;&apos;')
+  })
+})
+
+describe('docs/conformance-report.schema.json', () => {
+  it('lists exactly the checks that run', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../docs/conformance-report.schema.json', import.meta.url), 'utf8')) as { properties: { checks: { items: { properties: { name: { enum: string[] } } } } } }
+    expect(schema.properties.checks.items.properties.name.enum).toEqual([...CHECK_NAMES])
   })
 })

@@ -6,10 +6,18 @@ import { EXIT } from '../exit-codes.js'
 import { writeOutput } from '../io.js'
 import { emailOption, urlOption, wholeNumberOption } from '../parse.js'
 import { junitXml } from '../format.js'
+import { terminalSafe } from '../../render/text.js'
 import { resolveSecret } from './sign.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
+
+/**
+ * JSON.stringify leaves C1 controls, DEL and bidi overrides raw, and a report printed on a
+ * terminal must not act on them either: `\u` escapes keep the same JSON value.
+ */
+const jsonForTerminal = (value: unknown): string =>
+  JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 export const conformanceCommand: CommandSpec = {
   name: 'conformance',
@@ -51,13 +59,15 @@ export const conformanceCommand: CommandSpec = {
     })
     io.progress?.(null)
     const ok = checks.every((c) => c.status !== 'fail')
+    // Reasons and fixes quote the endpoint (key names, variable names, its Content-Type): every
+    // line a person or a CI page shows passes through the terminal neutraliser.
     if (options['junit']) {
-      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: c.reason, ...(c.fix ? { fix: c.fix } : {}) })), 'ckit conformance'))
+      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: terminalSafe(c.reason), ...(c.fix ? { fix: terminalSafe(c.fix) } : {}) })), 'ckit conformance'))
     }
     if (options['json']) {
-      io.stdout.write(`${JSON.stringify({ ok, url, checks }, null, 2)}\n`)
+      io.stdout.write(`${jsonForTerminal({ ok, url, checks })}\n`)
     } else {
-      for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${c.reason}${c.fix && c.status !== 'pass' ? `\n    fix: ${c.fix}` : ''}\n`)
+      for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${terminalSafe(c.reason)}${c.fix && c.status !== 'pass' ? `\n    fix: ${terminalSafe(c.fix)}` : ''}\n`)
       const failed = checks.filter((c) => c.status === 'fail').length
       const warned = checks.filter((c) => c.status === 'warn').length
       io.stdout.write(ok ? `the help desk would accept this endpoint${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n` : `${failed} of ${checks.length} checks failed\n`)
