@@ -85,7 +85,8 @@ export const probeCommand: CommandSpec = {
     const tampered = original.replace('probe_', 'probf_')
     await mustReject('tampered-body', tampered, sign(original), `compare ${signatureHeader} with an HMAC of the bytes you received, in constant time`)
     const other = body()
-    await mustReject('wrong-secret', other, sign(other, `${secret}-not`), "verify with your webhook's own signing secret, never a default")
+    // A key the scheme can use (for standard, valid base64), so the check tests the receiver, not our encoder.
+    await mustReject('wrong-secret', other, sign(other, scheme.otherSecret(secret)), "verify with your webhook's own signing secret, never a default")
     const unsigned = body()
     const withoutSignature = Object.fromEntries(Object.entries(sign(unsigned)).filter(([name]) => name.toLowerCase() !== signatureHeader.toLowerCase()))
     await mustReject('missing-signature', unsigned, withoutSignature, `refuse deliveries without ${signatureHeader} (401); a proxy that drops underscore headers needs underscores_in_headers on`)
