@@ -121,6 +121,15 @@ describe('ckit webhooks fake', () => {
     expect(validate('webhook', JSON.parse(one.stdout), { event: 'conversation.closed' }).errors).toEqual([])
     expect((await cli(['webhooks', 'fake', '--event', 'conversation.closed', '--seed', '4'])).stdout).toBe(one.stdout)
   })
+
+  it('prints what the webhook pact requires, seed after seed: text_content on messages, labels on conversations', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const message = JSON.parse((await cli(['webhooks', 'fake', '--event', 'message.created', '--seed', String(seed)])).stdout) as { yetto: { message: { text_content?: unknown } } }
+      expect(typeof message.yetto.message.text_content, `seed ${seed}`).toBe('string')
+      const conversation = JSON.parse((await cli(['webhooks', 'fake', '--event', 'conversation.updated', '--seed', String(seed)])).stdout) as { yetto: { conversation: { labels?: unknown } } }
+      expect(Array.isArray(conversation.yetto.conversation.labels), `seed ${seed}`).toBe(true)
+    }
+  })
 })
 
 /** Runs `ckit webhooks listen` in-process until the test stops it. */
