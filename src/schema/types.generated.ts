@@ -447,7 +447,7 @@ export interface Conversation {
   /**
    * Labels on the conversation (switches add and remove them).
    */
-  labels?: string[]
+  labels: string[]
   /**
    * Handles of the members the conversation is assigned to.
    */
@@ -515,7 +515,7 @@ export interface Message {
   /**
    * Message body as plain text.
    */
-  text_content?: string
+  text_content: string
   /**
    * `public` messages are sent to the customer; `internal` ones are notes.
    */

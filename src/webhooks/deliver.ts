@@ -93,9 +93,11 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
 
 export function resolveDeliverOptions(options: DeliverOptions): Resolved {
   if (typeof options?.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'deliver needs the webhook signing secret')
+  const scheme = schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme)
+  scheme.checkSecret(options.secret)
   return {
     secret: options.secret,
-    scheme: schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme),
+    scheme,
     attempts: wholeNumber('attempts', options.attempts ?? DELIVERY_DEFAULTS.attempts, 1, 100),
     backoffMs: wholeNumber('backoffMs', options.backoffMs ?? DELIVERY_DEFAULTS.backoffMs, 0, 86_400_000),
     timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? DELIVERY_DEFAULTS.timeoutMs, 1, 600_000),

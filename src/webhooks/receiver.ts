@@ -57,9 +57,11 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
   const tolerance = options.toleranceSeconds
   if (tolerance !== undefined && (typeof tolerance !== 'number' || Number.isNaN(tolerance) || tolerance < 0)) throw new CkitError('CKIT_WEBHOOKS_INVALID_OPTION', `toleranceSeconds must be a number of seconds, 0 or more, instead got ${String(tolerance)}`)
   const guard = options.replayGuard
+  const scheme = schemeOf(options.scheme ?? RECEIVER_DEFAULTS.scheme)
+  scheme.checkSecret(options.secret)
   return {
     secret: options.secret,
-    scheme: schemeOf(options.scheme ?? RECEIVER_DEFAULTS.scheme),
+    scheme,
     toleranceSeconds: tolerance,
     seen: guard === true ? new ReplayGuard({ maxEntries: RECEIVER_DEFAULTS.replayEntries }) : guard === false || guard === undefined ? undefined : guard,
     maxBodyBytes,

@@ -30,11 +30,11 @@ export async function webhookStory(seed = 1): Promise<StoryEvent[]> {
   const reply = clone(base[2].yetto['message'] as Json)
   const conversationRef = { id: conversation['id'] }
 
-  // Messages of a conversation are written by members (the customer's and the agent's), with text.
-  for (const [message, fallback] of [[firstMessage, 'My refund has not arrived yet.'], [reply, 'Thanks for waiting: the refund is on its way.']] as const) {
+  // Messages of a conversation are written by members (the customer's and the agent's); the
+  // factory always gives them text_content, which the contract requires.
+  for (const message of [firstMessage, reply]) {
     delete message['created_by_plug']
     message['created_by_membership'] ??= { id: `mem_${String(message['id']).slice(-6)}` }
-    if (typeof message['text_content'] !== 'string') message['text_content'] = fallback
   }
   // The customer's message opens the conversation; the agent's reply is public and awaited by no one.
   Object.assign(firstMessage, { conversation: conversationRef, visibility: 'public', is_awaiting_response: true })

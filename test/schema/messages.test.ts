@@ -27,7 +27,7 @@ describe('error messages a person understands', () => {
 
   it('names the exactly-one rule of message creators', () => {
     const result = validate('webhook', {
-      yetto: { message: { id: 'm', conversation: { id: 'c' }, author: { name: 'K' }, visibility: 'public' } },
+      yetto: { message: { id: 'm', conversation: { id: 'c' }, author: { name: 'K' }, visibility: 'public', text_content: 'Hi' } },
     })
     expect(result.errors).toEqual([
       { pointer: '/yetto/message', keyword: 'oneOf', message: 'must have exactly one of "created_by_membership" or "created_by_plug"' },

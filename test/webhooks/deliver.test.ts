@@ -79,7 +79,7 @@ describe('deliver', () => {
 
   it('signs with the chosen scheme and delivers many with a concurrency limit', async () => {
     const target = await receiver([200])
-    const results = await deliverAll(target.url, Array.from({ length: 5 }, (_, i) => ({ event: 'message.created', payload, id: `d-${i}` })), { secret: 's', scheme: 'standard', concurrency: 2 })
+    const results = await deliverAll(target.url, Array.from({ length: 5 }, (_, i) => ({ event: 'message.created', payload, id: `d-${i}` })), { secret: 'whsec_c2VjcmV0', scheme: 'standard', concurrency: 2 })
     expect(results.map((r) => r.deliveryId)).toEqual(['d-0', 'd-1', 'd-2', 'd-3', 'd-4'])
     expect(target.received.every((r) => typeof r.headers['webhook-signature'] === 'string')).toBe(true)
   })
