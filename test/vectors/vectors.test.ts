@@ -59,20 +59,6 @@ function nodeHeaders(pairs: Pairs): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(headers).map(([name, values]) => [name, values.length === 1 ? values[0]! : values]))
 }
 
-/**
- * Cases where the code on this branch still disagrees with the specification or the reference
- * library (issue 19, item 17, is being fixed on another branch): the Standard Webhooks key is
- * base64 with or without `whsec_`, the window is compared in whole seconds, and GitHub's
- * libraries accept only the exact lower-case `sha256=<hex>` string. Each pending case asserts
- * today's opposite verdict, so it turns red as soon as the code's `ok` changes: whoever merges the
- * fix deletes the entry, and the case then has to match `expected` in full, reason included.
- */
-const PENDING = new Set([
-  "standard: the specification's example secret without its whsec_ prefix (still base64 of the key)",
-  'standard: 300.999 s old is accepted: the window is compared in whole seconds',
-  "github: upper-case hex digits are refused, as GitHub's libraries compare the exact string",
-  "github: whitespace around the value is refused, as GitHub's libraries compare the exact string",
-])
 
 describe('contracts/vectors', () => {
   it('are what scripts/gen-vectors.mjs writes (npm run gen:vectors)', () => {
@@ -111,15 +97,8 @@ const verdictOf = (vector: WebhookVector) => {
 }
 
 describe('the webhook schemes agree with every webhook vector', () => {
-  const agreed = webhooks.filter((v) => !PENDING.has(v.description))
-  it.each(agreed.map((v) => [v.description, v] as const))('%s', (_, vector) => {
+  it.each(webhooks.map((v) => [v.description, v] as const))('%s', (_, vector) => {
     expect(verdictOf(vector)).toEqual(vector.expected)
-  })
-  it.each(webhooks.filter((v) => PENDING.has(v.description)).map((v) => [v.description, v] as const))('known-pending (issue 19 item 17): %s', (_, vector) => {
-    expect(verdictOf(vector).ok, 'the code now agrees: remove this case from PENDING').toBe(!vector.expected.ok)
-  })
-  it('every pending entry names a vector', () => {
-    expect([...PENDING].filter((d) => !webhooks.some((v) => v.description === d))).toEqual([])
   })
 })
 
