@@ -113,7 +113,7 @@ describe('examples/python-endpoint with its signature check switched off (the br
     expect(verdict.failing.sort()).toEqual(['a wrongly signed request', 'an unsigned request'])
   }, 60_000)
 
-  it('fails ckit conformance on rejects-unsigned and rejects-forged', async () => {
-    expect(await conformance(endpoint.url)).toEqual({ code: 1, failing: ['rejects-unsigned', 'rejects-forged'] })
+  it('fails ckit conformance on rejects-unsigned, rejects-forged and rejects-stale', async () => {
+    expect(await conformance(endpoint.url)).toEqual({ code: 1, failing: ['rejects-unsigned', 'rejects-forged', 'rejects-stale'] })
   }, 30_000)
 })
