@@ -134,7 +134,7 @@ export interface AttemptOutcome {
  * mid-delivery (exit 13, no summary). Racing the exchange against the timer ends every attempt in a
  * verdict even if the abort is never observed by fetch.
  */
-export async function postOnce(target: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+export async function postOnce(target: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number): Promise<AttemptOutcome> {
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<'expired'>((resolve) => {
