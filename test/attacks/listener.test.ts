@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net'
+import { createServer, type ServerResponse } from 'node:http'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fakePayload } from '../../src/fake/index.js'
 import { deliver } from '../../src/webhooks/index.js'
@@ -107,6 +108,31 @@ describe('ckit webhooks listen --json', () => {
       expect(listener.out.stderr).toMatch(/64 connections are open \(--max-connections\)/)
     } finally {
       for (const socket of sockets) socket.destroy()
+    }
+  })
+
+  it('never sheds a connection whose delivery is being answered: at the cap with all busy, the newcomer is refused', async () => {
+    // A downstream that never answers keeps each forwarded delivery busy (the forward waits up to 10 s).
+    const held: ServerResponse[] = []
+    const downstream = createServer((_req, res) => void held.push(res))
+    await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve))
+    const busy = await startCli(['webhooks', 'listen', '--port', '0', '--json', '--secret', 's3cret', '--max-connections', '2', '--forward', `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/`])
+    const busyUrl = (JSON.parse(busy.firstLine) as { listening: string }).listening
+    try {
+      const payload = await fakePayload('message.created', 1)
+      const first = deliver(busyUrl, { event: 'message.created', payload }, { secret: 's3cret', attempts: 1, timeoutMs: 8000 })
+      const second = deliver(busyUrl, { event: 'message.created', payload: { ...payload } as never }, { secret: 's3cret', attempts: 1, timeoutMs: 8000 })
+      for (let waited = 0; held.length < 2 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20))
+      expect(held).toHaveLength(2)
+      const third = await deliver(busyUrl, { event: 'message.created', payload }, { secret: 's3cret', attempts: 1, timeoutMs: 2000 })
+      expect(third.status).toBeNull()
+      // The two being answered were kept: they complete once the downstream answers.
+      for (const res of held) res.writeHead(202).end()
+      expect((await first).status).toBe(202)
+      expect((await second).status).toBe(202)
+    } finally {
+      await busy.stop()
+      await new Promise((resolve) => downstream.close(resolve))
     }
   })
 })

@@ -45,7 +45,14 @@ function boundConnections(server: ReturnType<typeof createServer>, max: number, 
         warned = true
         onFirstShed()
       }
-      const oldestIdle = [...open].find(([, state]) => !state.busy)?.[0]
+      // A Map iterates in insertion order: the first idle one is the oldest.
+      let oldestIdle: Socket | undefined
+      for (const [candidate, state] of open) {
+        if (!state.busy) {
+          oldestIdle = candidate
+          break
+        }
+      }
       if (oldestIdle === undefined) {
         socket.destroy()
         return
