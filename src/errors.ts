@@ -24,6 +24,7 @@ export const CKIT_CODES = Object.freeze({
   CKIT_CLIENT_INVALID_OPTION: code('usage', 'An option of the client (timeoutMs, maxResponseBytes, headers, strict, timer) is out of range or of the wrong type.'),
   CKIT_MOCK_INVALID_OPTION: code('usage', 'An option of the mock endpoint (port, host, base path, seed, secret…) is out of range or of the wrong type.'),
   CKIT_MOCK_INVALID_DATA: code('usage', 'A file in the mock data folder (customers, customer.schema.json, sections.json, scenarios.yaml) is unreadable or invalid; the message names the file and pointer.'),
+  CKIT_MOCK_TOO_MANY_CUSTOMERS: code('usage', 'Setting a runtime customer would take the mock past runtimeCustomers or runtimeCustomerBytes; the admin API answers 507 too_many_customers.'),
   CKIT_MOCK_UNKNOWN_SCENARIO: code('usage', 'A scenario name or scenario rule is not in the catalogue (never silently treated as ok).'),
   CKIT_AUTOMATION_INVALID_SWITCH: code('data', 'A switch given to the evaluator does not validate against schemas/switch.schema.json; the message lists the pointers.'),
   CKIT_AUTOMATION_UNKNOWN_EVENT: code('usage', 'An event name given to the evaluator is not in the event catalogue.'),

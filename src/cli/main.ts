@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from './index.js'
+import { settleGuarded } from './settle-guard.js'
 
 // `ckit … | head` closes the pipe early: that is the reader being done, not an error to report.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,4 +10,4 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-process.exitCode = await runCli(process.argv.slice(2))
+process.exitCode = await settleGuarded(runCli(process.argv.slice(2)))

@@ -1,8 +1,11 @@
 import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
+import { CkitError } from '../errors.js'
 import { LruCache } from '../lru.js'
 import { validate, type CustomerConnectionResponse } from '../schema/index.js'
+import { exceedsDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../schema/json.js'
 import type { MockData } from './data.js'
+import { MOCK_DEFAULTS } from './options.js'
 
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
 const REFERENCE_DATE = new Date('2026-01-01T00:00:00.000Z')
@@ -85,12 +88,15 @@ export class CustomerSource {
   #data: MockData
   readonly #seed: number
   readonly #cache: LruCache<string, PreparedResponse>
-  /** In memory only, never written anywhere; cleared by reset. */
-  readonly #overrides = new Map<string, RuntimeCustomer>()
+  /** In memory only, never written anywhere; cleared by reset. Bounded by count and characters. */
+  readonly #overrides = new Map<string, { document: RuntimeCustomer; chars: number }>()
+  #overrideChars = 0
+  readonly #maxRuntime: { entries: number; chars: number }
 
-  constructor(data: MockData, options: { seed: number; cacheEntries: number; cacheBytes: number }) {
+  constructor(data: MockData, options: { seed: number; cacheEntries: number; cacheBytes: number; runtimeCustomers?: number; runtimeCustomerBytes?: number }) {
     this.#data = data
     this.#seed = options.seed
+    this.#maxRuntime = { entries: options.runtimeCustomers ?? MOCK_DEFAULTS.runtimeCustomers, chars: options.runtimeCustomerBytes ?? MOCK_DEFAULTS.runtimeCustomerBytes }
     // Bounded by count and by characters held: memory stays flat however many requesters come.
     this.#cache = new LruCache(options.cacheEntries, options.cacheBytes)
   }
@@ -114,7 +120,7 @@ export class CustomerSource {
     const key = email.toLowerCase()
     const cached = this.#cache.get(key)
     if (cached) return cached
-    const override = this.#overrides.get(key)
+    const override = this.#overrides.get(key)?.document
     const { customer, source } = override ? { customer: override.customer, source: 'runtime' as const } : await this.customerFor(key)
     const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...(override?.sections ?? this.#data.sections)] }
     const prepared = new PreparedResponse(JSON.stringify(response), source)
@@ -124,7 +130,9 @@ export class CustomerSource {
 
   /**
    * Serves `customer` (and its own sections, if given) for an e-mail from now on. Checked first
-   * against the contract: an invalid document changes nothing and returns the pointers.
+   * against the contract: an invalid document changes nothing and returns the pointers. Throws
+   * CKIT_MOCK_TOO_MANY_CUSTOMERS when it would take the runtime customers past
+   * `runtimeCustomers` or `runtimeCustomerBytes` (replacing one counts only the difference).
    */
   set(email: string, document: RuntimeCustomer): RuntimeCustomerResult {
     const key = email.trim().toLowerCase()
@@ -133,13 +141,27 @@ export class CustomerSource {
     const errors = checked.errors.map(({ pointer, keyword, message }) => ({ pointer, keyword, message }))
     if (!document || typeof document !== 'object' || Array.isArray(document)) errors.unshift({ pointer: '', keyword: 'type', message: 'must be an object { "customer": {…}, "sections"?: […] }' })
     if (errors.length > 0) return { ok: false, errors }
-    this.#overrides.set(key, { customer: document.customer, ...(document.sections ? { sections: document.sections } : {}) })
+    const stored: RuntimeCustomer = { customer: document.customer, ...(document.sections ? { sections: document.sections } : {}) }
+    const chars = JSON.stringify(stored).length + key.length
+    const previous = this.#overrides.get(key)
+    const entries = this.#overrides.size + (previous ? 0 : 1)
+    const total = this.#overrideChars - (previous?.chars ?? 0) + chars
+    if (entries > this.#maxRuntime.entries || total > this.#maxRuntime.chars) {
+      throw new CkitError(
+        'CKIT_MOCK_TOO_MANY_CUSTOMERS',
+        `runtime customers are limited to ${this.#maxRuntime.entries} e-mails and ${this.#maxRuntime.chars} characters (runtimeCustomers, runtimeCustomerBytes); this one would make ${entries} and ${total}: delete some (DELETE /__admin/customers/<email>, POST /__admin/reset) or raise the limits`,
+      )
+    }
+    this.#overrides.set(key, { document: stored, chars })
+    this.#overrideChars = total
     this.#cache.delete(key)
     return { ok: true, served: { email: key, origin: 'runtime', response: checked.value as CustomerConnectionResponse } }
   }
 
   /** Merges a JSON Merge Patch into what is served now (runtime, file or faker), then sets it. */
   async patch(email: string, patch: unknown): Promise<RuntimeCustomerResult> {
+    // The merge recurses as deep as the patch: the contract's depth rule applies before it, not after.
+    if (patch !== null && typeof patch === 'object' && exceedsDepth(patch)) return { ok: false, errors: [{ pointer: '', keyword: 'maxDepth', message: `the merge patch is ${tooDeepMessage(MAX_JSON_DEPTH)}` }] }
     const { response } = await this.responseFor(email)
     const merged = mergePatch({ customer: response.customer, sections: response.sections }, patch) as RuntimeCustomer
     return this.set(email, merged)
@@ -155,6 +177,7 @@ export class CustomerSource {
   delete(email: string): boolean {
     const key = email.trim().toLowerCase()
     this.#cache.delete(key)
+    this.#overrideChars -= this.#overrides.get(key)?.chars ?? 0
     return this.#overrides.delete(key)
   }
 
@@ -178,5 +201,6 @@ export class CustomerSource {
   clear(): void {
     for (const key of this.#overrides.keys()) this.#cache.delete(key)
     this.#overrides.clear()
+    this.#overrideChars = 0
   }
 }

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { basename, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type * as Ajv2020Module from 'ajv/dist/2020.js'
@@ -40,6 +40,26 @@ function readJson(path: string, label: string): unknown {
 const require = createRequire(import.meta.url)
 
 /**
+ * The path to read for a file of the data folder: its real path, which must lie inside the
+ * folder's real path. A link from inside to anywhere else (`customers/x.json -> ~/.ssh/…`) would
+ * otherwise be served to anyone who asks for that e-mail. Reading the resolved path, not the
+ * link, means the link cannot be re-pointed between this check and the read. A missing file is
+ * left for the reader to report.
+ */
+function insideFolder(realDir: string, dir: string, path: string, label: string): string {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    return path
+  }
+  if (real !== realDir && !real.startsWith(realDir.endsWith(sep) ? realDir : `${realDir}${sep}`)) {
+    throw invalid(`${label} is a link to ${real}, outside the data folder ${dir}: only files inside it are served (copy the file in instead)`)
+  }
+  return real
+}
+
+/**
  * A validator for the customer schema: the contract's own rules plus the `faker` hint keyword.
  * ajv's 2020 dialect loads here, on first use: the shipped folder is checked by the test suite
  * rather than at every start-up, where the import and compilation cost ~70 ms.
@@ -68,12 +88,14 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   }
   if (!folder.isDirectory()) throw invalid(`the data folder ${dir} is a file, not a folder`)
   const label = (file: string) => join(basename(dir), file)
-  const customerSchema = readJson(join(dir, 'customer.schema.json'), label('customer.schema.json')) as Record<string, unknown>
+  const realDir = realpathSync(dir)
+  const contained = (file: string) => insideFolder(realDir, dir, join(dir, file), label(file))
+  const customerSchema = readJson(contained('customer.schema.json'), label('customer.schema.json')) as Record<string, unknown>
   if (customerSchema === null || typeof customerSchema !== 'object' || Array.isArray(customerSchema)) throw invalid(`${label('customer.schema.json')} must be a JSON Schema object`)
   // The shipped defaults are checked by the test suite (test/mock/data.test.ts), not on every start.
   const checkCustomer = resolve(dir) === resolve(DEFAULT_DATA_DIR) ? undefined : customerValidator(customerSchema, label('customer.schema.json'))
 
-  const sections = readJson(join(dir, 'sections.json'), label('sections.json'))
+  const sections = readJson(contained('sections.json'), label('sections.json'))
   const asResponse = validate('response', { version: '2024-03-06', customer: {}, sections }, { strict: true })
   if (!asResponse.valid) {
     const e = asResponse.errors[0]!
@@ -90,7 +112,7 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   }
   for (const file of files.sort()) {
     const email = file.slice(0, -'.json'.length).toLowerCase()
-    const customer = readJson(join(dir, 'customers', file), label(`customers/${file}`))
+    const customer = readJson(contained(join('customers', file)), label(`customers/${file}`))
     if (checkCustomer && !checkCustomer(customer)) {
       const e = humanise(checkCustomer.errors ?? [], customerSchema)[0]!
       throw invalid(`${label(`customers/${file}`)}${e.pointer}: ${e.message} (fixed customers must match customer.schema.json)`)
@@ -99,7 +121,7 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   }
 
   let scenarios: unknown = {}
-  const scenarioFile = join(dir, 'scenarios.yaml')
+  const scenarioFile = contained('scenarios.yaml')
   let scenarioText: string | undefined
   try {
     scenarioText = readFileSync(scenarioFile, 'utf8')

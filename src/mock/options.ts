@@ -24,6 +24,10 @@ export const MOCK_DEFAULTS = Object.freeze({
   cacheBytes: 4 * 1024 * 1024, // 4 MiB
   /** Requests beyond this many bytes of URL are refused (base64url contexts are ~300 bytes). */
   maxUrlBytes: 8 * 1024, // 8 KiB
+  /** E-mails with a customer set while running (admin API, `mock.customers`)… */
+  runtimeCustomers: 1000,
+  /** …and at most this many characters of them, serialised. */
+  runtimeCustomerBytes: 16 * 1024 * 1024, // 16 MiB
   adminToken: undefined as string | undefined,
   /** 🔧 docs/protocol.md: contexts whose requested_at is further from now are refused (401 stale). */
   toleranceSeconds: 300, // 5 minutes
@@ -48,6 +52,10 @@ export interface MockOptions {
   readonly cacheEntries?: number
   /** Characters of prepared responses kept (default 4 MiB); the least recently used go first. */
   readonly cacheBytes?: number
+  /** E-mails with a runtime customer at once (default 1000); past it, setting a new one is refused. */
+  readonly runtimeCustomers?: number
+  /** Characters of runtime customers, serialised (default 16 MiB). */
+  readonly runtimeCustomerBytes?: number
   /** Refuse request contexts whose `requested_at` is further than this from now (default 300; Infinity turns it off). */
   readonly toleranceSeconds?: number
   /** When set, /__admin requires `Authorization: Bearer <token>` (or `?token=` for the preview page). */
@@ -68,6 +76,8 @@ export interface ResolvedMockOptions {
   readonly journalEntries: number
   readonly cacheEntries: number
   readonly cacheBytes: number
+  readonly runtimeCustomers: number
+  readonly runtimeCustomerBytes: number
   readonly maxUrlBytes: number
   readonly adminToken: string | undefined
   readonly toleranceSeconds: number
@@ -94,6 +104,8 @@ export function resolveMockOptions(options: MockOptions = {}): ResolvedMockOptio
   integer('journalEntries', o.journalEntries, 1, 1_000_000)
   integer('cacheEntries', o.cacheEntries, 1, 10_000_000)
   integer('cacheBytes', o.cacheBytes, 1024, 2 ** 32)
+  integer('runtimeCustomers', o.runtimeCustomers, 1, 1_000_000)
+  integer('runtimeCustomerBytes', o.runtimeCustomerBytes, 1024, 2 ** 32)
   if (typeof o.toleranceSeconds !== 'number' || Number.isNaN(o.toleranceSeconds) || o.toleranceSeconds < 0) fail('toleranceSeconds', 'a number of seconds, 0 or more (Infinity turns the check off)', o.toleranceSeconds)
   if (typeof o.host !== 'string' || o.host === '') fail('host', 'a host name or address', o.host)
   if (typeof o.basePath !== 'string' || !o.basePath.startsWith('/') || /[?#\s]/.test(o.basePath)) fail('basePath', 'a path starting with /', o.basePath)

@@ -46,7 +46,7 @@ export function createMockState(options: ResolvedMockOptions): MockState {
   return {
     options,
     data,
-    customers: new CustomerSource(data, { seed: options.seed, cacheEntries: options.cacheEntries, cacheBytes: options.cacheBytes }),
+    customers: new CustomerSource(data, { seed: options.seed, cacheEntries: options.cacheEntries, cacheBytes: options.cacheBytes, runtimeCustomers: options.runtimeCustomers, runtimeCustomerBytes: options.runtimeCustomerBytes }),
     scenarios: new ScenarioBook(book.book),
     journal: new Journal(options.journalEntries),
     signer: options.verify && options.secret ? createSigner(options.secret) : undefined,

@@ -121,26 +121,53 @@ export function retryAfterMs(value: string | null, nowMs: number): number | unde
 
 const isRetryable = (status: number | null): boolean => status === null || status >= 500 || status === 408 || status === 429
 
-interface AttemptOutcome {
+/** What one POST came to: a status, or why there was none. */
+export interface AttemptOutcome {
   readonly status: number | null
   readonly errorKind?: AttemptErrorKind
   readonly error?: string
   readonly retryAfter?: string | null
 }
 
-async function attemptOnce(target: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptOutcome> {
-  const signal = AbortSignal.timeout(timeoutMs)
-  try {
-    const response = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal })
+/**
+ * One POST, always settled within `timeoutMs`. The timer is our own and ref'd: `AbortSignal.timeout`
+ * is unref'd, and undici can leave a request pending forever when the receiver half-closes without
+ * reading a large body, so with nothing else keeping the event loop alive the process used to exit
+ * mid-delivery (exit 13, no summary). Racing the exchange against the timer ends every attempt in a
+ * verdict even if the abort is never observed by fetch.
+ */
+export async function postOnce(target: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number): Promise<AttemptOutcome> {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      resolve('expired')
+    }, timeoutMs)
+  })
+  const timedOut: AttemptOutcome = { status: null, errorKind: 'timeout', error: `no answer within ${timeoutMs} ms` }
+  const exchange = (async (): Promise<AttemptOutcome> => {
+    const response = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal })
     await response.body?.cancel().catch(() => {})
     if (response.status >= 200 && response.status < 300) return { status: response.status }
     const location = response.headers.get('location')
     const detail = response.status >= 300 && response.status < 400 ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} (redirects are not followed)` : `HTTP ${response.status}`
     return { status: response.status, errorKind: 'http_status', error: detail, retryAfter: response.headers.get('retry-after') }
+  })()
+  try {
+    const settled = await Promise.race([exchange, expired])
+    if (settled === 'expired') {
+      // The abandoned exchange may still reject later; that is not news any more.
+      exchange.catch(() => {})
+      return timedOut
+    }
+    return settled
   } catch (error) {
-    if (signal.aborted) return { status: null, errorKind: 'timeout', error: `no answer within ${timeoutMs} ms` }
+    if (controller.signal.aborted) return timedOut
     const err = error as Error & { cause?: { code?: string; message?: string } }
     return { status: null, errorKind: 'network', error: err.cause?.code ?? err.cause?.message ?? err.message }
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -162,7 +189,7 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
     const started = performance.now()
     const at = o.now()
     const headers = { 'content-type': 'application/json', ...o.headers, ...o.scheme.headers(o.secret, { id, event: delivery.event, body, timestamp: Math.floor(at / 1000) }) }
-    const outcome = await attemptOnce(target, headers, body, o.timeoutMs)
+    const outcome = await postOnce(target, headers, body, o.timeoutMs)
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
     const more = !delivered && attempt < o.attempts && isRetryable(outcome.status)
     let retryInMs: number | undefined

@@ -174,7 +174,15 @@ export async function webhookPlugin(app: FastifyInstance, options: WebhookPlugin
   app.removeAllContentTypeParsers()
   // Every content type as bytes: the signature covers the body exactly as sent.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: resolved.maxBodyBytes }, (_request, body, done) => done(null, body))
-  app.post(options.path ?? '/webhooks', async (request, reply) => {
+  const tooLarge = `the body is over ${resolved.maxBodyBytes} bytes`
+  app.post(options.path ?? '/webhooks', {
+    // fastify refuses an over-size body before the handler with a body of its own; one failure
+    // gets one shape, the one webhookMiddleware and `ckit webhooks listen` answer.
+    errorHandler: (error: Error & { code?: string }, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'too_large', message: tooLarge })
+      throw error
+    },
+  }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const result = verifyDelivery(resolved, raw, request.headers)
     if (!result.ok) return reply.code(result.status).send({ error: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) })

@@ -56,12 +56,25 @@ const envNote = (key: string): string => ` [env ${MOCK_ENV[key]!.name}]`
 
 /** `ckit mock init <dir>`: the shipped defaults, copied to edit; never over an existing folder. */
 async function initDataFolder(io: Io, dir: string): Promise<number> {
-  const { cp } = await import('node:fs/promises')
-  const { existsSync } = await import('node:fs')
+  const { cp, lstat } = await import('node:fs/promises')
+  const { readErrorReason } = await import('../../files.js')
   const { DEFAULT_DATA_DIR } = await import('../../mock/data.js')
   const target = resolve(io.cwd, dir)
-  if (existsSync(target)) throw new CkitError('CKIT_CLI_USAGE', `${dir} already exists: choose a new folder`)
-  await cp(DEFAULT_DATA_DIR, target, { recursive: true })
+  // lstat, not exists: a dangling symbolic link "does not exist", and copying onto it used to
+  // fail inside cp with a stack trace (exit 70).
+  const existing = await lstat(target).then(
+    (stats) => stats,
+    (cause: NodeJS.ErrnoException) => {
+      if (cause.code === 'ENOENT') return undefined
+      throw new CkitError('CKIT_CLI_USAGE', `cannot create ${dir}: ${readErrorReason(cause)}`, { cause })
+    },
+  )
+  if (existing) throw new CkitError('CKIT_CLI_USAGE', `${dir} already exists${existing.isSymbolicLink() ? ' (a symbolic link)' : ''}: choose a new folder`)
+  try {
+    await cp(DEFAULT_DATA_DIR, target, { recursive: true, errorOnExist: true, force: false })
+  } catch (cause) {
+    throw new CkitError('CKIT_CLI_USAGE', `cannot create ${dir}: ${readErrorReason(cause)}`, { cause })
+  }
   io.stderr.write(`created ${dir} from the defaults: customers/, customer.schema.json, sections.json, scenarios.yaml\nserve it with: ckit mock --data ${dir} --watch\n`)
   return 0
 }

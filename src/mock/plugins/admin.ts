@@ -1,7 +1,9 @@
 import type {} from '@fastify/swagger'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isCkitError } from '../../errors.js'
 import { hostAllowed } from '../../http/host.js'
+import { parseJson } from '../../schema/index.js'
 import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
 import type { MockState } from '../state.js'
 
@@ -49,7 +51,7 @@ const ERROR_BODY = {
 }
 
 /** The OpenAPI description of an admin route: its answers, including the refusals every admin route can give. */
-function adminSchema(summary: string, ok: { description: string; content?: Record<string, unknown> }, extra: { mutating?: boolean; badRequest?: string; querystring?: Record<string, unknown> } = {}) {
+function adminSchema(summary: string, ok: { description: string; content?: Record<string, unknown> }, extra: { mutating?: boolean; badRequest?: string; full?: boolean; querystring?: Record<string, unknown> } = {}) {
   const response: Record<string, unknown> = {
     200: { description: ok.description, content: ok.content ?? json({ type: 'object', additionalProperties: true }) },
     401: { description: 'An admin token is set and the request did not carry it', content: json(ERROR_BODY) },
@@ -57,6 +59,7 @@ function adminSchema(summary: string, ok: { description: string; content?: Recor
   }
   if (extra.mutating) response[415] = { description: `Neither Content-Type: application/json nor an ${ADMIN_INTENT_HEADER} header (a cross-site request)`, content: json(ERROR_BODY) }
   if (extra.badRequest) response[400] = { description: extra.badRequest, content: json(ERROR_BODY) }
+  if (extra.full) response[507] = { description: 'Setting it would take the runtime customers past runtimeCustomers or runtimeCustomerBytes (too_many_customers); nothing changed', content: json(ERROR_BODY) }
   return { summary, tags: ['admin'], response, ...(extra.querystring ? { querystring: extra.querystring } : {}) }
 }
 
@@ -136,20 +139,40 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     return { entries: [] }
   })
 
-  // RFC 7386's media type, for PATCH /customers/<email>.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string))
-    } catch {
-      done(Object.assign(new Error('the merge patch is not JSON'), { statusCode: 400 }), undefined)
-    }
+  // Admin bodies are parsed with the contract's JSON rules, 100 levels at most: a merge patch
+  // (RFC 7386's media type, for PATCH /customers/<email>) is merged recursively, and a 5,000-deep
+  // one used to overflow the stack (500). A refusal says what is wrong, in the admin API's shape.
+  const adminJson = (what: string) => (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
+    const parsed = parseJson(body)
+    if (parsed.ok) return done(null, parsed.value)
+    const reason = parsed.error.code === 'too_deep' ? 'too_deep' : 'invalid_json'
+    done(Object.assign(new Error(`${what} is not usable JSON: ${parsed.error.message}`), { statusCode: 400, adminReason: reason }), undefined)
+  }
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, adminJson('the body'))
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, adminJson('the merge patch'))
+  app.setErrorHandler((error: Error & { adminReason?: string }, _request, reply) => {
+    if (error.adminReason !== undefined) return bad(reply, 400, error.adminReason, error.message)
+    throw error
   })
   const emailParams = { type: 'object', required: ['email'], properties: { email: { type: 'string', description: 'The requester e-mail' } } }
   const customerBody = { type: 'object', required: ['customer'], properties: { customer: { type: 'object', description: 'Served as data.customer' }, sections: { type: 'array', description: 'Optional: this customer\'s own sections (default: sections.json)' } } }
   /** Runtime changes are journaled like requests, so a test can see what changed when. */
   const journalChange = (request: FastifyRequest, email: string, status: number, note: string) =>
     state.journal.record({ id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note })
-  const emailOf = (request: FastifyRequest) => decodeURIComponent((request.params as { email: string }).email).trim().toLowerCase()
+  // The router has already percent-decoded the parameter once; decoding again turned `%25` into a
+  // lone `%` (a URIError, 500) and made `%2540` mean `@`.
+  const emailOf = (request: FastifyRequest) => (request.params as { email: string }).email.trim().toLowerCase()
+  /** Past the runtime-customer bounds: 507, nothing changed. */
+  const whenFull = async (request: FastifyRequest, reply: FastifyReply, change: () => Promise<unknown>) => {
+    try {
+      return await change()
+    } catch (error) {
+      if (!isCkitError(error) || error.code !== 'CKIT_MOCK_TOO_MANY_CUSTOMERS') throw error
+      journalChange(request, emailOf(request), 507, 'runtime customer not set: too many runtime customers')
+      return bad(reply, 507, 'too_many_customers', error.message)
+    }
+  }
   const answerChange = (request: FastifyRequest, reply: FastifyReply, result: Awaited<ReturnType<typeof state.customers.patch>>, what: string) => {
     const email = emailOf(request)
     if (!result.ok) {
@@ -162,11 +185,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
 
   app.get('/customers', { schema: adminSchema('E-mails with a runtime customer', { description: 'The overrides set while running' }), ...documentedOnly }, async () => ({ overrides: state.customers.list() }))
   app.get('/customers/:email', { schema: { ...adminSchema('What is served for an e-mail, and from where (generated, fixed file, runtime)', { description: '{ email, origin, response }' }), params: emailParams }, ...documentedOnly }, async (request) => state.customers.served(emailOf(request)))
-  app.put('/customers/:email', { schema: { ...adminSchema('Serve this customer for the e-mail from now on (validated first)', { description: 'What is now served' }, { mutating: true, badRequest: 'The document breaks the contract (errors[] has the pointers); nothing changed' }), params: emailParams, body: customerBody }, ...documentedOnly }, async (request, reply) =>
-    answerChange(request, reply, state.customers.set(emailOf(request), request.body as never), 'set'),
+  app.put('/customers/:email', { schema: { ...adminSchema('Serve this customer for the e-mail from now on (validated first)', { description: 'What is now served' }, { mutating: true, full: true, badRequest: 'The document breaks the contract (errors[] has the pointers), or the body is not JSON or nested deeper than 100 levels; nothing changed' }), params: emailParams, body: customerBody }, ...documentedOnly }, async (request, reply) =>
+    whenFull(request, reply, async () => answerChange(request, reply, state.customers.set(emailOf(request), request.body as never), 'set')),
   )
-  app.patch('/customers/:email', { schema: { ...adminSchema('Merge a JSON Merge Patch (RFC 7386) into what is served', { description: 'What is now served' }, { mutating: true, badRequest: 'The merged document breaks the contract; nothing changed' }), params: emailParams }, ...documentedOnly }, async (request, reply) =>
-    answerChange(request, reply, await state.customers.patch(emailOf(request), request.body), 'patched'),
+  app.patch('/customers/:email', { schema: { ...adminSchema('Merge a JSON Merge Patch (RFC 7386) into what is served', { description: 'What is now served' }, { mutating: true, full: true, badRequest: 'The merged document breaks the contract, or the patch is not JSON or nested deeper than 100 levels; nothing changed' }), params: emailParams }, ...documentedOnly }, async (request, reply) =>
+    whenFull(request, reply, async () => answerChange(request, reply, await state.customers.patch(emailOf(request), request.body), 'patched')),
   )
   app.delete('/customers/:email', { schema: { ...adminSchema('Return the e-mail to its file or generated customer', { description: 'What is served now' }, { mutating: true }), params: emailParams }, ...documentedOnly }, async (request) => {
     const email = emailOf(request)

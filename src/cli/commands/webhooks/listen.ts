@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { Option } from 'commander'
 import { CkitError } from '../../../errors.js'
+import { terminalSafe } from '../../../render/text.js'
 import type { CommandSpec } from '../../command.js'
 import { serveUntilShutdown } from '../../io.js'
 import { urlOption, wholeNumberOption } from '../../parse.js'
@@ -10,6 +11,67 @@ import { resolveSecret } from '../sign.js'
 
 const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'])
+
+/**
+ * 🔧 The listener's bounds (docs/webhooks.md). A sender gets 10 s per attempt, so a request that
+ * takes longer to arrive is no delivery; connections past the cap push out the oldest one that is
+ * not being answered, so slow or idle connections cannot lock a real delivery out.
+ */
+export const LISTEN_DEFAULTS = Object.freeze({
+  maxConnections: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+})
+
+/**
+ * Header values arrive as latin1, so bytes 0x80–0x9f become C1 controls (U+009B is CSI). JSON
+ * leaves them raw; as \u escapes they are the same JSON value but cannot drive a terminal.
+ */
+const jsonTerminalSafe = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
+/**
+ * Keeps at most `max` connections open. A new one past the cap closes the oldest connection whose
+ * delivery is not being verified or answered (one still sending headers or body, or idle between
+ * requests); only when every connection is busy is the newcomer refused. Returns how a request
+ * marks its connection busy until its answer is sent.
+ */
+function boundConnections(server: ReturnType<typeof createServer>, max: number, onFirstShed: () => void): (socket: Socket, done: Promise<unknown>) => void {
+  const open = new Map<Socket, { busy: boolean }>()
+  let warned = false
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= max) {
+      if (!warned) {
+        warned = true
+        onFirstShed()
+      }
+      // A Map iterates in insertion order: the first idle one is the oldest.
+      let oldestIdle: Socket | undefined
+      for (const [candidate, state] of open) {
+        if (!state.busy) {
+          oldestIdle = candidate
+          break
+        }
+      }
+      if (oldestIdle === undefined) {
+        socket.destroy()
+        return
+      }
+      open.delete(oldestIdle)
+      oldestIdle.destroy()
+    }
+    open.set(socket, { busy: false })
+    socket.once('close', () => open.delete(socket))
+  })
+  return (socket, done) => {
+    const state = open.get(socket)
+    if (state === undefined) return
+    state.busy = true
+    void done.finally(() => {
+      state.busy = false
+    })
+  }
+}
 
 export const listenCommand: CommandSpec = {
   name: 'listen',
@@ -24,10 +86,12 @@ export const listenCommand: CommandSpec = {
       .option('--tolerance <seconds>', 'refuse deliveries whose timestamp is further from now (advisory for yetto: the header is unsigned)', wholeNumberOption('--tolerance', 0, 31_536_000))
       .option('--replay-guard', 'refuse a delivery seen before (409)')
       .option('--forward <url>', 'pass verified deliveries on, body and headers unchanged', urlOption('--forward'))
+      .option('--max-connections <n>', `connections open at once; past it the oldest one not being answered is closed (default ${LISTEN_DEFAULTS.maxConnections})`, wholeNumberOption('--max-connections', 1, 100_000))
       .option('--json', 'one JSON line per delivery on stdout (after a first { "listening": url } line)')
       .addHelpText('after', '\nAnswers 204 for a verified, valid delivery (or what --forward answered), 4xx with { error, message } otherwise.\nStops on Ctrl-C (SIGINT) or SIGTERM, exit 0.'),
   async run(_args, options, io) {
     const { readRawBody, resolveReceiverOptions, verifyDelivery } = await import('../../../webhooks/index.js')
+    const { postOnce } = await import('../../../webhooks/deliver.js')
     const receiver = resolveReceiverOptions({
       secret: resolveSecret(options, io),
       scheme: options['scheme'] as never,
@@ -36,7 +100,7 @@ export const listenCommand: CommandSpec = {
     })
     const forward = options['forward'] as string | undefined
     const json = options['json'] === true
-    const server = createServer((req, res) => {
+    const server = createServer({ headersTimeout: LISTEN_DEFAULTS.headersTimeoutMs, requestTimeout: LISTEN_DEFAULTS.requestTimeoutMs, keepAliveTimeout: LISTEN_DEFAULTS.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
       void (async () => {
         const time = new Date().toISOString()
         const answer = (status: number, body?: unknown) => {
@@ -44,6 +108,8 @@ export const listenCommand: CommandSpec = {
         }
         if (req.method !== 'POST') return answer(405, { error: 'method_not_allowed', message: 'webhook deliveries are POST requests' })
         const raw = await readRawBody(req, receiver.maxBodyBytes)
+        // From here the work is ours (verify, forward, answer): this connection is not shed meanwhile.
+        markBusy(req.socket, new Promise((resolve) => res.once('close', resolve)))
         if (raw === 'too_large') return answer(413, { error: 'too_large', message: `the body is over ${receiver.maxBodyBytes} bytes` })
         const result = verifyDelivery(receiver, raw, req.headers)
         const signature = result.ok || !SIGNATURE_REASONS.has(result.reason) ? 'ok' : result.reason
@@ -53,25 +119,26 @@ export const listenCommand: CommandSpec = {
         let status = result.ok ? 204 : result.status
         let forwarded: number | string | undefined
         if (result.ok && forward) {
-          try {
-            const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && typeof value === 'string')) as Record<string, string>
-            const passed = await fetch(forward, { method: 'POST', headers, body: raw, redirect: 'manual', signal: AbortSignal.timeout(10_000) })
-            forwarded = passed.status
-            status = passed.status
-          } catch (error) {
-            forwarded = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error'
-            status = 502
-          }
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && typeof value === 'string')) as Record<string, string>
+          // The senders' POST: it settles within its timeout even when the downstream hangs up unread.
+          const passed = await postOnce(forward, headers, raw, 10_000)
+          forwarded = passed.status ?? (passed.errorKind === 'timeout' ? 'timeout' : 'network error')
+          status = passed.status ?? 502
         }
         if (result.ok) answer(status === 204 ? 204 : status)
         else answer(result.status, { error: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) })
         const record = { time, event: event ?? null, deliveryId: id ?? null, signature, schema, status, ...(forwarded !== undefined ? { forwarded } : {}), ...(result.ok ? {} : { reason: result.message }) }
-        if (json) io.stdout.write(`${JSON.stringify(record)}\n`)
-        else io.stdout.write(`${time}  ${String(event ?? '-').padEnd(24)} ${String(id ?? '-').padEnd(36)}  signature ${signature}  schema ${schema}  → ${status}${forwarded !== undefined ? ` (forwarded: ${forwarded})` : ''}\n`)
+        // Event and id come from unsigned headers, schema and reason may quote them: nothing of theirs may drive the terminal.
+        if (json) io.stdout.write(`${jsonTerminalSafe(record)}\n`)
+        else io.stdout.write(terminalSafe(`${time}  ${String(event ?? '-').padEnd(24)} ${String(id ?? '-').padEnd(36)}  signature ${signature}  schema ${schema}  → ${status}${forwarded !== undefined ? ` (forwarded: ${forwarded})` : ''}`) + '\n')
       })().catch(() => {
         if (!res.headersSent) res.writeHead(500).end()
       })
     })
+    const maxConnections = (options['maxConnections'] as number | undefined) ?? LISTEN_DEFAULTS.maxConnections
+    const markBusy = boundConnections(server, maxConnections, () =>
+      io.stderr.write(`${maxConnections} connections are open (--max-connections): closing the oldest ones that are not being answered to make room\n`),
+    )
     const host = (options['host'] as string | undefined) ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new CkitError('CKIT_CLI_USAGE', `cannot listen: ${error.message}`, { cause: error })))
