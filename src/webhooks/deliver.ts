@@ -38,6 +38,8 @@ export interface AttemptLog {
   readonly latencyMs: number
   readonly errorKind?: AttemptErrorKind
   readonly error?: string
+  /** The start of a refusal's body (up to 1 KiB), so a 409 or 401 says why: `{"error":"replayed"}`. */
+  readonly answer?: string
   /** When another attempt follows: how long it waits. */
   readonly retryInMs?: number
 }
@@ -127,6 +129,32 @@ export interface AttemptOutcome {
   readonly errorKind?: AttemptErrorKind
   readonly error?: string
   readonly retryAfter?: string | null
+  readonly answer?: string
+}
+
+/** How much of a refusal's body is kept: enough for a receiver's JSON error, never a whole page. */
+const ANSWER_BYTES = 1024
+
+/** Up to ANSWER_BYTES of a body, as text; the rest is not read. */
+async function answerOf(response: Response): Promise<string | undefined> {
+  if (!response.body) return undefined
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < ANSWER_BYTES) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // A body that breaks off still leaves its status as the verdict.
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  const text = Buffer.concat(chunks).subarray(0, ANSWER_BYTES).toString('utf8').trim()
+  return text === '' ? undefined : text
 }
 
 /**
@@ -148,11 +176,14 @@ export async function postOnce(target: string, headers: Record<string, string>, 
   const timedOut: AttemptOutcome = { status: null, errorKind: 'timeout', error: `no answer within ${timeoutMs} ms` }
   const exchange = (async (): Promise<AttemptOutcome> => {
     const response = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal })
-    await response.body?.cancel().catch(() => {})
-    if (response.status >= 200 && response.status < 300) return { status: response.status }
+    if (response.status >= 200 && response.status < 300) {
+      await response.body?.cancel().catch(() => {})
+      return { status: response.status }
+    }
+    const answer = await answerOf(response)
     const location = response.headers.get('location')
     const detail = response.status >= 300 && response.status < 400 ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} (redirects are not followed)` : `HTTP ${response.status}`
-    return { status: response.status, errorKind: 'http_status', error: detail, retryAfter: response.headers.get('retry-after') }
+    return { status: response.status, errorKind: 'http_status', error: detail, retryAfter: response.headers.get('retry-after'), ...(answer === undefined ? {} : { answer }) }
   })()
   try {
     const settled = await Promise.race([exchange, expired])
@@ -205,6 +236,7 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
       status: outcome.status,
       latencyMs: Math.round(performance.now() - started),
       ...(outcome.errorKind ? { errorKind: outcome.errorKind, error: outcome.error! } : {}),
+      ...(outcome.answer !== undefined ? { answer: outcome.answer } : {}),
       ...(retryInMs !== undefined ? { retryInMs } : {}),
     }
     attempts.push(entry)

@@ -115,6 +115,29 @@ describe('ckit webhooks simulate', () => {
   })
 })
 
+describe('ckit webhooks send and simulate, run again against a replay guard', () => {
+  it('send fresh bodies on every run unless --seed is given, and a refused delivery shows the receiver\'s answer', async () => {
+    const receiver = await listen(['--secret', 's3cret', '--replay-guard'])
+    try {
+      for (const command of [['send', '--story'], ['simulate', '--duration', '1s', '--rate', '20/s']]) {
+        for (let run = 0; run < 2; run++) {
+          const sent = await cli(['webhooks', ...command, '--to', receiver.url, '--secret', 's3cret', '--backoff', '10ms'])
+          expect(sent.code, `${command[0]} run ${run + 1}: ${sent.stderr}`).toBe(0)
+          expect(sent.stdout).toMatch(/; seed \d+ \(--seed \d+ sends these bodies again\)\n$/)
+        }
+      }
+      const first = await cli(['webhooks', 'send', '--story', '--seed', '7', '--to', receiver.url, '--secret', 's3cret', '--json'])
+      expect(first.code).toBe(0)
+      expect(JSON.parse(first.stdout)).toMatchObject({ seed: 7, failed: 0 })
+      const again = await cli(['webhooks', 'send', '--story', '--seed', '7', '--to', receiver.url, '--secret', 's3cret'])
+      expect(again.code).toBe(3)
+      expect(again.stderr).toMatch(/failed conversation\.created \S+ after 1 attempt\(s\): HTTP 409; the receiver answered: \{.*"error":\s*"replayed"/)
+    } finally {
+      await receiver.stop()
+    }
+  })
+})
+
 describe('ckit webhooks fake', () => {
   it('prints a valid payload for the event, the same for the same seed', async () => {
     const one = await cli(['webhooks', 'fake', '--event', 'conversation.closed', '--seed', '4'])

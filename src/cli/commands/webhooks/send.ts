@@ -6,7 +6,7 @@ import { issueLines } from '../../format.js'
 import { readInput } from '../../io.js'
 import { rateOption, wholeNumberOption } from '../../parse.js'
 import { eventOption, requireEvent } from './events.js'
-import { sendAll, senderOptions } from './shared.js'
+import { runSeed, sendAll, senderOptions } from './shared.js'
 
 export const sendCommand: CommandSpec = {
   name: 'send',
@@ -21,13 +21,14 @@ export const sendCommand: CommandSpec = {
       .option('--payload <file>', "the event's { \"yetto\": … } payload (- for standard input), sent byte for byte")
       .option('--fake', 'generate the payload from the contract')
       .option('--story', 'send a whole conversation, created to closed, in order')
-      .option('--seed <n>', 'seed for --fake and --story (default 1)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
+      .option('--seed <n>', 'seed for --fake and --story: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .option('--count <n>', 'how many deliveries (or stories) (default 1)', wholeNumberOption('--count', 1, 1_000_000))
       .option('--rate <rate>', 'start at most this many deliveries per second, e.g. 5/s', rateOption('--rate'))
       .addHelpText('after', '\nExit codes: 0 all delivered, 1 invalid --payload, 2 usage error, 3 a delivery failed after its retries.'),
   async run(_args, options, io) {
     const count = (options['count'] as number | undefined) ?? 1
-    const seed = (options['seed'] as number | undefined) ?? 1
+    const generated = options['fake'] === true || options['story'] === true ? runSeed(options) : undefined
+    const seed = generated?.value ?? 0
     const sources = [options['payload'] !== undefined, options['fake'] === true, options['story'] === true].filter(Boolean).length
     if (sources !== 1) throw new CkitError('CKIT_CLI_USAGE', 'give exactly one of --payload <file>, --fake or --story')
     const groups: Delivery[][] = []
@@ -52,6 +53,6 @@ export const sendCommand: CommandSpec = {
       for (let i = 0; i < count; i++) deliveries.push({ event, payload: bytes.toString('utf8') })
     }
     // Single deliveries are independent; a story's events go in order.
-    return sendAll(io, options['to'] as string, groups.length > 0 ? groups : deliveries.map((d) => [d]), options, options['rate'] as number | undefined)
+    return sendAll(io, options['to'] as string, groups.length > 0 ? groups : deliveries.map((d) => [d]), options, options['rate'] as number | undefined, generated)
   },
 }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import { appendFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
@@ -33,6 +34,23 @@ export function deliverOptionsFrom(options: Record<string, unknown>, io: Io, onA
   }
 }
 
+/** The seed of generated bodies: the user's, or a new one per run. */
+export interface RunSeed {
+  readonly value: number
+  /** Given with --seed (so the run is already reproducible). */
+  readonly chosen: boolean
+}
+
+/**
+ * Real deliveries are unique: without --seed every run draws its own, so a receiver's replay
+ * guard (which our docs recommend) does not refuse a second run's bodies as replays. The seed is
+ * printed, so a run can still be repeated exactly.
+ */
+export function runSeed(options: Record<string, unknown>): RunSeed {
+  const given = options['seed'] as number | undefined
+  return given === undefined ? { value: randomInt(1, 2 ** 30), chosen: false } : { value: given, chosen: true }
+}
+
 const percentile = (sorted: number[], p: number): number | null => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!)
 
 /**
@@ -40,7 +58,7 @@ const percentile = (sorted: number[], p: number): number | null => (sorted.lengt
  * a terminal, and prints the summary. Each group is delivered in order (a story's events must
  * arrive as they happened); groups run side by side. Exit 0 when all were delivered, 3 when any failed.
  */
-export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined): Promise<number> {
+export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
   const { deliver } = await import('../../../webhooks/index.js')
   const logFile = options['log'] as string | undefined
   const lines: string[] = []
@@ -82,13 +100,15 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
     p95Ms: percentile(latencies, 95),
   }
   if (options['json']) {
-    io.stdout.write(`${JSON.stringify({ ...summary, results }, null, 2)}\n`)
+    io.stdout.write(`${JSON.stringify({ ...summary, ...(seed === undefined ? {} : { seed: seed.value }), results }, null, 2)}\n`)
   } else {
     for (const r of results.filter((x) => !x.delivered)) {
       const last = r.attempts[r.attempts.length - 1]!
-      io.stderr.write(`failed ${r.event} ${r.deliveryId} after ${r.attempts.length} attempt(s): ${last.error ?? `HTTP ${last.status}`}\n`)
+      const answer = last.answer === undefined ? '' : `; the receiver answered: ${last.answer.replace(/\s+/g, ' ').slice(0, 300)}`
+      io.stderr.write(`failed ${r.event} ${r.deliveryId} after ${r.attempts.length} attempt(s): ${last.error ?? `HTTP ${last.status}`}${answer}\n`)
     }
-    io.stdout.write(`delivered ${summary.delivered}/${summary.deliveries}, retried ${summary.retried}, failed ${summary.failed}; latency p50 ${summary.p50Ms ?? '-'} ms, p95 ${summary.p95Ms ?? '-'} ms\n`)
+    const seedNote = seed === undefined ? '' : `; seed ${seed.value}${seed.chosen ? '' : ` (--seed ${seed.value} sends these bodies again)`}`
+    io.stdout.write(`delivered ${summary.delivered}/${summary.deliveries}, retried ${summary.retried}, failed ${summary.failed}; latency p50 ${summary.p50Ms ?? '-'} ms, p95 ${summary.p95Ms ?? '-'} ms${seedNote}\n`)
   }
   return summary.failed > 0 ? 3 : 0
 }

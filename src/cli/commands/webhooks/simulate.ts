@@ -1,7 +1,7 @@
 import type { Delivery } from '../../../webhooks/index.js'
 import type { CommandSpec } from '../../command.js'
 import { durationOption, rateOption, wholeNumberOption } from '../../parse.js'
-import { sendAll, senderOptions } from './shared.js'
+import { runSeed, sendAll, senderOptions } from './shared.js'
 
 export const simulateCommand: CommandSpec = {
   name: 'simulate',
@@ -11,19 +11,20 @@ export const simulateCommand: CommandSpec = {
     senderOptions(command)
       .option('--duration <duration>', 'how long to send (default 60s)', durationOption('--duration'))
       .option('--rate <rate>', 'deliveries per second (default 5/s)', rateOption('--rate'))
-      .option('--seed <n>', 'first story seed (default 1)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
+      .option('--seed <n>', 'first story seed: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .addHelpText('after', '\nExit codes: 0 all delivered, 2 usage error, 3 a delivery failed after its retries.'),
   async run(_args, options, io) {
     const rate = (options['rate'] as number | undefined) ?? 5
     const total = Math.max(1, Math.round((((options['duration'] as number | undefined) ?? 60_000) / 1000) * rate))
     const { webhookStory } = await import('../../../webhooks/index.js')
     const stories: Delivery[][] = []
-    for (let seed = (options['seed'] as number | undefined) ?? 1, count = 0; count < total; seed++) {
+    const first = runSeed(options)
+    for (let seed = first.value, count = 0; count < total; seed++) {
       const story = (await webhookStory(seed)).slice(0, total - count).map(({ event, payload }) => ({ event, payload }))
       stories.push(story)
       count += story.length
     }
     // Several conversations at once, each in order, as a help desk's activity interleaves.
-    return sendAll(io, options['to'] as string, stories, options, rate)
+    return sendAll(io, options['to'] as string, stories, options, rate, first)
   },
 }
