@@ -11,7 +11,7 @@ export const SCHEMA_INVALID_VARIANTS = Object.freeze({
   'href-not-string': 'schema_invalid: an href that is a number',
   'too-many-sections': 'schema_invalid: 51 sections',
   'unknown-section-type': 'a warning (lenient) or schema_invalid (strict): a section of type "chart"',
-  'unsafe-href': 'template_error: a link rendering to javascript:',
+  'unsafe-href': 'schema_invalid: a javascript: link (the schema requires a literal https://, http:// or mailto:)',
   'undefined-variable': 'a warning (lenient) or template_error (strict): a template using data.customer.nonexistent',
   'template-syntax': 'template_error: a template with a syntax error',
 } as const)

@@ -36,6 +36,18 @@ const FORMAT_NAMES: Record<string, string> = {
   uri: 'an absolute URI',
 }
 
+/**
+ * The link rule of the response schema, restated so its message can say what to do; a test pins
+ * it to the schema's `pattern`, so the two cannot drift apart.
+ */
+export const LINK_HREF_PATTERN = '^(?:[Hh][Tt][Tt][Pp][Ss]?://|[Mm][Aa][Ii][Ll][Tt][Oo]:)'
+
+/** Patterns whose failure has a known fix, worded as that fix rather than "the expected form". */
+const PATTERN_MESSAGES: Record<string, string> = {
+  [LINK_HREF_PATTERN]:
+    'must start with a literal https://, http:// or mailto: (the help desk opens no other link, and a scheme computed by a template such as "{{ data.customer.url }}" cannot be proven safe: write the scheme out, e.g. "https://{{ data.customer.host }}/…")',
+}
+
 function typeName(type: unknown): string {
   const types = Array.isArray(type) ? type : [type]
   return types.map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(' or ')
@@ -151,7 +163,7 @@ function describe(error: ErrorObject, root: AnySchemaObject): Draft | undefined 
     case 'format':
       return draft(at, 'format', `must be ${FORMAT_NAMES[String(p['format'])] ?? `a valid ${String(p['format'])}`}`)
     case 'pattern':
-      return draft(at, 'pattern', `does not have the expected form${examplesOf(error.parentSchema)}`)
+      return draft(at, 'pattern', PATTERN_MESSAGES[String(p['pattern'])] ?? `does not have the expected form${examplesOf(error.parentSchema)}`)
     case 'not': {
       const forbidden = (error.schema as AnySchemaObject | undefined)?.['required']
       if (Array.isArray(forbidden) && forbidden.length === 1) {
@@ -226,10 +238,13 @@ export function humanise(errors: readonly ErrorObject[], root: AnySchemaObject):
   }
   // A value of the wrong type fails every other check too; the type error is the one to read.
   const wrongType = new Set(out.filter((d) => d.keyword === 'type').map((d) => d.instancePath))
+  // Patterns that enforce a `format` portably fail together with it; the format names the value better.
+  const wrongFormat = new Set(out.filter((d) => d.keyword === 'format').map((d) => d.instancePath))
   const seen = new Set<string>()
   const issues: Issue[] = []
   for (const d of out) {
     if (d.keyword !== 'type' && wrongType.has(d.instancePath)) continue
+    if (d.keyword === 'pattern' && wrongFormat.has(d.instancePath)) continue
     const key = `${d.pointer}\u0000${d.message}`
     if (seen.has(key)) continue
     seen.add(key)

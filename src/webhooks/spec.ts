@@ -90,10 +90,42 @@ function reachable(components: Record<string, unknown>, roots: string[]): Record
   return kept
 }
 
+const pascal = (event: string) => camel(event).replace(/^./, (c) => c.toUpperCase())
+
+/** The name of an event's payload schema in the AsyncAPI document: `ConversationCreatedPayload`. */
+export const asyncApiPayloadName = (event: string): string => `${pascal(event)}Payload`
+
+/**
+ * One event's payload as a schema of its own, named for code generators: the envelope, and
+ * inside it the contract's body with the event's object required. Not `allOf [shared body,
+ * {required}]`: generators merge every allOf that shares the body into one model, which then
+ * requires every event's object at once.
+ */
+function namedEventPayload(event: string, key: string, envelope: Record<string, unknown>): Record<string, unknown> {
+  // The shared examples show other events; `required` says more than `minProperties: 1`.
+  const { examples: _examples, ...rest } = envelope
+  const { examples: _bodyExamples, minProperties: _minProperties, ...body } = structuredClone((envelope['properties'] as { yetto: Record<string, unknown> }).yetto)
+  return {
+    ...rest,
+    title: asyncApiPayloadName(event),
+    description: `The body of a ${event} delivery: {"yetto": {…}} with \`yetto.${key}\` present.`,
+    properties: {
+      yetto: {
+        ...body,
+        title: `${pascal(event)}Body`,
+        description: `The ${key.replace(/_/g, ' ')} the event is about, possibly with related objects.`,
+        required: [key],
+      },
+    },
+  }
+}
+
 /** An AsyncAPI 3.0 document: one channel, message and receive operation per event. */
 export function asyncApiDocument(): Record<string, unknown> {
-  const { payload, objects } = titles()
+  const { payload } = titles()
+  const all = contractComponents()
   const channels: Record<string, unknown> = {}
+  const payloads: Record<string, unknown> = {}
   const operations: Record<string, unknown> = {}
   const messages: Record<string, unknown> = {}
   for (const [event, key] of eventCatalogue()) {
@@ -108,8 +140,9 @@ export function asyncApiDocument(): Record<string, unknown> {
         required: Object.keys(DELIVERY_HEADERS),
         properties: Object.fromEntries(Object.entries(DELIVERY_HEADERS).map(([name, header]) => [name, { ...header.schema, description: header.description }])),
       },
-      payload: eventPayload(key),
+      payload: { $ref: `${REF}${asyncApiPayloadName(event)}` },
     }
+    payloads[asyncApiPayloadName(event)] = namedEventPayload(event, key, all[payload]!)
     channels[id] = {
       // Webhooks go to whatever URL the receiver configured: no fixed address.
       address: null,
@@ -124,8 +157,6 @@ export function asyncApiDocument(): Record<string, unknown> {
       messages: [{ $ref: `#/channels/${id}/messages/${id}` }],
     }
   }
-  const all = contractComponents()
-  const roots = [payload, ...[...new Set(eventCatalogue().values())].map((key) => `${objects}-${key}`)]
   return {
     asyncapi: '3.0.0',
     info: {
@@ -137,6 +168,6 @@ export function asyncApiDocument(): Record<string, unknown> {
     defaultContentType: 'application/json',
     channels,
     operations,
-    components: { messages, schemas: asyncApiSchema(reachable(all, roots)) },
+    components: { messages, schemas: asyncApiSchema(reachable({ ...all, ...payloads }, Object.keys(payloads))) },
   }
 }

@@ -44,7 +44,9 @@ describe('requestCustomerData against nock', () => {
     ['invalid_json', () => nock(ORIGIN).get(/.*/).reply(200, '<html>login</html>', { 'content-type': 'text/html' }), { message: expect.stringContaining('line 1, column 1') }],
     ['invalid_json', () => nock(ORIGIN).get(/.*/).reply(200, ''), {}],
     ['schema_invalid', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 5 }] }), { pointers: ['/sections/0/href'] }],
-    ['template_error', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] }), { pointers: ['/sections/0/href'] }],
+    // The schema's href pattern refuses a javascript: link before any template runs.
+    ['schema_invalid', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] }), { pointers: ['/sections/0/href'] }],
+    ['template_error', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'https://example.com/{{ data.customer.id' }] }), { pointers: ['/sections/0/href'] }],
     ['too_large', () => nock(ORIGIN).get(/.*/).reply(200, JSON.stringify({ version: '2024-03-06', customer: { pad: 'x'.repeat(600_000) }, sections: [] })), {}],
     ['network', () => nock(ORIGIN).get(/.*/).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }), {}],
     ['timeout', () => nock(ORIGIN).get(/.*/).delay(1000).reply(200, seed), {}],

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { validate, validateText } from '../../src/schema/index.js'
+import { getRegistry, validate, validateText } from '../../src/schema/index.js'
+import { LINK_HREF_PATTERN } from '../../src/schema/messages.js'
+import { cli } from '../helpers.js'
 
 const response = (sections: unknown[]) => ({ version: '2024-03-06', customer: { id: 'c_1' }, sections })
 
@@ -56,5 +58,47 @@ describe('error messages a person understands', () => {
     const result = validateText('{"hello": "world"}')
     expect(result.valid).toBe(false)
     expect(result.errors[0]?.message).toMatch(/cannot tell what kind of document this is/)
+  })
+
+  it('refuses a link the help desk will not open, and says to write the scheme out', () => {
+    const result = validate('response', response([
+      { type: 'link', title: 'a', href: 'javascript:alert(1)' },
+      { type: 'link', title: 'b', href: '{{ data.customer.url }}' },
+      { type: 'link', title: 'c', href: ' https://x.example' },
+      { type: 'link', title: 'd', href: 'HTTPS://x.example/{{ data.customer.id }}' },
+      { type: 'link', title: 'e', href: 'mailto:{{ data.customer.email }}' },
+      { type: 'link', title: 'f', href: 'http://x.example' },
+    ]))
+    expect(result.errors.map((e) => e.pointer)).toEqual(['/sections/0/href', '/sections/1/href', '/sections/2/href'])
+    for (const error of result.errors) {
+      expect(error.keyword).toBe('pattern')
+      expect(error.message).toMatch(/^must start with a literal https:\/\/, http:\/\/ or mailto: .*write the scheme out/)
+    }
+  })
+
+  it('words the link rule from the pattern the schema really has', () => {
+    const href = getRegistry().rootSchema('response')['$defs']['linkSection']['properties']['href'] as { pattern: string }
+    expect(href.pattern).toBe(LINK_HREF_PATTERN)
+  })
+
+  it('ckit validate exits 1 on a javascript: href and prints the fix', async () => {
+    const run = await cli(['validate', '-', '--kind', 'response'], { stdin: JSON.stringify(response([{ type: 'link', title: 'x', href: 'javascript:alert(1)' }])) })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('/sections/0/href: must start with a literal https://')
+  })
+
+  it('names a bad e-mail, date-time or URI once, by its format, though a pattern enforces it too', () => {
+    const result = validate('request-context', {
+      reason: 'refresh',
+      requested_at: '2026-11-25 10:00',
+      inbox: { slug: 's' },
+      conversation: { id: 'c', html_url: 'conversations/c' },
+      requester: { email: 'kelly at example.com' },
+    })
+    expect(result.errors).toEqual([
+      { pointer: '/requested_at', keyword: 'format', message: 'must be an ISO-8601 date-time such as "2026-11-25T10:00:00Z"' },
+      { pointer: '/conversation/html_url', keyword: 'format', message: 'must be an absolute URI' },
+      { pointer: '/requester/email', keyword: 'format', message: 'must be an e-mail address' },
+    ])
   })
 })

@@ -42,6 +42,88 @@ function securityFor(url: string, state: MockState): { [scheme: string]: string[
   return state.signer ? [{ yettoSignature: [] }] : [{ yettoSignature: [] }, {}]
 }
 
+const FAULT_NOTE = 'only when a fault scenario (X-Mock-Scenario, scenarios.yaml or the admin API) asks for it'
+
+/**
+ * Bodies the customer route answers besides the contract's documents, named so generated
+ * clients get a type for each: the unknown-customer refusal (docs/protocol.md, "Decided since")
+ * and what `status:<code>` scenarios send (src/mock/faults.ts, `statusBody`).
+ */
+const ROUTE_SCHEMAS: Record<string, Record<string, unknown>> = {
+  CustomerNotFound: {
+    title: 'CustomerNotFound',
+    description: 'The endpoint has no customer for `requester.email`. The help desk shows "no customer record for <email>": neither an error card nor earlier data.',
+    type: 'object',
+    required: ['error', 'message'],
+    properties: {
+      error: { description: 'Always this code.', const: 'customer_not_found', examples: ['customer_not_found'] },
+      message: { description: 'A sentence naming the e-mail.', type: 'string', examples: ['no customer record for nobody@unknown.invalid'] },
+    },
+    examples: [{ error: 'customer_not_found', message: 'no customer record for nobody@unknown.invalid' }],
+  },
+  MockFaultError: {
+    title: 'MockFaultError',
+    description: `The JSON error an application answers for a 4xx, 500, 501 or 505–599 status; ${FAULT_NOTE}.`,
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        description: 'The status again, its reason phrase and the request id.',
+        type: 'object',
+        required: ['status', 'message', 'request_id'],
+        properties: {
+          status: { description: 'The HTTP status of the answer.', type: 'integer', minimum: 400, maximum: 599, examples: [500] },
+          message: { description: 'The reason phrase.', type: 'string', examples: ['Internal Server Error'] },
+          request_id: { description: 'The mock\'s id for the request (in its journal).', type: 'string', examples: ['req-1'] },
+        },
+      },
+    },
+    examples: [{ error: { status: 500, message: 'Internal Server Error', request_id: 'req-1' } }],
+  },
+  MockFaultOk: {
+    title: 'MockFaultOk',
+    description: `What a status:<code> scenario answers for a 2xx code other than 200; ${FAULT_NOTE}.`,
+    type: 'object',
+    required: ['status'],
+    properties: { status: { description: 'Always "ok".', const: 'ok', examples: ['ok'] } },
+    examples: [{ status: 'ok' }],
+  },
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+const PROXY_PAGE = { 'text/html': { schema: { type: 'string', description: 'A proxy\'s HTML error page (nginx), not JSON' } } }
+const RETRY_AFTER = { 'retry-after': { description: 'Seconds to wait: sent with 429 and 503', schema: { type: 'string', examples: ['30'] } } }
+
+type Responses = Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: unknown }>
+
+/**
+ * Every status the customer route can answer, each with a body schema: the contract's answers
+ * (200, 400, 401, 404 for an unknown customer) and what fault scenarios produce on top
+ * (src/mock/faults.ts). Statuses a route schema already declares keep their body and gain the
+ * fault body as an alternative, since `status:401` answers with it.
+ */
+function declareCustomerResponses(responses: Responses): void {
+  const orFault = (status: string) => {
+    const json = responses[status]?.content?.['application/json']
+    if (json) json.schema = { oneOf: [json.schema, ref('MockFaultError')] }
+  }
+  orFault('400')
+  orFault('401')
+  responses['200']!.description += `; or an HTML login page (text/html) or a broken body, ${FAULT_NOTE}`
+  responses['200']!.content = { ...responses['200']!.content, 'text/html': { schema: { type: 'string', description: 'The html-error-page scenario: a login page instead of JSON' } } }
+  responses['404'] = {
+    description: 'No customer for requester.email (the mock: any address under the .invalid top-level domain)',
+    content: { 'application/json': { schema: { oneOf: [ref('CustomerNotFound'), ref('MockFaultError')] } } },
+  }
+  responses['2XX'] = { description: `Another 2xx status, ${FAULT_NOTE}`, content: { 'application/json': { schema: ref('MockFaultOk') } } }
+  responses['4XX'] = { description: `Another 4xx status, ${FAULT_NOTE}`, headers: RETRY_AFTER, content: { 'application/json': { schema: ref('MockFaultError') } } }
+  responses['5XX'] = {
+    description: `A server error, ${FAULT_NOTE}: JSON from the application, or a proxy's HTML page for 502, 503 and 504`,
+    headers: RETRY_AFTER,
+    content: { 'application/json': { schema: ref('MockFaultError') }, ...PROXY_PAGE },
+  }
+}
+
 /** `discriminator.mapping` from each branch's `const`, so generators name section types "link", not "CustomerConnectionResponse-linkSection". */
 function addDiscriminatorMappings(components: Record<string, Record<string, unknown>>): void {
   const visit = (node: unknown): void => {
@@ -87,11 +169,15 @@ async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockP
     { prefix: mountPrefix },
   )
   await collector.ready()
-  const document = collector.swagger() as { components?: Record<string, unknown> }
+  const document = collector.swagger() as { components?: Record<string, unknown>; paths?: Record<string, Record<string, { tags?: string[]; responses?: Responses }>> }
   await collector.close()
+  for (const item of Object.values(document.paths ?? {})) {
+    const operation = item['get']
+    if (operation?.responses && operation.tags?.includes('customer connection')) declareCustomerResponses(operation.responses)
+  }
   // @fastify/swagger drops the description and examples beside a $ref (38 places, e.g. href's
   // "must be an absolute https:, http: or mailto: URL"); our own components keep them.
-  const schemas = contractComponents()
+  const schemas = { ...contractComponents(), ...ROUTE_SCHEMAS }
   addDiscriminatorMappings(schemas)
   document.components = { ...document.components, schemas, securitySchemes: SECURITY_SCHEMES }
   // The help desk's outgoing webhooks, where receivers' generators look for them.
