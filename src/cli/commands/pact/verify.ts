@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
 import { collect, urlOption } from '../../parse.js'
+import { terminalSafe } from '../../../render/text.js'
 import { resolveSecret } from '../sign.js'
 
 export const pactVerifyCommand: CommandSpec = {
@@ -39,14 +40,15 @@ export const pactVerifyCommand: CommandSpec = {
     if (options['json']) {
       io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions }, null, 2)}\n`)
     } else {
+      // Descriptions come from the pact, mismatches quote the provider's answer: neither may steer the terminal.
       for (const interaction of result.interactions) {
-        io.stdout.write(`${interaction.ok ? '✔' : '✖'} ${interaction.description}\n`)
-        for (const mismatch of interaction.mismatches) io.stdout.write(`    ${mismatch}\n`)
+        io.stdout.write(`${interaction.ok ? '✔' : '✖'} ${terminalSafe(interaction.description)}\n`)
+        for (const mismatch of interaction.mismatches) for (const line of mismatch.split('\n')) io.stdout.write(`    ${terminalSafe(line)}\n`)
       }
       const failed = result.interactions.filter((i) => !i.ok).length
       if (result.interactions.length === 0) {
         io.stdout.write('no interaction was verified: the contracts could not be loaded\n')
-        for (const line of result.output.filter((l) => /fail|error/i.test(l))) io.stderr.write(`${line.trim()}\n`)
+        for (const line of result.output.filter((l) => /fail|error|panic/i.test(l))) io.stderr.write(`${line.trim()}\n`)
       } else io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
     }
     // Nothing verified is not a pass, whatever the verifier said.
