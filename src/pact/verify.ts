@@ -32,7 +32,9 @@ export interface ProviderVerification {
   readonly interactions: readonly InteractionVerdict[]
   /** Every state-change request sent, in order (what the provider's state-change URL received). */
   readonly stateChanges: readonly StateCall[]
-  /** The verifier's own report, line by line (ANSI colour removed), and findings no interaction claimed. */
+  /** What the proxy refused in answers to requests no known interaction sent (e.g. a broker's other pact). */
+  readonly unclaimed: readonly string[]
+  /** The verifier's own report, line by line (ANSI colour removed). */
   readonly output: readonly string[]
 }
 
@@ -68,8 +70,8 @@ export function verdictsOf(report: VerifierReport, seen: { contracts: readonly L
     return { description: result.description, ok: result.result === 'OK' && findings.length === 0 && states.length === 0, mismatches }
   })
   const unclaimed = seen.exchanges.filter((x) => !claimed.has(x) && x.findings.length > 0).map((x) => `${x.key.split(' ').slice(0, 2).join(' ')}: ${x.findings.join('; ')}`)
-  const output = [...(report.output ?? []).flatMap((line) => stripAnsi(line).split('\n')), ...unclaimed]
-  return { ok: interactions.length > 0 && interactions.every((i) => i.ok) && unclaimed.length === 0, interactions, stateChanges: seen.stateCalls, output }
+  const output = (report.output ?? []).flatMap((line) => stripAnsi(line).split('\n'))
+  return { ok: interactions.length > 0 && interactions.every((i) => i.ok) && unclaimed.length === 0, interactions, stateChanges: seen.stateCalls, unclaimed, output }
 }
 
 /**

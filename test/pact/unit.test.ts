@@ -109,6 +109,14 @@ describe('verdictsOf', () => {
     expect(verdictsOf(report, { contracts, exchanges: [], stateCalls: [call, call, call] }).interactions[0]!.mismatches).toEqual([failure, generic])
   })
 
+  it('a refused answer no known interaction claims (a broker pact with other requests) still fails the run', () => {
+    const report = { interactionResults: contracts[0]!.interactions.map((i) => ok(i.description)) }
+    const result = verdictsOf(report, { contracts, exchanges: [{ kind: 'request', key: 'GET /other/path -', recorded: 'unsigned', status: 200, elapsedMs: 5, findings: ['$.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'] }], stateCalls: [] })
+    expect(result.interactions.every((i) => i.ok)).toBe(true)
+    expect(result.unclaimed).toEqual(['GET /other/path: $.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'])
+    expect(result.ok).toBe(false)
+  })
+
   it('nothing verified is not a pass', () => {
     expect(verdictsOf({}, { contracts, exchanges: [], stateCalls: [] }).ok).toBe(false)
   })
