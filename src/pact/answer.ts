@@ -16,6 +16,11 @@ export const ANSWER_LIMITS = Object.freeze({
  */
 export const LINK_HREF_PATTERN = '^(?:[Hh][Tt][Tt][Pp][Ss]?://|[Mm][Aa][Ii][Ll][Tt][Oo]:)'
 const LINK_HREF = new RegExp(LINK_HREF_PATTERN)
+/**
+ * The same rule as a Pact regex matcher. Pact verifiers differ on whether a regex must match the
+ * whole value (the standalone verifier and pact-jvm do): `.*$` makes the prefix rule portable.
+ */
+export const LINK_HREF_MATCHER = `${LINK_HREF_PATTERN}.*$`
 
 export const lateMessage = (elapsedMs: number, budgetMs: number): string => `answered in ${Math.round(elapsedMs)} ms; the help desk gives up after ${budgetMs} ms`
 export const noAnswerMessage = (waitedMs: number, budgetMs: number): string => `no complete answer within ${waitedMs} ms; the help desk gives up after ${budgetMs} ms`

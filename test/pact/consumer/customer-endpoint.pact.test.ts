@@ -1,7 +1,7 @@
 import { MatchersV3, PactV4 } from '@pact-foundation/pact'
 import { afterAll, describe, expect, it } from 'vitest'
 import { requestCustomerData, testConnection } from '../../../src/client/index.js'
-import { CONTRACT, contractContext, LINK_HREF_PATTERN, STATES } from '../../../src/pact/index.js'
+import { CONTRACT, contractContext, LINK_HREF_MATCHER, STATES } from '../../../src/pact/index.js'
 import { buildSignedRequest, encodeContext } from '../../../src/signature/index.js'
 import { expectNoDrift, pactDir } from '../dir.js'
 
@@ -33,7 +33,7 @@ describe('help-desk → customer-endpoint (HTTP)', () => {
           // arrayContaining only asks that *one* link matches: the verifier's proxy checks every
           // link's href with the same pattern (src/pact/answer.ts), as the schema and render do.
           sections: arrayContaining(
-            { type: 'link', title: like('Stripe'), href: regex(LINK_HREF_PATTERN, 'https://dashboard.stripe.com/customers/{{ data.customer.id }}') },
+            { type: 'link', title: like('Stripe'), href: regex(LINK_HREF_MATCHER, 'https://dashboard.stripe.com/customers/{{ data.customer.id }}') },
             { type: 'list', title: like('Account'), items: eachLike({ description: like('Plan'), value: like('{{ data.customer.plan_type }}') }) },
           ),
         }),
