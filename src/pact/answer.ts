@@ -1,4 +1,5 @@
 import { CLIENT_DEFAULTS } from '../client/request.js'
+import { terminalSafe } from '../render/text.js'
 
 /** 🔧 docs/protocol.md: what the help desk accepts of an answer, applied by the contract proxy. */
 export const ANSWER_LIMITS = Object.freeze({
@@ -54,4 +55,29 @@ export function linkProblems(body: unknown): string[] {
     }
   })
   return problems
+}
+
+// eslint-disable-next-line no-control-regex -- what a terminal would act on, as terminalSafe sees it
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+const neutralise = (value: unknown): unknown =>
+  typeof value === 'string' ? terminalSafe(value) : Array.isArray(value) ? value.map(neutralise) : typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [terminalSafe(k), neutralise(v)])) : value
+
+/**
+ * A Pact verifier prints the provider's values in its own report, straight to the terminal (the
+ * native core writes to stdout, past any filter of ours). Control characters in the body are
+ * relayed as visible escapes (`\x1b`): no matcher of the shipped contract accepts a control
+ * character where it rejects its escape, so verdicts stay the same and the report cannot steer
+ * the terminal.
+ */
+export function neutraliseBody(body: Buffer, contentType: string): Buffer {
+  const text = body.toString('utf8')
+  if (!TERMINAL_CONTROL.test(text) && !/\\u00[0-9a-fA-F]{2}|\\u20[26][0-9a-fA-F]/.test(text)) return body
+  if (/json/i.test(contentType)) {
+    try {
+      return Buffer.from(JSON.stringify(neutralise(JSON.parse(text))))
+    } catch {
+      // Not JSON after all: neutralised as text below.
+    }
+  }
+  return Buffer.from(terminalSafe(text))
 }

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { CkitError } from '../errors.js'
 import { HEADERS } from '../signature/index.js'
-import { ANSWER_LIMITS, headerProblem, lateMessage, linkProblems, noAnswerMessage, tooLargeMessage } from './answer.js'
+import { ANSWER_LIMITS, headerProblem, lateMessage, linkProblems, neutraliseBody, noAnswerMessage, tooLargeMessage } from './answer.js'
 import { foreignSecretFor, recordedSignatureOf, resignRequest, type RecordedSignature } from './resign.js'
 
 /** The proxy's own route for Pact's state-change requests; everything else goes to the provider. */
@@ -237,7 +237,7 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
     if (findings.length > 0 || !outcome.ok) return failWith(res, 502, findings.join('; '))
     const relayed: Record<string, string | string[]> = {}
     for (const [name, value] of Object.entries(outcome.answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) relayed[name] = value
-    res.writeHead(outcome.answer.status, relayed).end(outcome.answer.body)
+    res.writeHead(outcome.answer.status, relayed).end(neutraliseBody(outcome.answer.body, String(outcome.answer.headers['content-type'] ?? '')))
   }
 
   const server = createServer((req, res) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CONTRACT, contractContext, loadContract, resignRequest, SHIPPED_CONTRACTS, startContractProxy, STATES, verdictsOf } from '../../src/pact/index.js'
-import { headerProblem, lateMessage, linkProblems } from '../../src/pact/answer.js'
+import { headerProblem, lateMessage, linkProblems, neutraliseBody } from '../../src/pact/answer.js'
 import { buildSignedRequest, decodeContext, parseSignedRequest, pathParameterOf } from '../../src/signature/index.js'
 
 const NOW = Date.parse('2026-12-01T10:00:00.000Z')
@@ -60,6 +60,16 @@ describe('answer checks', () => {
     expect(headerProblem({ 'content-type': 'application/json; charset=\u00e9' })).toBe('the answer\'s content-type header has a non-ASCII or control byte: "application/json; charset=é"')
     expect(headerProblem({ 'x-a': 'a\u001bb' })).toMatch(/x-a header/)
     expect(lateMessage(3511.6, 3000)).toBe('answered in 3512 ms; the help desk gives up after 3000 ms')
+  })
+})
+
+describe('neutraliseBody (the verifier prints provider values straight to the terminal)', () => {
+  it('shows control characters in JSON strings and keys as escapes, and leaves clean bodies byte for byte', () => {
+    const hostile = Buffer.from(JSON.stringify({ version: '\u001b]0;pwned\u00072024', customer: { ['\u001b[2Jk']: ['\u009bx', 1, null] } }))
+    expect(JSON.parse(neutraliseBody(hostile, 'application/json').toString())).toEqual({ version: '\\x1b]0;pwned\\x072024', customer: { '\\x1b[2Jk': ['\\x9bx', 1, null] } })
+    const clean = Buffer.from('{ "version" : "2024-03-06", "n": 1.0 }')
+    expect(neutraliseBody(clean, 'application/json')).toBe(clean)
+    expect(neutraliseBody(Buffer.from('oops \u001b[31m'), 'text/plain').toString()).toBe('oops \\x1b[31m')
   })
 })
 
@@ -141,6 +151,7 @@ describe('startContractProxy (fast, with a short budget)', () => {
   it('relays a timely answer as it is, with the request re-signed for the provider', async () => {
     let seen: boolean | undefined
     const base = await provider((req, res) => {
+      if (req.url!.endsWith('/escape')) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"\\u001b[2J"}')
       seen = parseSignedRequest({ path: req.url!, headers: req.headers, secret: 'p' }).ok
       res.writeHead(200, { 'content-type': 'application/json', 'x-extra': '1' }).end('{"version":"2024-03-06"}')
     })
@@ -152,6 +163,7 @@ describe('startContractProxy (fast, with a short budget)', () => {
       expect(await answer.text()).toBe('{"version":"2024-03-06"}')
       expect(seen).toBe(true)
       expect(proxy.exchanges).toMatchObject([{ recorded: 'valid', status: 200, findings: [] }])
+      expect(await (await fetch(`${proxy.url}/yetto/escape`)).text()).toBe('{"version":"\\\\x1b[2J"}')
     } finally {
       await proxy.close()
     }
