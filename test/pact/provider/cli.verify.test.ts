@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { SHIPPED_CONTRACTS } from '../../../src/pact/index.js'
-import { cli } from '../../helpers.js'
+import { cli, startCli } from '../../helpers.js'
 
 describe('ckit pact verify, what it prints and refuses', () => {
   it('a message pact (the webhooks) exits 2 naming its provider, instead of failing every interaction', async () => {
@@ -28,4 +28,33 @@ describe('ckit pact verify, what it prints and refuses', () => {
       await new Promise((resolve) => server.close(resolve))
     }
   }, 60_000)
+})
+
+describe('ckit pact proxy', () => {
+  it('logs each request, refuses an answer the help desk would drop with 502 and the reason, and stops cleanly', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] })))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const run = await startCli(['pact', 'proxy', '--provider-base-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/yetto`, '--secret', 's', '--port', '0', '--json'])
+      const { listening, stateUrl } = JSON.parse(run.firstLine) as { listening: string; stateUrl: string }
+      expect(stateUrl).toBe(`${listening}/_ckit/state`)
+      const answer = await fetch(`${listening}/yetto/abc`)
+      expect(answer.status).toBe(502)
+      expect(answer.headers.get('x-ckit-finding')).toMatch(/^\$\.sections\[0\]\.href \\"javascript:alert\(1\)\\" is not a link the help desk opens/)
+      expect(await run.stop()).toBe(0)
+      const exchange = JSON.parse(run.out.stdout.split('\n')[1]!) as { kind: string; status: number; findings: string[] }
+      expect(exchange).toMatchObject({ kind: 'request', status: 200, findings: [expect.stringMatching(/javascript:alert/)] })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('bad options exit 2 with a clear message', async () => {
+    const noUrl = await cli(['pact', 'proxy', '--provider-base-url', 'not a url', '--secret', 's'])
+    expect(noUrl.code).toBe(2)
+    const noSecret = await cli(['pact', 'proxy', '--provider-base-url', 'http://127.0.0.1:9/yetto'])
+    expect(noSecret.code).toBe(2)
+    expect(noSecret.stderr).toMatch(/secret/i)
+  })
 })
