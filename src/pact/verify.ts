@@ -1,12 +1,7 @@
-import { readdirSync, statSync } from 'node:fs'
-import type { IncomingMessage } from 'node:http'
-import { join, resolve } from 'node:path'
 import { CkitError } from '../errors.js'
-import { buildSignedRequest, decodeContext, HEADERS, pathParameterOf, readHeader, verify } from '../signature/index.js'
 import { CONTRACT } from './contract.js'
-
-/** The contracts shipped with connection-kit (contracts/ in the package). */
-export const SHIPPED_CONTRACTS = new URL('../../contracts/', import.meta.url).pathname
+import { contractFiles, loadContract, SHIPPED_CONTRACTS, type LoadedContract } from './contracts.js'
+import { startContractProxy, type ProxyExchange, type StateCall, type StateHandler } from './proxy.js'
 
 export interface VerifyProviderOptions {
   /** Where the endpoint is configured, e.g. http://127.0.0.1:3000/yetto (the path parameter is appended). */
@@ -17,63 +12,33 @@ export interface VerifyProviderOptions {
   readonly contracts?: readonly string[]
   /** Pact's standard state-change endpoint of the provider: POST { state, params, action }. */
   readonly stateChangeUrl?: string
-  /** In-process state handlers (tests): state sentence → setup. */
-  readonly stateHandlers?: Record<string, () => Promise<unknown> | unknown>
+  /** In-process state handlers (tests): state sentence → setup, or { setup, teardown }. */
+  readonly stateHandlers?: Readonly<Record<string, StateHandler>>
   readonly broker?: { readonly url: string; readonly token?: string; readonly providerVersion?: string; readonly publish?: boolean; readonly consumerVersionSelectors?: readonly Record<string, unknown>[] }
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug'
-}
-
-/** The HTTP pact files among the given paths (folders are searched one level deep). */
-export function contractFiles(paths: readonly string[]): string[] {
-  const files: string[] = []
-  for (const path of paths) {
-    let stat
-    try {
-      stat = statSync(path)
-    } catch {
-      throw new CkitError('CKIT_PACT_INVALID_OPTION', `cannot read contracts at ${path}: no such file or folder`)
-    }
-    if (stat.isDirectory()) files.push(...readdirSync(path).filter((f) => f.endsWith('.json') && f.includes(CONTRACT.provider)).map((f) => join(path, f)))
-    else files.push(resolve(path))
-  }
-  if (files.length === 0) throw new CkitError('CKIT_PACT_INVALID_OPTION', `no ${CONTRACT.provider} pact files in ${paths.join(', ')}`)
-  return files
-}
-
-/**
- * What makes recorded requests valid for *this* provider: a request the contract signed with its
- * own (public) test secret is re-signed with the provider's secret, its `requested_at` set to now
- * so an endpoint's freshness check passes, and its path moved under the provider's base path.
- * Unsigned and deliberately mis-signed requests stay as recorded, so the 401 interactions still
- * test rejection.
- */
-export function resignRequest(url: string, headers: Record<string, unknown>, options: { secret: string; basePath: string; nowMs?: number }): { url: string; signature?: string } {
-  const parameter = pathParameterOf(url)
-  const moved = `${options.basePath.replace(/\/+$/, '')}/${parameter}`
-  const header = readHeader(headers as Record<string, string>, HEADERS.signature)
-  if (header === undefined || !verify(CONTRACT.secret, parameter, header).ok) return { url: moved }
-  const decoded = decodeContext(parameter)
-  if (!decoded.ok) return { url: moved }
-  const context = { ...decoded.context, requested_at: new Date(options.nowMs ?? Date.now()).toISOString() }
-  const request = buildSignedRequest({ url: `http://provider${options.basePath}`, secret: options.secret, context })
-  return { url: new URL(request.url).pathname, signature: request.signature }
+  /** The help desk's answer budget (default 3000 ms); tests shorten it. */
+  readonly budgetMs?: number
 }
 
 export interface InteractionVerdict {
   readonly description: string
   readonly ok: boolean
-  /** What did not match, in the verifier's words (path and expectation). */
+  /** What did not match: the contract proxy's findings first, then the verifier's (path and expectation). */
   readonly mismatches: readonly string[]
 }
 
 export interface ProviderVerification {
   readonly ok: boolean
   readonly interactions: readonly InteractionVerdict[]
+  /** Every state-change request sent, in order (what the provider's state-change URL received). */
+  readonly stateChanges: readonly StateCall[]
+  /** What the proxy refused in answers to requests no known interaction sent (e.g. a broker's other pact). */
+  readonly unclaimed: readonly string[]
   /** The verifier's own report, line by line (ANSI colour removed). */
   readonly output: readonly string[]
 }
 
-interface VerifierReport {
+export interface VerifierReport {
   errors?: { interaction: string; mismatch?: { message?: string; mismatches?: { mismatch?: string; path?: string }[] } }[]
   interactionResults?: { description: string; result: string }[]
   output?: string[]
@@ -81,21 +46,39 @@ interface VerifierReport {
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '')
+const STATE_HANDLER_FAILED = /state change handlers? has failed/i
 
-/** The verifier's JSON report as verdicts per interaction. */
-function verdictsOf(report: VerifierReport): ProviderVerification {
+/**
+ * The verifier's JSON report as verdicts per interaction, with what the contract proxy saw: an
+ * interaction fails on its proxy findings (late, too large, bad header or link) and on a failed
+ * state change, named with the state and the status, whatever the verifier concluded.
+ */
+export function verdictsOf(report: VerifierReport, seen: { contracts: readonly LoadedContract[]; exchanges: readonly ProxyExchange[]; stateCalls: readonly StateCall[] }): ProviderVerification {
+  const keysOf = new Map<string, Set<string>>()
+  for (const interaction of seen.contracts.flatMap((c) => c.interactions)) keysOf.set(interaction.description, (keysOf.get(interaction.description) ?? new Set()).add(interaction.key))
+  const claimed = new Set<ProxyExchange>()
   const interactions = (report.interactionResults ?? []).map((result) => {
-    const errors = (report.errors ?? []).filter((e) => e.interaction.endsWith(` - ${result.description}`))
-    const mismatches = errors.flatMap((e) => e.mismatch?.mismatches?.map((m) => `${m.path ?? ''} ${m.mismatch ?? ''}`.trim()) ?? (e.mismatch?.message ? [e.mismatch.message] : []))
-    return { description: result.description, ok: result.result === 'OK', mismatches }
+    const errors = (report.errors ?? []).filter((e) => e.interaction.endsWith(` - ${result.description}`) || e.interaction.includes(` - ${result.description} - `))
+    const verifier = errors.flatMap((e) => e.mismatch?.mismatches?.map((m) => `${m.path ?? ''} ${m.mismatch ?? ''}`.trim()) ?? (e.mismatch?.message ? [e.mismatch.message] : []))
+    const keys = keysOf.get(result.description) ?? new Set()
+    const mine = seen.exchanges.filter((x) => keys.has(x.key))
+    for (const exchange of mine) claimed.add(exchange)
+    const findings = [...new Set(mine.flatMap((x) => x.findings))]
+    const stateFailed = verifier.some((m) => STATE_HANDLER_FAILED.test(m))
+    const states = stateFailed ? [...new Set(seen.stateCalls.filter((c) => c.failure !== undefined && errors.some((e) => e.interaction.includes(`Given ${c.state}`))).map((c) => c.failure!))] : []
+    const mismatches = [...findings, ...states, ...verifier]
+    return { description: result.description, ok: result.result === 'OK' && findings.length === 0 && states.length === 0, mismatches }
   })
+  const unclaimed = seen.exchanges.filter((x) => !claimed.has(x) && x.findings.length > 0).map((x) => `${x.key.split(' ').slice(0, 2).join(' ')}: ${x.findings.join('; ')}`)
   const output = (report.output ?? []).flatMap((line) => stripAnsi(line).split('\n'))
-  return { ok: interactions.length > 0 && interactions.every((i) => i.ok), interactions, output }
+  return { ok: interactions.length > 0 && interactions.every((i) => i.ok) && unclaimed.length === 0, interactions, stateChanges: seen.stateCalls, unclaimed, output }
 }
 
 /**
- * Runs the Pact Verifier against a live endpoint. Resolves with a verdict per interaction
- * (never rejects for a failing provider); throws CkitError for bad options.
+ * Runs the Pact Verifier against a live endpoint through the contract proxy (proxy.ts), which
+ * re-signs and re-stamps the recorded requests, relays state changes and fails answers the help
+ * desk would drop. Resolves with a verdict per interaction (never rejects for a failing
+ * provider); throws CkitError for bad options and for contracts that are not for this provider.
  */
 export async function verifyProvider(options: VerifyProviderOptions): Promise<ProviderVerification> {
   if (typeof options.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'pact verify needs the signing secret the endpoint verifies with')
@@ -107,50 +90,52 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
   }
   const broker = options.broker
   const pactUrls = broker ? undefined : contractFiles(options.contracts ?? [SHIPPED_CONTRACTS])
-  // The verifier's proxy hangs on a refused connection: say so before starting it.
+  // With a broker the pacts are fetched by the verifier: the shipped one tells which request is which.
+  const contracts = (pactUrls ?? contractFiles([SHIPPED_CONTRACTS])).map(loadContract)
+  // Nothing useful happens against a provider that is not there: say so before starting.
   try {
     await fetch(base.origin, { method: 'HEAD', signal: AbortSignal.timeout(5000), redirect: 'manual' })
   } catch (cause) {
     const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name
     throw new CkitError('CKIT_PACT_PROVIDER_UNREACHABLE', `cannot reach the provider at ${base.origin} (${code}); is it running?`, { cause })
   }
-  const { Verifier } = await import('@pact-foundation/pact')
-  const basePath = base.pathname === '/' ? '' : base.pathname
-  const requestFilter = (req: IncomingMessage & { url: string }, _res: unknown, next: () => void) => {
-    // The verifier's own routes (provider states) pass through the same filter.
-    if (req.url.startsWith('/_pact')) return next()
-    const { url, signature } = resignRequest(req.url, req.headers as Record<string, unknown>, { secret: options.secret, basePath })
-    req.url = url
-    if (signature !== undefined) {
-      for (const name of Object.keys(req.headers)) if (name.toLowerCase() === HEADERS.signature.toLowerCase()) delete req.headers[name]
-      req.headers[HEADERS.signature.toLowerCase()] = signature
-    }
-    next()
-  }
-  const verifier = new Verifier({
-    provider: CONTRACT.provider,
-    providerBaseUrl: base.origin,
-    logLevel: options.logLevel ?? 'error',
-    requestFilter: requestFilter as never,
-    ...(broker
-      ? {
-          pactBrokerUrl: broker.url,
-          ...(broker.token ? { pactBrokerToken: broker.token } : {}),
-          ...(broker.providerVersion ? { providerVersion: broker.providerVersion } : {}),
-          publishVerificationResult: broker.publish === true,
-          ...(broker.consumerVersionSelectors ? { consumerVersionSelectors: broker.consumerVersionSelectors as never } : {}),
-        }
-      : { pactUrls: pactUrls! }),
+  const proxy = await startContractProxy({
+    providerBaseUrl: options.providerBaseUrl,
+    secret: options.secret,
     ...(options.stateChangeUrl ? { stateChangeUrl: options.stateChangeUrl } : {}),
-    ...(options.stateHandlers ? { stateHandlers: Object.fromEntries(Object.entries(options.stateHandlers).map(([state, handler]) => [state, async () => handler()])) as never } : {}),
+    ...(options.stateHandlers ? { stateHandlers: options.stateHandlers } : {}),
+    ...(options.budgetMs ? { budgetMs: options.budgetMs } : {}),
   })
   try {
-    const output = await verifier.verifyProvider()
-    const report = typeof output === 'string' && output.trim().startsWith('{') ? (JSON.parse(output) as VerifierReport) : undefined
-    return report ? verdictsOf(report) : { ok: true, interactions: [], output: typeof output === 'string' ? output.split('\n') : [] }
-  } catch (error) {
-    const message = (error as Error).message
-    if (message.trim().startsWith('{')) return verdictsOf(JSON.parse(message) as VerifierReport)
-    throw error
+    const { Verifier } = await import('@pact-foundation/pact')
+    const verifier = new Verifier({
+      provider: CONTRACT.provider,
+      providerBaseUrl: proxy.url,
+      // pact-js 16 only runs in-process state handlers and swallows their errors; the core's
+      // own state-change request (setup and teardown) goes to the proxy, which relays it and fails it.
+      providerStatesSetupUrl: proxy.stateUrl,
+      logLevel: options.logLevel ?? 'error',
+      ...(broker
+        ? {
+            pactBrokerUrl: broker.url,
+            ...(broker.token ? { pactBrokerToken: broker.token } : {}),
+            ...(broker.providerVersion ? { providerVersion: broker.providerVersion } : {}),
+            publishVerificationResult: broker.publish === true,
+            ...(broker.consumerVersionSelectors ? { consumerVersionSelectors: broker.consumerVersionSelectors as never } : {}),
+          }
+        : { pactUrls: pactUrls! }),
+    } as ConstructorParameters<typeof Verifier>[0])
+    let report: VerifierReport | undefined
+    try {
+      const output = await verifier.verifyProvider()
+      report = typeof output === 'string' && output.trim().startsWith('{') ? (JSON.parse(output) as VerifierReport) : { output: typeof output === 'string' ? output.split('\n') : [] }
+    } catch (error) {
+      const message = (error as Error).message
+      if (!message.trim().startsWith('{')) throw error
+      report = JSON.parse(message) as VerifierReport
+    }
+    return verdictsOf(report, { contracts, exchanges: proxy.exchanges, stateCalls: proxy.stateCalls })
+  } finally {
+    await proxy.close()
   }
 }

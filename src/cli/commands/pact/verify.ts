@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
 import { collect, urlOption } from '../../parse.js'
+import { terminalSafe } from '../../../render/text.js'
 import { resolveSecret } from '../sign.js'
 
 export const pactVerifyCommand: CommandSpec = {
@@ -15,7 +16,7 @@ export const pactVerifyCommand: CommandSpec = {
       .requiredOption('--provider-base-url <url>', 'your endpoint as configured in the help desk (the path parameter is appended)', urlOption('--provider-base-url'))
       .option('--secret <secret>', 'the signing secret your endpoint verifies with (default $CKIT_SECRET)')
       .option('--contracts <dir|file>', 'pact files or folders (repeatable; default: the contracts shipped with connection-kit)', collect)
-      .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action }", urlOption('--state-change-url'))
+      .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action: setup | teardown } around each interaction; a failure fails it", urlOption('--state-change-url'))
       .option('--broker-url <url>', 'fetch contracts from a Pact Broker (default $PACT_BROKER_BASE_URL)')
       .option('--broker-token <token>', 'Pact Broker token (default $PACT_BROKER_TOKEN)')
       .option('--provider-version <version>', 'your version, for publishing results (e.g. the git commit)')
@@ -37,17 +38,19 @@ export const pactVerifyCommand: CommandSpec = {
         : {}),
     })
     if (options['json']) {
-      io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions }, null, 2)}\n`)
+      io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions, ...(result.unclaimed.length > 0 ? { unclaimed: result.unclaimed } : {}) }, null, 2)}\n`)
     } else {
+      // Descriptions come from the pact, mismatches quote the provider's answer: neither may steer the terminal.
       for (const interaction of result.interactions) {
-        io.stdout.write(`${interaction.ok ? '✔' : '✖'} ${interaction.description}\n`)
-        for (const mismatch of interaction.mismatches) io.stdout.write(`    ${mismatch}\n`)
+        io.stdout.write(`${interaction.ok ? '✔' : '✖'} ${terminalSafe(interaction.description)}\n`)
+        for (const mismatch of interaction.mismatches) for (const line of mismatch.split('\n')) io.stdout.write(`    ${terminalSafe(line)}\n`)
       }
-      const failed = result.interactions.filter((i) => !i.ok).length
+      for (const finding of result.unclaimed) io.stdout.write(`✖ ${terminalSafe(finding)}\n`)
+      const failed = result.interactions.filter((i) => !i.ok).length + result.unclaimed.length
       if (result.interactions.length === 0) {
-        io.stdout.write('no interaction was verified: the contracts could not be loaded\n')
-        for (const line of result.output.filter((l) => /fail|error/i.test(l))) io.stderr.write(`${line.trim()}\n`)
-      } else io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length} interactions failed\n`)
+        io.stdout.write('no interaction was verified: the verifier stopped before reporting any (its own error lines follow on stderr)\n')
+        for (const line of result.output.filter((l) => /fail|error|panic/i.test(l))) io.stderr.write(`${line.trim()}\n`)
+      } else io.stdout.write(result.ok ? `all ${result.interactions.length} interactions passed\n` : `${failed} of ${result.interactions.length + result.unclaimed.length} interactions failed\n`)
     }
     // Nothing verified is not a pass, whatever the verifier said.
     return result.ok && result.interactions.length > 0 ? EXIT.ok : EXIT.problems

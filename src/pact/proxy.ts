@@ -1,0 +1,268 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { CkitError } from '../errors.js'
+import { HEADERS } from '../signature/index.js'
+import { ANSWER_LIMITS, headerProblem, lateMessage, linkProblems, neutraliseBody, noAnswerMessage, tooLargeMessage } from './answer.js'
+import { foreignSecretFor, recordedSignatureOf, resignRequest, type RecordedSignature } from './resign.js'
+
+/** The proxy's own route for Pact's state-change requests; everything else goes to the provider. */
+export const STATE_ROUTE = '/_ckit/state'
+
+export type StateHandler = (() => unknown) | { setup?: (params?: unknown) => unknown; teardown?: (params?: unknown) => unknown }
+
+export interface ContractProxyOptions {
+  /** The endpoint as configured in the help desk, e.g. http://127.0.0.1:3000/yetto. */
+  readonly providerBaseUrl: string
+  /** The secret the endpoint verifies with. */
+  readonly secret: string
+  /** The provider's Pact state-change URL: each state-change request is relayed there. */
+  readonly stateChangeUrl?: string
+  /** In-process state handlers (tests), by state sentence. */
+  readonly stateHandlers?: Readonly<Record<string, StateHandler>>
+  readonly port?: number
+  readonly host?: string
+  readonly budgetMs?: number
+  readonly maxResponseBytes?: number
+  /** Called after each relayed request and each state change (the CLI logs them). */
+  readonly onEvent?: (event: ProxyExchange | StateCall) => void
+}
+
+/** One recorded request relayed to the provider, and what the proxy found wrong with the answer. */
+export interface ProxyExchange {
+  readonly kind: 'request'
+  /** The request as the verifier sent it (recorded path and signature header): identifies the interaction. */
+  readonly key: string
+  readonly recorded: RecordedSignature
+  /** The provider's status, when it answered at all. */
+  readonly status: number | undefined
+  readonly elapsedMs: number
+  /** Empty when the help desk would accept the answer as it is; otherwise the verifier sees 502. */
+  readonly findings: readonly string[]
+}
+
+export interface StateCall {
+  readonly kind: 'state'
+  readonly state: string
+  readonly action: string
+  readonly params: unknown
+  /** The state-change URL's status, when one was called and answered. */
+  readonly status: number | undefined
+  /** Why the state change failed, naming the state; undefined when it did not. */
+  readonly failure: string | undefined
+}
+
+export interface RunningContractProxy {
+  /** Point a Pact verifier here (as the provider base URL). */
+  readonly url: string
+  /** Point a Pact verifier's state-change URL here to have states relayed and recorded. */
+  readonly stateUrl: string
+  readonly exchanges: readonly ProxyExchange[]
+  readonly stateCalls: readonly StateCall[]
+  close(): Promise<void>
+}
+
+export const exchangeKey = (method: string, path: string, signature: string | undefined): string => `${method.toUpperCase()} ${path} ${signature ?? '-'}`
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host'])
+// Node lower-cases incoming header names; readHeader accepts both spellings, so both are replaced.
+const SIGNATURE_SPELLINGS = new Set([HEADERS.signature.toLowerCase(), HEADERS.signature.toLowerCase().replace(/_/g, '-')])
+const STATE_TIMEOUT_MS = 10_000
+const MAX_REQUEST_BYTES = 64 * 1024
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_REQUEST_BYTES) throw new Error(`request body over ${MAX_REQUEST_BYTES} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+const failWith = (res: ServerResponse, status: number, message: string) => {
+  // The header repeats the message for verifiers that show headers only; ASCII-safe by JSON escaping.
+  const ascii = JSON.stringify(message).slice(1, -1).replace(/[^\u0020-\u007e]/g, '?')
+  res.writeHead(status, { 'content-type': 'application/json', 'x-ckit-finding': ascii }).end(JSON.stringify({ error: 'ckit_contract_proxy', message }))
+}
+
+function parseBase(providerBaseUrl: string): URL {
+  let base: URL
+  try {
+    base = new URL(providerBaseUrl)
+  } catch {
+    throw new CkitError('CKIT_PACT_INVALID_OPTION', `the provider base URL must be an absolute http: or https: URL, instead got ${JSON.stringify(providerBaseUrl)}`)
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CkitError('CKIT_PACT_INVALID_OPTION', `the provider base URL must be an absolute http: or https: URL, instead got ${JSON.stringify(providerBaseUrl)}`)
+  return base
+}
+
+interface Answer {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: Buffer
+  readonly elapsedMs: number
+}
+type Outcome = { ok: true; answer: Answer } | { ok: false; status: number | undefined; elapsedMs: number; finding: string }
+
+/** One request to the provider, timed against the budget and capped like the help desk's client. */
+function send(target: URL, headers: Record<string, string>, method: string, limits: { budgetMs: number; maxResponseBytes: number }): Promise<Outcome> {
+  const hardLimitMs = limits.budgetMs + ANSWER_LIMITS.graceMs
+  const started = performance.now()
+  const elapsed = () => performance.now() - started
+  return new Promise((resolve) => {
+    let settled = false
+    const settle = (outcome: Outcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(outcome)
+    }
+    const client = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, headers })
+    const timer = setTimeout(() => {
+      settle({ ok: false, status: undefined, elapsedMs: elapsed(), finding: noAnswerMessage(hardLimitMs, limits.budgetMs) })
+      client.destroy()
+    }, hardLimitMs)
+    client.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, status: undefined, elapsedMs: elapsed(), finding: `the provider could not be reached (${error.code ?? error.message})` }))
+    client.on('response', (res) => {
+      const declared = Number(res.headers['content-length'])
+      if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
+        settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: tooLargeMessage(limits.maxResponseBytes, declared) })
+        return client.destroy()
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > limits.maxResponseBytes) {
+          settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: tooLargeMessage(limits.maxResponseBytes) })
+          client.destroy()
+          return
+        }
+        chunks.push(chunk)
+      })
+      res.on('end', () => settle({ ok: true, answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), elapsedMs: elapsed() } }))
+      res.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: `the answer broke off (${error.code ?? error.message})` }))
+    })
+    client.end()
+  })
+}
+
+/** What the help desk would refuse in an answer that arrived whole. */
+function answerFindings(answer: Answer, budgetMs: number): string[] {
+  const findings: string[] = []
+  if (answer.elapsedMs > budgetMs) findings.push(lateMessage(answer.elapsedMs, budgetMs))
+  const header = headerProblem(answer.headers)
+  if (header) findings.push(header)
+  const type = String(answer.headers['content-type'] ?? '')
+  if (answer.status >= 200 && answer.status < 300 && /json/i.test(type)) {
+    try {
+      findings.push(...linkProblems(JSON.parse(answer.body.toString('utf8'))))
+    } catch {
+      // A body that is not JSON is the verifier's to report, with its own mismatch.
+    }
+  }
+  return findings
+}
+
+/**
+ * A re-signing HTTP proxy between any Pact verifier and a customer endpoint: it makes the
+ * contract's recorded requests valid for this endpoint now (resign.ts), relays Pact state changes,
+ * and fails (502, the reason in the body and `x-ckit-finding`) every answer the help desk would
+ * drop: later than the 3 s budget, over 512 KiB, non-ASCII headers, or a link it would not open.
+ */
+export async function startContractProxy(options: ContractProxyOptions): Promise<RunningContractProxy> {
+  if (typeof options.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'the contract proxy needs the signing secret the endpoint verifies with')
+  const base = parseBase(options.providerBaseUrl)
+  const stateTarget = options.stateChangeUrl === undefined ? undefined : parseBase(options.stateChangeUrl)
+  const basePath = base.pathname === '/' ? '' : base.pathname
+  const foreignSecret = foreignSecretFor(options.secret)
+  const limits = { budgetMs: options.budgetMs ?? ANSWER_LIMITS.budgetMs, maxResponseBytes: options.maxResponseBytes ?? ANSWER_LIMITS.maxResponseBytes }
+  const exchanges: ProxyExchange[] = []
+  const stateCalls: StateCall[] = []
+  const record = <T extends ProxyExchange | StateCall>(list: T[], event: T) => {
+    list.push(event)
+    options.onEvent?.(event)
+  }
+
+  async function changeState(req: IncomingMessage, res: ServerResponse) {
+    let body: { state?: unknown; params?: unknown; action?: unknown }
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as typeof body
+    } catch (error) {
+      return failWith(res, 400, `a state-change request must be JSON { state, params, action }: ${(error as Error).message}`)
+    }
+    const state = typeof body.state === 'string' ? body.state : ''
+    const action = body.action === 'teardown' ? 'teardown' : 'setup'
+    const params = body.params ?? {}
+    const named = `provider state ${JSON.stringify(state)} (${action})`
+    let status: number | undefined
+    let failure: string | undefined
+    try {
+      const handler = options.stateHandlers?.[state]
+      if (typeof handler === 'function') {
+        if (action === 'setup') await handler()
+      } else if (handler) await handler[action]?.(params)
+      if (stateTarget) {
+        const answer = await fetch(stateTarget, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state, params, action }), redirect: 'manual', signal: AbortSignal.timeout(STATE_TIMEOUT_MS) })
+        status = answer.status
+        await answer.arrayBuffer().catch(() => undefined)
+        if (status < 200 || status > 299) failure = `${named}: the state-change URL ${stateTarget.href} answered ${status}`
+      }
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
+      failure = stateTarget && status === undefined ? `${named}: the state-change URL ${stateTarget.href} could not be reached (${cause})` : `${named}: the state handler failed (${cause})`
+    }
+    record(stateCalls, { kind: 'state', state, action, params, status, failure })
+    if (failure) return failWith(res, 500, failure)
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+  }
+
+  async function relay(req: IncomingMessage, res: ServerResponse) {
+    const recordedHeader = recordedSignatureOf(req.headers as Record<string, unknown>)
+    const key = exchangeKey(req.method ?? 'GET', req.url ?? '/', recordedHeader)
+    const resigned = resignRequest(req.url ?? '/', req.headers as Record<string, unknown>, { secret: options.secret, foreignSecret, basePath })
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || SIGNATURE_SPELLINGS.has(name)) continue
+      headers[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    if (resigned.signature !== undefined) headers[HEADERS.signature] = resigned.signature
+    const target = new URL(resigned.url, base.origin)
+    target.search = base.search
+    const outcome = await send(target, headers, req.method ?? 'GET', limits)
+    const findings = outcome.ok ? answerFindings(outcome.answer, limits.budgetMs) : [outcome.finding]
+    record(exchanges, { kind: 'request', key, recorded: resigned.recorded, status: outcome.ok ? outcome.answer.status : outcome.status, elapsedMs: Math.round(outcome.ok ? outcome.answer.elapsedMs : outcome.elapsedMs), findings })
+    if (findings.length > 0 || !outcome.ok) return failWith(res, 502, findings.join('; '))
+    const relayed: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(outcome.answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) relayed[name] = value
+    res.writeHead(outcome.answer.status, relayed).end(neutraliseBody(outcome.answer.body, String(outcome.answer.headers['content-type'] ?? '')))
+  }
+
+  const server = createServer((req, res) => {
+    const handle = req.method === 'POST' && req.url === STATE_ROUTE ? changeState(req, res) : relay(req, res)
+    handle.catch((error: Error) => {
+      if (!res.headersSent) failWith(res, 500, `the contract proxy failed: ${error.message}`)
+      else res.destroy()
+    })
+  })
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new CkitError('CKIT_PACT_INVALID_OPTION', `the contract proxy cannot listen on ${host}:${options.port ?? 0} (${error.code ?? error.message})`, { cause: error })))
+    server.listen(options.port ?? 0, host, resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  return {
+    url,
+    stateUrl: `${url}${STATE_ROUTE}`,
+    exchanges,
+    stateCalls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

@@ -1,0 +1,227 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CONTRACT, contractContext, loadContract, resignRequest, SHIPPED_CONTRACTS, startContractProxy, STATES, verdictsOf } from '../../src/pact/index.js'
+import { headerProblem, lateMessage, linkProblems, neutraliseBody } from '../../src/pact/answer.js'
+import { buildSignedRequest, decodeContext, parseSignedRequest, pathParameterOf } from '../../src/signature/index.js'
+
+const NOW = Date.parse('2026-12-01T10:00:00.000Z')
+const recorded = (email: string) => buildSignedRequest({ url: `http://127.0.0.1${CONTRACT.basePath}`, secret: CONTRACT.secret, context: contractContext(email) })
+const options = { secret: 'provider-secret', foreignSecret: 'not-the-provider', basePath: '/hooks/yetto', nowMs: NOW }
+const check = (url: string, signature: string | undefined) => parseSignedRequest({ path: url, headers: signature ? { X_YETTO_SIGNATURE: signature } : {}, secret: 'provider-secret', now: () => NOW })
+
+describe('resignRequest', () => {
+  const request = recorded(CONTRACT.knownEmail)
+  const path = new URL(request.url).pathname
+
+  it('re-signs what the contract signed with the provider secret, stamped now, under the base path', () => {
+    const out = resignRequest(path, { x_yetto_signature: request.signature }, options)
+    expect(out.recorded).toBe('valid')
+    expect(out.url.startsWith('/hooks/yetto/')).toBe(true)
+    expect(check(out.url, out.signature)).toMatchObject({ ok: true, context: { requested_at: new Date(NOW).toISOString(), requester: { email: CONTRACT.knownEmail } } })
+  })
+
+  it('stamps unsigned and mis-signed requests now too, so only the signature can refuse them', () => {
+    const unsigned = resignRequest(path, {}, options)
+    expect(unsigned).toMatchObject({ recorded: 'unsigned', signature: undefined })
+    expect(check(unsigned.url, undefined)).toMatchObject({ ok: false, reason: 'missing' })
+    const misSigned = resignRequest(path, { X_YETTO_SIGNATURE: `sha256=${'0'.repeat(64)}` }, options)
+    expect(misSigned.recorded).toBe('mis-signed')
+    expect(check(misSigned.url, misSigned.signature)).toMatchObject({ ok: false, reason: 'mismatch' })
+    for (const out of [unsigned, misSigned]) {
+      const context = decodeContext(pathParameterOf(out.url))
+      expect(context.ok && context.context.requested_at).toBe(new Date(NOW).toISOString())
+    }
+    // Signed with the foreign key, correctly: a checker that skipped the HMAC would accept it.
+    expect(parseSignedRequest({ path: misSigned.url, headers: { X_YETTO_SIGNATURE: misSigned.signature! }, secret: 'not-the-provider', now: () => NOW }).ok).toBe(true)
+  })
+
+  it('refuses a foreign key equal to the provider secret', () => {
+    expect(() => resignRequest(path, {}, { ...options, foreignSecret: options.secret })).toThrow(/must differ/)
+  })
+})
+
+describe('answer checks', () => {
+  it('every link must be http:, https: or mailto: (any case), not only one', () => {
+    const body = { sections: [{ type: 'link', href: 'https://ok.example' }, { type: 'link', href: 'javascript:alert(1)' }, { type: 'link', href: 'MAILTO:a@b.example' }, { type: 'list', items: [] }, { type: 'link', href: 'HTTP://x' }, { type: 'link', href: 'data:text/html,x' }, { type: 'link' }] }
+    expect(linkProblems(body)).toEqual([
+      '$.sections[1].href "javascript:alert(1)" is not a link the help desk opens (http:, https: or mailto:)',
+      '$.sections[5].href "data:text/html,x" is not a link the help desk opens (http:, https: or mailto:)',
+      '$.sections[6].href undefined is not a link the help desk opens (http:, https: or mailto:)',
+    ])
+    expect(linkProblems({ error: 'x' })).toEqual([])
+  })
+
+  it('names a header with a non-ASCII or control byte, and passes plain ones', () => {
+    expect(headerProblem({ 'content-type': 'application/json', vary: ['a', 'b'] })).toBeUndefined()
+    expect(headerProblem({ 'content-type': 'application/json; charset=\u00e9' })).toBe('the answer\'s content-type header has a non-ASCII or control byte: "application/json; charset=é"')
+    expect(headerProblem({ 'x-a': 'a\u001bb' })).toMatch(/x-a header/)
+    expect(lateMessage(3511.6, 3000)).toBe('answered in 3512 ms; the help desk gives up after 3000 ms')
+  })
+})
+
+describe('neutraliseBody (the verifier prints provider values straight to the terminal)', () => {
+  it('shows control characters in JSON strings and keys as escapes, and leaves clean bodies byte for byte', () => {
+    const hostile = Buffer.from(JSON.stringify({ version: '\u001b]0;pwned\u00072024', customer: { ['\u001b[2Jk']: ['\u009bx', 1, null] } }))
+    expect(JSON.parse(neutraliseBody(hostile, 'application/json').toString())).toEqual({ version: '\\x1b]0;pwned\\x072024', customer: { '\\x1b[2Jk': ['\\x9bx', 1, null] } })
+    const clean = Buffer.from('{ "version" : "2024-03-06", "n": 1.0 }')
+    expect(neutraliseBody(clean, 'application/json')).toBe(clean)
+    expect(neutraliseBody(Buffer.from('oops \u001b[31m'), 'text/plain').toString()).toBe('oops \\x1b[31m')
+  })
+})
+
+describe('loadContract (pact verify refuses what is not a customer-endpoint pact)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckit-contracts-'))
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name)
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
+    return path
+  }
+
+  it('reads the shipped contract with a request key per interaction', () => {
+    const loaded = loadContract(join(SHIPPED_CONTRACTS, 'help-desk-customer-endpoint.json'))
+    expect(loaded.interactions.map((i) => i.description)).toEqual(['a signed request for a known customer', 'a signed request for an unknown customer', 'a signed set-up challenge', 'a wrongly signed request', 'an unsigned request'])
+    expect(new Set(loaded.interactions.map((i) => i.key)).size).toBe(5)
+    expect(loaded.interactions[4]!.key).toMatch(/^GET \/yetto\/\S+ -$/)
+    expect(loaded.interactions[0]!.states).toEqual([STATES.knownCustomer])
+  })
+
+  it('refuses the webhook message pact, another provider, message interactions, no interactions and non-JSON', () => {
+    expect(() => loadContract(join(SHIPPED_CONTRACTS, 'webhook-receiver-help-desk-webhooks.json'))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(/is a pact for provider "help-desk-webhooks"; ckit pact verify checks customer endpoints/) }))
+    expect(() => loadContract(file('messages.json', { provider: { name: CONTRACT.provider }, interactions: [{ type: 'Asynchronous/Messages', description: 'm' }] }))).toThrow(/1 message interaction/)
+    expect(() => loadContract(file('v3.json', { provider: { name: CONTRACT.provider }, messages: [{}] }))).toThrow(/message interaction/)
+    expect(() => loadContract(file('empty.json', { provider: { name: CONTRACT.provider }, interactions: [] }))).toThrow(/no interactions/)
+    expect(() => loadContract(file('bad.json', '{ nope'))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(/bad\.json is not a pact file/) }))
+  })
+})
+
+describe('verdictsOf', () => {
+  const contracts = [loadContract(join(SHIPPED_CONTRACTS, 'help-desk-customer-endpoint.json'))]
+  const key = (i: number) => contracts[0]!.interactions[i]!.key
+  const ok = (description: string) => ({ description, result: 'OK' })
+
+  it('fails an interaction the verifier passed when the proxy found something, and puts the finding first', () => {
+    const report = { interactionResults: contracts[0]!.interactions.map((i) => ok(i.description)) }
+    const result = verdictsOf(report, { contracts, exchanges: [{ kind: 'request', key: key(0), recorded: 'valid', status: 200, elapsedMs: 3512, findings: ['answered in 3512 ms; the help desk gives up after 3000 ms'] }], stateCalls: [] })
+    expect(result.ok).toBe(false)
+    expect(result.interactions[0]).toEqual({ description: 'a signed request for a known customer', ok: false, mismatches: ['answered in 3512 ms; the help desk gives up after 3000 ms'] })
+    expect(result.interactions.slice(1).every((i) => i.ok)).toBe(true)
+  })
+
+  it('names the failed state instead of the verifier\'s generic message, once despite its retries', () => {
+    const generic = 'One or more of the setup state change handlers has failed'
+    const failure = `provider state "${STATES.settingUp}" (setup): the state-change URL http://x/state answered 500`
+    const call = { kind: 'state' as const, state: STATES.settingUp, action: 'setup', params: {}, status: 500, failure }
+    const report = { interactionResults: [{ description: 'a signed set-up challenge', result: 'Error' }], errors: [{ interaction: `Verifying a pact between help-desk and customer-endpoint Given ${STATES.settingUp} - a signed set-up challenge`, mismatch: { message: generic } }] }
+    expect(verdictsOf(report, { contracts, exchanges: [], stateCalls: [call, call, call] }).interactions[0]!.mismatches).toEqual([failure, generic])
+  })
+
+  it('a refused answer no known interaction claims (a broker pact with other requests) still fails the run', () => {
+    const report = { interactionResults: contracts[0]!.interactions.map((i) => ok(i.description)) }
+    const result = verdictsOf(report, { contracts, exchanges: [{ kind: 'request', key: 'GET /other/path -', recorded: 'unsigned', status: 200, elapsedMs: 5, findings: ['$.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'] }], stateCalls: [] })
+    expect(result.interactions.every((i) => i.ok)).toBe(true)
+    expect(result.unclaimed).toEqual(['GET /other/path: $.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'])
+    expect(result.ok).toBe(false)
+  })
+
+  it('nothing verified is not a pass', () => {
+    expect(verdictsOf({}, { contracts, exchanges: [], stateCalls: [] }).ok).toBe(false)
+  })
+})
+
+describe('startContractProxy (fast, with a short budget)', () => {
+  const servers: Server[] = []
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+  const provider = async (handler: Parameters<typeof createServer>[1]) => {
+    const server = createServer(handler)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push(server)
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+  const request = recorded(CONTRACT.knownEmail)
+
+  it('relays a timely answer as it is, with the request re-signed for the provider', async () => {
+    let seen: boolean | undefined
+    const base = await provider((req, res) => {
+      if (req.url!.endsWith('/escape')) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"\\u001b[2J"}')
+      seen = parseSignedRequest({ path: req.url!, headers: req.headers, secret: 'p' }).ok
+      res.writeHead(200, { 'content-type': 'application/json', 'x-extra': '1' }).end('{"version":"2024-03-06"}')
+    })
+    const proxy = await startContractProxy({ providerBaseUrl: `${base}/yetto`, secret: 'p' })
+    try {
+      const answer = await fetch(`${proxy.url}${new URL(request.url).pathname}`, { headers: request.headers })
+      expect(answer.status).toBe(200)
+      expect(answer.headers.get('x-extra')).toBe('1')
+      expect(await answer.text()).toBe('{"version":"2024-03-06"}')
+      expect(seen).toBe(true)
+      expect(proxy.exchanges).toMatchObject([{ recorded: 'valid', status: 200, findings: [] }])
+      expect(await (await fetch(`${proxy.url}/yetto/escape`)).text()).toBe('{"version":"\\\\x1b[2J"}')
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('answers 502 with the reason for a late answer, and gives up on a hanging one', async () => {
+    const base = await provider((req, res) => {
+      if (req.url!.includes('hang')) return
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 150)
+    })
+    const proxy = await startContractProxy({ providerBaseUrl: base, secret: 'p', budgetMs: 50 })
+    try {
+      const late = await fetch(`${proxy.url}/yetto/abc`)
+      expect(late.status).toBe(502)
+      expect(((await late.json()) as { message: string }).message).toMatch(/^answered in \d{3,4} ms; the help desk gives up after 50 ms$/)
+      expect(late.headers.get('x-ckit-finding')).toMatch(/^answered in/)
+      const hang = await fetch(`${proxy.url}/yetto/hang`)
+      expect(((await hang.json()) as { message: string }).message).toBe('no complete answer within 1550 ms; the help desk gives up after 50 ms')
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('refuses a declared oversize body without reading it', async () => {
+    const base = await provider((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 ** 3) })
+      res.write('{')
+    })
+    const proxy = await startContractProxy({ providerBaseUrl: base, secret: 'p' })
+    try {
+      const answer = await fetch(`${proxy.url}/yetto/abc`)
+      expect(((await answer.json()) as { message: string }).message).toBe("the answer declares 1073741824 bytes, over the help desk's 524288-byte limit (too_large)")
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('runs in-process state handlers and records each call; a throwing one answers 500 naming the state', async () => {
+    const base = await provider((_req, res) => res.end())
+    const calls: string[] = []
+    const proxy = await startContractProxy({ providerBaseUrl: base, secret: 'p', stateHandlers: { a: { setup: () => calls.push('setup a'), teardown: () => calls.push('teardown a') }, b: () => { throw new Error('boom') } } })
+    try {
+      const post = (body: unknown) => fetch(proxy.stateUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      expect((await post({ state: 'a', action: 'setup' })).status).toBe(200)
+      expect((await post({ state: 'a', action: 'teardown' })).status).toBe(200)
+      const failed = await post({ state: 'b', action: 'setup' })
+      expect(failed.status).toBe(500)
+      expect(((await failed.json()) as { message: string }).message).toBe('provider state "b" (setup): the state handler failed (boom)')
+      expect(calls).toEqual(['setup a', 'teardown a'])
+      expect(proxy.stateCalls.map((c) => [c.state, c.action, c.failure === undefined])).toEqual([['a', 'setup', true], ['a', 'teardown', true], ['b', 'setup', false]])
+      expect((await fetch(proxy.stateUrl, { method: 'POST', body: '{ nope' })).status).toBe(400)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('refuses bad options with typed errors', async () => {
+    await expect(startContractProxy({ providerBaseUrl: 'ftp://x', secret: 'p' })).rejects.toMatchObject({ code: 'CKIT_PACT_INVALID_OPTION' })
+    await expect(startContractProxy({ providerBaseUrl: 'http://127.0.0.1:1', secret: '' })).rejects.toMatchObject({ code: 'CKIT_SIG_MISSING_SECRET' })
+  })
+})
