@@ -1,5 +1,6 @@
 import { CLIENT_DEFAULTS } from '../client/request.js'
 import { terminalSafe } from '../render/text.js'
+import { LINK_HREF_PATTERN } from '../schema/messages.js'
 
 /** 🔧 docs/protocol.md: what the help desk accepts of an answer, applied by the contract proxy. */
 export const ANSWER_LIMITS = Object.freeze({
@@ -12,10 +13,10 @@ export const ANSWER_LIMITS = Object.freeze({
 })
 
 /**
- * The schemes the help desk opens, as the response schema's `href` pattern and the renderer allow
- * them: `http:`, `https:`, `mailto:` in any letter case, at the very start of the template.
+ * The schemes the help desk opens: the response schema's own `href` pattern (`http:`, `https:`,
+ * `mailto:` in any letter case, at the very start of the template).
  */
-export const LINK_HREF_PATTERN = '^(?:[Hh][Tt][Tt][Pp][Ss]?://|[Mm][Aa][Ii][Ll][Tt][Oo]:)'
+export { LINK_HREF_PATTERN }
 const LINK_HREF = new RegExp(LINK_HREF_PATTERN)
 /**
  * The same rule as a Pact regex matcher. Pact verifiers differ on whether a regex must match the
