@@ -56,7 +56,6 @@ if (ok) {
   mkdirSync(project)
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }))
   const installed = await step('npm install of the tarball prints no warning', async () => {
-    // The Pact engine is optional; install it as a user of `ckit pact` would.
     const started = Date.now()
     const { stdout, stderr } = await run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project })
     const warnings = `${stdout}\n${stderr}`.split('\n').filter((line) => /npm warn/i.test(line))
@@ -71,6 +70,13 @@ if (ok) {
       const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: project })
       if (stdout.trim() !== 'ok') throw new Error(stdout)
       return `${paths.length} paths`
+    })
+    await step('the optional Pact engine installs beside it (npm install -D @pact-foundation/pact@16)', async () => {
+      const started = Date.now()
+      const { stdout, stderr } = await run('npm', ['install', '--no-audit', '--no-fund', '--save-dev', '@pact-foundation/pact@16'], { cwd: project })
+      const warnings = `${stdout}\n${stderr}`.split('\n').filter((line) => /npm warn/i.test(line))
+      if (warnings.length > 0) throw new Error(`npm printed warnings:\n${warnings.join('\n')}`)
+      return `${Date.now() - started} ms`
     })
     await step('ckit mock serves signed requests, and ckit pact verify passes it', async () => {
       const ckit = join(project, 'node_modules', '.bin', 'ckit')

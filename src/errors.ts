@@ -35,6 +35,7 @@ export const CKIT_CODES = Object.freeze({
   CKIT_FAKE_GENERATION_FAILED: code('internal', 'The payload generator could not produce a payload valid against the contract (a broken installation or schema).'),
   CKIT_WEBHOOKS_INVALID_OPTION: code('usage', 'An option of the webhook sender or receiver (scheme, attempts, backoff, timeout, concurrency, body limit…) is out of range or of the wrong type, or a Standard Webhooks secret is not base64.'),
   CKIT_PACT_INVALID_OPTION: code('usage', 'An option of pact verification or the contract proxy (provider URL, contract files, broker, port) is missing, unreadable or of the wrong shape, or a pact file is not for a customer endpoint (another provider, message interactions).'),
+  CKIT_PACT_ENGINE_MISSING: code('usage', 'ckit pact verify needs the optional peer dependency @pact-foundation/pact, which is not installed.'),
   CKIT_PACT_PROVIDER_UNREACHABLE: code('remote', 'The provider given to pact verification does not answer at all (refused, DNS, timeout).'),
   CKIT_CLI_USAGE: code('usage', 'A CLI command was called with wrong arguments or an input it cannot read (exit code 2).'),
 })

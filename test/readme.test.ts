@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -67,7 +67,11 @@ async function startListener() {
 describe('the README snippets, from the packed package', () => {
   let project: string
   let manifestBeforePack: string
+  let packMock: RunningMock
+  let mockUrl: string
   beforeAll(async () => {
+    packMock = await startMock({ port: 0 })
+    mockUrl = packMock.url
     project = mkdtempSync(join(tmpdir(), 'ckit-pack-'))
     manifestBeforePack = readFileSync(join(root, 'package.json'), 'utf8')
     const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root })
@@ -83,7 +87,10 @@ describe('the README snippets, from the packed package', () => {
       }),
     )
   }, 240_000)
-  afterAll(() => rmSync(project, { recursive: true, force: true }))
+  afterAll(async () => {
+    await packMock.close()
+    rmSync(project, { recursive: true, force: true })
+  })
 
   it('ships no repo-only lifecycle script (npm warned "install-scripts … prepare" on every install), and packing leaves package.json as it was', () => {
     const shipped = JSON.parse(readFileSync(join(project, 'node_modules/connection-kit/package.json'), 'utf8')) as { scripts?: Record<string, string>; bin?: Record<string, string> }
@@ -91,6 +98,14 @@ describe('the README snippets, from the packed package', () => {
     expect(shipped.bin).toHaveProperty('ckit')
     expect(readFileSync(join(root, 'package.json'), 'utf8')).toBe(manifestBeforePack)
     expect(JSON.parse(manifestBeforePack).scripts).toHaveProperty('prepare')
+  })
+
+  it('installs without the optional Pact engine, and ckit pact verify then says how to add it (exit 2)', async () => {
+    expect(existsSync(join(project, 'node_modules/@pact-foundation/pact'))).toBe(false)
+    const ckit = join(project, 'node_modules/.bin/ckit')
+    const run = await exec(ckit, ['pact', 'verify', '--provider-base-url', mockUrl, '--secret', 'ckit-mock-secret'], { cwd: project }).catch((error: { code: number; stderr: string }) => error)
+    expect((run as { code?: number }).code).toBe(2)
+    expect((run as { stderr: string }).stderr).toMatch(/npm install --save-dev @pact-foundation\/pact@16/)
   })
 
   it('imports every documented path from JavaScript', async () => {

@@ -1,3 +1,4 @@
+import type { Verifier } from '@pact-foundation/pact'
 import { CkitError } from '../errors.js'
 import { CONTRACT } from './contract.js'
 import { contractFiles, loadContract, SHIPPED_CONTRACTS, type LoadedContract } from './contracts.js'
@@ -107,8 +108,8 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
     ...(options.budgetMs ? { budgetMs: options.budgetMs } : {}),
   })
   try {
-    const { Verifier } = await import('@pact-foundation/pact')
-    const verifier = new Verifier({
+    const PactVerifier = await loadVerifier()
+    const verifier = new PactVerifier({
       provider: CONTRACT.provider,
       providerBaseUrl: proxy.url,
       // pact-js 16 only runs in-process state handlers and swallows their errors; the core's
@@ -137,5 +138,25 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
     return verdictsOf(report, { contracts, exchanges: proxy.exchanges, stateCalls: proxy.stateCalls })
   } finally {
     await proxy.close()
+  }
+}
+
+/** The npm package ckit pact verify drives; optional, so installs that never verify stay slim. */
+export const PACT_ENGINE = '@pact-foundation/pact'
+
+/**
+ * The Pact engine (a 16 MB native library and its server) is an optional peer dependency: only
+ * `ckit pact verify` needs it, so it is loaded here, on demand, and its absence is a usage error
+ * that says how to add it.
+ */
+async function loadVerifier(): Promise<typeof Verifier> {
+  try {
+    return (await import('@pact-foundation/pact')).Verifier
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(PACT_ENGINE)) {
+      throw new CkitError('CKIT_PACT_ENGINE_MISSING', `ckit pact verify runs the Pact engine, which connection-kit does not install by default: npm install --save-dev ${PACT_ENGINE}@16 (about 20 MB), then run it again. ckit pact proxy works without it.`, { cause: error })
+    }
+    throw error
   }
 }
