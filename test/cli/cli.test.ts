@@ -138,7 +138,7 @@ describe('misuse is a usage error, found up front', () => {
   })
 
   it('automate --payload is checked against the event and names an object sent for the wrong event (exit 1)', async () => {
-    const conversation = JSON.stringify({ id: 'conv_1', inbox: { id: 'i' }, title: 'Help', state: 'open', html_url: 'https://x.example/c' })
+    const conversation = JSON.stringify({ id: 'conv_1', inbox: { id: 'i' }, title: 'Help', state: 'open', html_url: 'https://x.example/c', labels: [] })
     const run = await cli(['automate', '--switch', fixturePath('examples/switch-label-urgent.json'), '--event', 'message.created', '--payload', '-'], { stdin: conversation })
     expect(run.code).toBe(1)
     expect(run.stderr).toMatch(/\/author: is required/)
