@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -18,23 +18,29 @@ const root = new URL('..', import.meta.url).pathname
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!)
 
-describe('the README tour', () => {
+/** The packed tarball installed into a fresh project, as a user gets it; shared by the tour and the snippets. */
+let project: string
+let manifestBeforePack: string
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), 'ckit-pack-'))
+  manifestBeforePack = readFileSync(join(root, 'package.json'), 'utf8')
+  const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root })
+  const tarball = join(project, stdout.trim().split('\n').pop()!)
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'readme-user', private: true, type: 'module' }))
+  await exec('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project })
+}, 240_000)
+afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+describe('the README tour, from the installed package', () => {
   let mock: RunningMock
-  let dir: string
   let listener: { url: string; stop: () => Promise<number> }
   beforeAll(async () => {
     mock = await startMock({ port: 0 })
     listener = await startListener()
-    dir = mkdtempSync(join(tmpdir(), 'ckit-tour-'))
-    // The tour's relative paths and `npx ckit`, as in a checkout, without writing into the repo.
-    symlinkSync(join(root, 'test'), join(dir, 'test'))
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
-    writeFileSync(join(dir, 'package.json'), '{ "name": "tour", "private": true }')
   })
   afterAll(async () => {
     await listener.stop()
     await mock.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('runs every command as written (the mock on a free port instead of 4010)', async () => {
@@ -43,19 +49,21 @@ describe('the README tour', () => {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'))
-    expect(commands[0]).toBe('npm start')
+    expect(commands[0]).toBe('npx ckit mock')
     const host = new URL(mock.url).host
     const listenerHost = new URL(listener.url).host
     for (const command of commands.slice(1)) {
-      // `npm start`, `ckit mock` and `ckit webhooks listen` serve until stopped: the test's own stand in for them.
-      if (command === 'npm start' || command.startsWith('npx ckit mock') || command.startsWith('npx ckit webhooks listen')) continue
+      // `ckit mock` and `ckit webhooks listen` serve until stopped: the test's own stand in for them.
+      if (command.startsWith('npx ckit mock') || command.startsWith('npx ckit webhooks listen')) continue
+      // Only what the package ships: nothing of the repo is reachable from the project.
+      expect(command).not.toMatch(/(^|\s)(test|src|examples)\//)
       const line = command.replaceAll('127.0.0.1:4010', host).replaceAll('127.0.0.1:4020', listenerHost)
-      const run = await exec('bash', ['-c', line], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } }).catch((error: { code: number; stderr: string }) => error)
+      const run = await exec('bash', ['-c', line], { cwd: project, env: { ...process.env, NO_COLOR: '1' } }).catch((error: { code: number; stderr: string }) => error)
       expect((run as { code?: number }).code ?? 0, `${line}\n${(run as { stderr?: string }).stderr ?? ''}`).toBe(0)
       if (line.includes('x@timeout.test')) expect((run as { stdout: string }).stdout).toContain('exit 3')
     }
-    expect(readFileSync(join(dir, 'sidebar.html'), 'utf8')).toContain('<!doctype html>')
-  }, 60_000)
+    expect(readFileSync(join(project, 'sidebar.html'), 'utf8')).toContain('<!doctype html>')
+  }, 120_000)
 })
 
 /** `ckit webhooks listen --secret s3cret --replay-guard`, as the tour starts it, on a free port. */
@@ -65,19 +73,11 @@ async function startListener() {
 }
 
 describe('the README snippets, from the packed package', () => {
-  let project: string
-  let manifestBeforePack: string
   let packMock: RunningMock
   let mockUrl: string
   beforeAll(async () => {
     packMock = await startMock({ port: 0 })
     mockUrl = packMock.url
-    project = mkdtempSync(join(tmpdir(), 'ckit-pack-'))
-    manifestBeforePack = readFileSync(join(root, 'package.json'), 'utf8')
-    const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root })
-    const tarball = join(project, stdout.trim().split('\n').pop()!)
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'readme-user', private: true, type: 'module' }))
-    await exec('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project })
     blocks('ts').forEach((code, i) => writeFileSync(join(project, `snippet-${i}.ts`), code))
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -86,10 +86,9 @@ describe('the README snippets, from the packed package', () => {
         include: ['snippet-*.ts'],
       }),
     )
-  }, 240_000)
+  })
   afterAll(async () => {
     await packMock.close()
-    rmSync(project, { recursive: true, force: true })
   })
 
   it('ships no repo-only lifecycle script (npm warned "install-scripts … prepare" on every install), and packing leaves package.json as it was', () => {
