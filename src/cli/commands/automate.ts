@@ -90,7 +90,7 @@ export const automateCommand: CommandSpec = {
   name: 'automate',
   summary: 'evaluate a switch (automation) for an event: matched handlers, condition verdicts, rendered actions; --execute runs them',
   examples: [
-    'ckit automate --switch test/fixtures/examples/switch-label-urgent.json --event message.created --fake',
+    'ckit automate --switch node_modules/connection-kit/examples/switches/label-urgent.json --event message.created --fake',
     'ckit automate --switch sla.json --event message.created --payload message.json --at "31 minutes" --execute --json',
     'ckit automate --switch vip.json --event conversation.created --payload conv.json --connection http://127.0.0.1:4010/ --secret ckit-mock-secret --email kelly@example.com',
   ],
