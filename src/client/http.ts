@@ -1,3 +1,4 @@
+import { readBodyPrefix } from '../http/body.js'
 import type { Failure } from './failure.js'
 
 /** Where the budget's timer comes from: the platform by default, a fake in tests (no 3 s sleeps). */
@@ -34,27 +35,6 @@ function networkFailure(error: unknown): Failure {
   return { kind: 'network', message: `could not reach the endpoint${code ? ` (${code})` : ''}: ${detail}` }
 }
 
-/** Up to `maxBytes` of a body as text, or undefined when it cannot be read. */
-async function readSome(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return undefined
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    while (size < maxBytes) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
-    }
-  } catch {
-    return undefined
-  } finally {
-    await reader.cancel().catch(() => {})
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8')
-}
-
 /**
  * One GET with a single deadline over connect, headers and body, no redirects, and a streaming
  * size cap. Uses the platform `fetch`, so test tools that intercept it (nock) work unchanged.
@@ -77,7 +57,7 @@ export async function httpGet(url: string, headers: Record<string, string>, opti
     if (status < 200 || status > 299) {
       // Refusals are read a little: the unknown-customer answer and an endpoint's error code
       // (`mismatch`, `stale`) tell a wrong secret from a skewed clock.
-      const body = await readSome(response, ERROR_BODY_BYTES)
+      const body = await readBodyPrefix(response, ERROR_BODY_BYTES)
       await response.body?.cancel().catch(() => {})
       const location = response.headers.get('location')
       const redirect = status >= 300 && status < 400 && location ? ` redirect to ${location} (redirects are not followed)` : ''

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readBodyPrefix } from '../http/body.js'
 import { CkitError } from '../errors.js'
 import type { WebhookPayload } from '../schema/index.js'
 import { schemeOf, type SchemeName } from './schemes.js'
@@ -135,26 +136,10 @@ export interface AttemptOutcome {
 /** How much of a refusal's body is kept: enough for a receiver's JSON error, never a whole page. */
 const ANSWER_BYTES = 1024
 
-/** Up to ANSWER_BYTES of a body, as text; the rest is not read. */
+/** The start of a refusal's body, trimmed; undefined when empty or unreadable. */
 async function answerOf(response: Response): Promise<string | undefined> {
-  if (!response.body) return undefined
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    while (size < ANSWER_BYTES) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
-    }
-  } catch {
-    // A body that breaks off still leaves its status as the verdict.
-  } finally {
-    await reader.cancel().catch(() => {})
-  }
-  const text = Buffer.concat(chunks).subarray(0, ANSWER_BYTES).toString('utf8').trim()
-  return text === '' ? undefined : text
+  const text = (await readBodyPrefix(response, ANSWER_BYTES))?.trim()
+  return text ? text : undefined
 }
 
 /**
