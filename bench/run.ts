@@ -10,7 +10,7 @@ const dir = new URL('./', import.meta.url)
 const only = process.argv[2]
 const MICRO_ROUNDS = Number(process.env['CKIT_BENCH_ROUNDS'] ?? 3)
 /** Order in results.md: what users run first, then the library. */
-const ORDER = ['http', 'startup', 'soak', 'render', 'library', 'validate']
+const ORDER = ['http', 'startup', 'soak', 'install', 'render', 'library', 'validate']
 /** 🔧 Targets for library operations (issue #14), by task name. */
 const TARGETS: Record<string, number> = {
   'render 10 sections, templates cached': 20_000,
