@@ -149,9 +149,9 @@ export const PACT_ENGINE = '@pact-foundation/pact'
  * `ckit pact verify` needs it, so it is loaded here, on demand, and its absence is a usage error
  * that says how to add it.
  */
-async function loadVerifier(): Promise<typeof Verifier> {
+export async function loadVerifier(load: () => Promise<{ Verifier: typeof Verifier }> = () => import('@pact-foundation/pact')): Promise<typeof Verifier> {
   try {
-    return (await import('@pact-foundation/pact')).Verifier
+    return (await load()).Verifier
   } catch (error) {
     const err = error as NodeJS.ErrnoException
     if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(PACT_ENGINE)) {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { CONTRACT, contractContext, loadContract, resignRequest, SHIPPED_CONTRACTS, startContractProxy, STATES, verdictsOf } from '../../src/pact/index.js'
 import { headerProblem, lateMessage, linkProblems, neutraliseBody } from '../../src/pact/answer.js'
 import { buildSignedRequest, decodeContext, parseSignedRequest, pathParameterOf } from '../../src/signature/index.js'
+import { loadVerifier } from '../../src/pact/verify.js'
 
 const NOW = Date.parse('2026-12-01T10:00:00.000Z')
 const recorded = (email: string) => buildSignedRequest({ url: `http://127.0.0.1${CONTRACT.basePath}`, secret: CONTRACT.secret, context: contractContext(email) })
@@ -223,5 +224,18 @@ describe('startContractProxy (fast, with a short budget)', () => {
   it('refuses bad options with typed errors', async () => {
     await expect(startContractProxy({ providerBaseUrl: 'ftp://x', secret: 'p' })).rejects.toMatchObject({ code: 'CKIT_PACT_INVALID_OPTION' })
     await expect(startContractProxy({ providerBaseUrl: 'http://127.0.0.1:1', secret: '' })).rejects.toMatchObject({ code: 'CKIT_SIG_MISSING_SECRET' })
+  })
+})
+
+describe('the optional Pact engine', () => {
+  it('is loaded on demand; when it is not installed, the error says how to add it', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@pact-foundation/pact' imported from /app/node_modules/connection-kit/dist/pact/verify.js"), { code: 'ERR_MODULE_NOT_FOUND' })
+    const error = await loadVerifier(() => Promise.reject(missing)).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'CKIT_PACT_ENGINE_MISSING', errorClass: 'usage' })
+    expect((error as Error).message).toMatch(/npm install --save-dev @pact-foundation\/pact@16/)
+    // Any other failure is not disguised as a missing engine.
+    const broken = Object.assign(new Error("Cannot find module './native.node'"), { code: 'ERR_MODULE_NOT_FOUND' })
+    expect(await loadVerifier(() => Promise.reject(broken)).catch((e: unknown) => e)).toBe(broken)
+    expect(typeof (await loadVerifier())).toBe('function')
   })
 })
