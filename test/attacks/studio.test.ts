@@ -116,9 +116,10 @@ describe('a mock reachable from other machines is not an open fetcher (item 6b)'
     const args = cmd.slice(cmd.indexOf('dist/cli/main.js') + 1)
     expect(args).toEqual(expect.arrayContaining(['--host', '0.0.0.0']))
     // Its port and log settings aside (a free port; logs off in the test), exactly as shipped.
-    const at = (flag: string) => args.indexOf(flag) + 1
+    const at = (flag: string) => (args.includes(flag) ? args.indexOf(flag) + 1 : -1)
     const local = args.map((value, i) => (i === at('--port') ? '0' : i === at('--log') ? 'off' : value))
-    const run = await startCli([...local, '--json'])
+    // The image sets its port with ENV CKIT_PORT; here a free one.
+    const run = await startCli([...local, ...(at('--port') === -1 ? ['--port', '0'] : []), '--json'])
     try {
       const { origin } = JSON.parse(run.firstLine) as { origin: string }
       const answer = await post(`${origin}/__admin/playground/api/fetch`, fetchBody(), { host: 'container.example', 'content-type': 'application/json' })
