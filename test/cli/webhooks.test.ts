@@ -295,7 +295,9 @@ describe('ckit webhooks probe', () => {
       return { status: 204 }
     })
     const result = await probe(target.url, 'standard')
-    expect((JSON.parse(result.stdout) as ProbeJson).checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['future-timestamp'])
+    const report = JSON.parse(result.stdout) as { checks: { name: string; ok: boolean; reason: string }[] }
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['future-timestamp'])
+    expect(report.checks.find((c) => c.name === 'future-timestamp')!.reason).toBe('accepted it (204): a captured delivery dated ahead stays replayable after the receiver forgets its id')
     expect(result.code).toBe(1)
   })
 

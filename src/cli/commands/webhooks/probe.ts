@@ -29,7 +29,7 @@ export const probeCommand: CommandSpec = {
       .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
       .option('--secret <secret>', 'the signing secret the receiver is configured with (default $CKIT_SECRET)')
       .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
-      .option('--expect-replay-protection', 'also require that a replayed delivery is rejected, and a stale timestamp where the scheme signs it (standard)')
+      .option('--expect-replay-protection', 'also require that a replayed delivery is rejected, and a stale or future timestamp where the scheme signs it (standard)')
       .option('--timeout <duration>', `per request (default ${SLOW_MS / 1000}s, what the help desk allows)`, durationOption('--timeout'))
       .option('--json', 'print { ok, checks } on stdout')
       .option('--junit <file>', 'write the checks as JUnit XML, for CI')
@@ -83,7 +83,7 @@ export const probeCommand: CommandSpec = {
       return ok
     }
     /** One forged delivery per event group (forge builds body and headers for an event); every one must be refused. */
-    const mustReject = async (name: string, forge: (event: string) => { text: string; headers: Record<string, string> }, fix: string, events = forgedEvents.map((e) => e.event)) => {
+    const mustReject = async (name: string, forge: (event: string) => { text: string; headers: Record<string, string> }, fix: string, events = forgedEvents.map((e) => e.event), harm = 'anyone could inject events') => {
       const results: { event: string; status: number | null; latencyMs: number; error?: string | undefined }[] = []
       for (const event of events) {
         const { text, headers } = forge(event)
@@ -98,7 +98,7 @@ export const probeCommand: CommandSpec = {
         ? `rejected (${[...new Set(results.map((r) => r.status))].join('/')})${events.length === 1 ? '' : ` for each of ${events.length} event groups`}`
         : shown.status === null
           ? `no answer${which([shown])}: ${shown.error}`
-          : `accepted it (${shown.status})${which(bad.filter((r) => r.status !== null))}: anyone could inject events`
+          : `accepted it (${shown.status})${which(bad.filter((r) => r.status !== null))}: ${harm}`
       checks.push({ name, ok, status: shown.status, latencyMs: Math.max(...results.map((r) => r.latencyMs)), reason, ...(ok ? {} : { fix: events.length === 1 ? fix : `${fix}; do so for every event, whatever its event header says (that header is not signed)` }) })
     }
     const signatureHeader = scheme.signatureHeader
@@ -156,16 +156,16 @@ export const probeCommand: CommandSpec = {
       // An attacker replays the body; for yetto the unsigned id and timestamp headers are rewritten too.
       // An attacker replays the body; where id and timestamp are unsigned they come with fresh values.
       const replayHeaders = scheme.signsIdAndTimestamp ? firstHeaders : sign(first)
-      await mustReject('replay', () => ({ text: first, headers: replayHeaders }), scheme.signsIdAndTimestamp ? 'remember accepted webhook-id values and refuse repeats' : 'remember the MAC of accepted bodies and refuse repeats: the delivery id and timestamp headers are not signed (ReplayGuard)', ['message.created'])
+      await mustReject('replay', () => ({ text: first, headers: replayHeaders }), scheme.signsIdAndTimestamp ? 'remember accepted webhook-id values and refuse repeats' : 'remember the MAC of accepted bodies and refuse repeats: the delivery id and timestamp headers are not signed (ReplayGuard)', ['message.created'], 'a captured delivery can be replayed')
       if (scheme.signsIdAndTimestamp) {
         const dated = (offsetSeconds: number) => () => {
           const text = body()
           return { text, headers: sign(text, secret, now() + offsetSeconds) }
         }
-        await mustReject('stale-timestamp', dated(-3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes from now', ['message.created'])
+        await mustReject('stale-timestamp', dated(-3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes from now', ['message.created'], 'a captured delivery can be replayed once the receiver forgets its id')
         // The spec's window is symmetric (|now - ts| > 300 s is refused): a correctly signed delivery
         // dated an hour ahead is one an attacker who captured it can replay once the id store forgets it.
-        await mustReject('future-timestamp', dated(3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes ahead of now too, not only behind', ['message.created'])
+        await mustReject('future-timestamp', dated(3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes ahead of now too, not only behind', ['message.created'], 'a captured delivery dated ahead stays replayable after the receiver forgets its id')
       } else {
         // A receiver cannot be required to refuse what an attacker can rewrite: an unsigned timestamp
         // (yetto, advisory and off by default) or none at all (github). The replay check covers both.
