@@ -223,7 +223,7 @@ describe('ckit webhooks probe', () => {
     const result = await run(target.url, ['--expect-replay-protection', '--junit', junit])
     expect(failed(result.stdout)).toEqual(['replay'])
     const xml = readFileSync(junit, 'utf8')
-    expect(xml).toMatch(/<testsuite name="ckit webhooks probe [^"]+" tests="8" failures="1">/)
+    expect(xml).toMatch(/<testsuite name="ckit webhooks probe [^"]+" tests="9" failures="1">/)
     expect(xml).toMatch(/<testcase classname="ckit webhooks probe" name="replay" [^>]*>\s*<failure message="accepted it \(204\)/)
   })
 
@@ -242,7 +242,8 @@ describe('ckit webhooks probe', () => {
       expect(result.code).toBe(0)
       // Only standard signs its timestamp; elsewhere refusing an old one is not replay protection.
       expect(report.checks.some((c) => c.name === 'stale-timestamp')).toBe(scheme === 'standard')
-      expect(report.notApplicable.map((c) => c.name)).toEqual(scheme === 'standard' ? [] : ['stale-timestamp'])
+      expect(report.checks.some((c) => c.name === 'future-timestamp')).toBe(scheme === 'standard')
+      expect(report.notApplicable.map((c) => c.name)).toEqual(scheme === 'standard' ? [] : ['stale-timestamp', 'future-timestamp'])
       expect(report.checks.map((c) => c.name)).toContain('replay')
     } finally {
       expect(await listener.stop()).toBe(0)
@@ -253,12 +254,50 @@ describe('ckit webhooks probe', () => {
     const anything = await serve(() => ({ status: 204 }))
     const open = JSON.parse((await probe(anything.url, scheme)).stdout) as ProbeJson
     expect(open.ok).toBe(false)
-    const replayChecks = scheme === 'standard' ? ['replay', 'stale-timestamp'] : ['replay']
+    const replayChecks = scheme === 'standard' ? ['replay', 'stale-timestamp', 'future-timestamp'] : ['replay']
     expect(open.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['tampered-body', 'wrong-secret', 'missing-signature', 'malformed-signature', ...replayChecks])
     // Verifies the signature (no timestamp window, no memory of deliveries): only the replay checks fail.
     const signatureOnly = await serve((body, headers) => ({ status: SCHEMES[scheme].verify(SECRETS[scheme], body, headers as never, { toleranceSeconds: Infinity, nowMs: Date.now() }).ok ? 204 : 401 }))
     const result = await probe(signatureOnly.url, scheme)
     expect((JSON.parse(result.stdout) as ProbeJson).checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(replayChecks)
+    expect(result.code).toBe(1)
+  })
+
+  // The outside tester's receivers (/tmp/redteam-wh), each with one fault a real delivery hits.
+  it('names the fault in a receiver that HMACs a latin1 re-decoding of the body: real "José Müller 🙂" deliveries would be lost', async () => {
+    const target = await serve((body, headers) => ({ status: verify('s3cret', Buffer.from(body.toString('latin1'), 'utf8'), headers['x_yetto_signature'] as string).ok ? 204 : 401 }))
+    const result = await run(target.url)
+    expect(failed(result.stdout)).toEqual(['non-ascii-body'])
+    expect(result.code).toBe(1)
+    const sent = target.received.map((r) => r.body.toString('utf8')).find((b) => b.includes('José Müller 🙂'))
+    expect(sent).toMatch(/𝄞/)
+  })
+
+  it('names the fault in a receiver that verifies message.* events only and lets the other groups in unsigned', async () => {
+    const check = signedBy('s3cret')
+    const target = await serve((body, headers) => ({ status: !String(headers['x_yetto_event']).startsWith('message.') || check(body, headers) ? 204 : 401 }))
+    const result = await run(target.url)
+    expect(failed(result.stdout)).toEqual(['tampered-body', 'wrong-secret', 'missing-signature', 'malformed-signature'])
+    const missing = (JSON.parse(result.stdout) as { checks: { name: string; reason: string }[] }).checks.find((c) => c.name === 'missing-signature')!
+    expect(missing.reason).toBe('accepted it (204) for conversation.created, inbox.created, organization.created, plug_installation.created: anyone could inject events')
+    // Every group got a forged delivery of each kind.
+    const events = new Set(target.received.filter((r) => r.headers['x_yetto_signature'] === undefined).map((r) => r.headers['x_yetto_event']))
+    expect([...events].sort()).toEqual(['conversation.created', 'inbox.created', 'message.created', 'organization.created', 'plug_installation.created'])
+  })
+
+  it('standard: names the fault in a receiver that refuses only past timestamps and accepts one an hour ahead', async () => {
+    const seen = new Set<string>()
+    const target = await serve((body, headers) => {
+      const verdict = SCHEMES.standard.verify(SECRETS.standard, body, headers as never, { toleranceSeconds: Infinity, nowMs: Date.now() })
+      if (!verdict.ok || Date.now() / 1000 - Number(headers['webhook-timestamp']) > 300) return { status: 401 }
+      if (seen.has(String(headers['webhook-id']))) return { status: 409 }
+      seen.add(String(headers['webhook-id']))
+      return { status: 204 }
+    })
+    const result = await probe(target.url, 'standard')
+    const report = JSON.parse(result.stdout) as { checks: { name: string; ok: boolean; reason: string }[] }
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['future-timestamp'])
+    expect(report.checks.find((c) => c.name === 'future-timestamp')!.reason).toBe('accepted it (204): a captured delivery dated ahead stays replayable after the receiver forgets its id')
     expect(result.code).toBe(1)
   })
 
