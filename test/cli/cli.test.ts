@@ -72,6 +72,12 @@ describe('ckit validate', () => {
     ['an href that is no absolute URL', linkResponse('Open', 'https://'), '/sections/0/href', 'unsafe_href'],
     ['a tag that loads another template', linkResponse('{% include "x" %}', 'https://x.example'), '/sections/0/title', 'syntax'],
     ['an unknown filter', linkResponse('{{ data.customer.name | nosuchfilter }}', 'https://x.example'), '/sections/0/title', 'syntax'],
+    [
+      'an unknown filter in a list value',
+      JSON.stringify({ version: '2024-03-06', customer: { id: 'c_1', name: 'Kelly' }, sections: [{ type: 'list', title: 'x', items: [{ description: 'a', value: '{{ data.customer.name | nosuchfilter }}' }] }] }),
+      '/sections/0/items/0/value',
+      'syntax',
+    ],
   ])('calls a response with %s invalid (exit 1), with or without --strict', async (_, stdin, pointer, keyword) => {
     for (const flags of [[], ['--strict']]) {
       const run = await cli(['validate', '-', '--json', ...flags], { stdin })
