@@ -155,7 +155,7 @@ function describe(error: ErrorObject, root: AnySchemaObject): Draft | undefined 
     case 'minItems':
       return draft(at, 'minItems', `must have at least ${json(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`)
     case 'maxLength':
-      return draft(at, 'maxLength', `must be at most ${json(p['limit'])} characters long (is ${(error.data as string).length})`)
+      return draft(at, 'maxLength', `must be at most ${json(p['limit'])} characters long (is ${[...(error.data as string)].length})`)
     case 'minLength':
       return draft(at, 'minLength', p['limit'] === 1 ? 'must not be empty' : `must be at least ${json(p['limit'])} characters long`)
     case 'minProperties':

@@ -64,6 +64,54 @@ describe('ckit validate', () => {
     expect(strict.stdout).toContain('/sections/1/type')
   })
 
+  // The help desk validates, then renders: what passes the schema but cannot be displayed is refused (template_error).
+  const linkResponse = (title: string, href: string): string =>
+    JSON.stringify({ version: '2024-03-06', customer: { id: 'c_1', name: 'Kelly' }, sections: [{ type: 'link', title, href }] })
+
+  it.each([
+    ['an href that is no absolute URL', linkResponse('Open', 'https://'), '/sections/0/href', 'unsafe_href'],
+    ['a tag that loads another template', linkResponse('{% include "x" %}', 'https://x.example'), '/sections/0/title', 'syntax'],
+    ['an unknown filter', linkResponse('{{ data.customer.name | nosuchfilter }}', 'https://x.example'), '/sections/0/title', 'syntax'],
+    [
+      'an unknown filter in a list value',
+      JSON.stringify({ version: '2024-03-06', customer: { id: 'c_1', name: 'Kelly' }, sections: [{ type: 'list', title: 'x', items: [{ description: 'a', value: '{{ data.customer.name | nosuchfilter }}' }] }] }),
+      '/sections/0/items/0/value',
+      'syntax',
+    ],
+  ])('calls a response with %s invalid (exit 1), with or without --strict', async (_, stdin, pointer, keyword) => {
+    for (const flags of [[], ['--strict']]) {
+      const run = await cli(['validate', '-', '--json', ...flags], { stdin })
+      expect(run.code).toBe(1)
+      const out = JSON.parse(run.stdout) as { valid: boolean; kind: string; errors: { pointer: string; keyword: string }[] }
+      expect(out).toMatchObject({ valid: false, kind: 'response' })
+      expect(out.errors).toEqual([expect.objectContaining({ pointer, keyword })])
+    }
+    const text = await cli(['validate', '-'], { stdin })
+    expect(text.stdout).toMatch(new RegExp(`^<stdin>: invalid response\n {2}error {4}${pointer}: `))
+  })
+
+  it('reports an undefined variable as a warning, and as an error with --strict', async () => {
+    const stdin = linkResponse('{{ data.customer.nope }}', 'https://x.example')
+    const lenient = await cli(['validate', '-', '--json'], { stdin })
+    expect(lenient.code).toBe(0)
+    expect(JSON.parse(lenient.stdout)).toMatchObject({ valid: true, errors: [], warnings: [{ pointer: '/sections/0/title', keyword: 'undefined_variable' }] })
+    const strict = await cli(['validate', '-', '--json', '--strict'], { stdin })
+    expect(strict.code).toBe(1)
+    expect(JSON.parse(strict.stdout).errors).toEqual([expect.objectContaining({ pointer: '/sections/0/title', keyword: 'undefined_variable' })])
+  })
+
+  it('checks the schema alone with --schema-only', async () => {
+    const run = await cli(['validate', '-', '--json', '--schema-only', '--strict'], { stdin: linkResponse('{% include "x" %}', 'https://') })
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toEqual({ valid: true, kind: 'response', errors: [], warnings: [] })
+  })
+
+  it('warns once about an unknown section type (schema and renderer both see it)', async () => {
+    const run = await cli(['validate', fixturePath('response/valid/unknown-section-type.json'), '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout).warnings).toHaveLength(1)
+  })
+
   it('exits 2 for an unreadable file or a bad --kind', async () => {
     const missing = await cli(['validate', 'does-not-exist.json'])
     expect(missing.code).toBe(2)

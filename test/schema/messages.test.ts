@@ -102,3 +102,17 @@ describe('error messages a person understands', () => {
     ])
   })
 })
+
+describe('length messages count what the limit counts', () => {
+  it('reports an over-long href in code points, not UTF-16 units', () => {
+    // 2040 astral emoji are 4080 UTF-16 units but 2040 code points: 2050 with the prefix.
+    const href = `https://x/${'😀'.repeat(2040)}`
+    const result = validate('response', response([{ type: 'link', title: 'a', href }]))
+    expect(result.errors).toEqual([{ pointer: '/sections/0/href', keyword: 'maxLength', message: 'must be at most 2048 characters long (is 2050)' }])
+  })
+
+  it('accepts an href at the limit in code points even when it is longer in UTF-16 units', () => {
+    const href = `https://x/${'😀'.repeat(2038)}`
+    expect(validate('response', response([{ type: 'link', title: 'a', href }])).errors).toEqual([])
+  })
+})
