@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -96,6 +96,31 @@ describe('loadContract (pact verify refuses what is not a customer-endpoint pact
     expect(() => loadContract(file('v3.json', { provider: { name: CONTRACT.provider }, messages: [{}] }))).toThrow(/message interaction/)
     expect(() => loadContract(file('empty.json', { provider: { name: CONTRACT.provider }, interactions: [] }))).toThrow(/no interactions/)
     expect(() => loadContract(file('bad.json', '{ nope'))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(/bad\.json is not a pact file/) }))
+  })
+})
+
+describe('loadContract refuses terminal controls the Pact core would print raw', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckit-contracts-'))
+  type Pact = { interactions: { description: string; providerStates?: { name: string }[] }[] }
+  const shipped = JSON.parse(readFileSync(join(SHIPPED_CONTRACTS, 'help-desk-customer-endpoint.json'), 'utf8')) as Pact
+  const withEdit = (name: string, edit: (pact: Pact) => void) => {
+    const pact = structuredClone(shipped)
+    edit(pact)
+    const path = join(dir, name)
+    writeFileSync(path, JSON.stringify(pact))
+    return path
+  }
+
+  it.each([
+    ['an ESC in a description', (p: Pact): void => void (p.interactions[1]!.description = 'ok\u001b[1A\u001b[2K ✓ all passed'), /interaction 1 description "ok\\x1b\[1A\\x1b\[2K ✓ all passed" has a control character/],
+    ['a C1 CSI in a provider state', (p: Pact): void => void (p.interactions[0]!.providerStates = [{ name: 'x\u009b2J' }]), /interaction "a signed request for a known customer": provider state "x\\x9b2J" has a control character/],
+    ['a DEL in a description', (p: Pact): void => void (p.interactions[2]!.description = 'a\u007f'), /interaction 2 description/],
+  ] as const)('%s', (_name, edit, message) => {
+    expect(() => loadContract(withEdit('evil-customer-endpoint.json', edit))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(message) }))
+  })
+
+  it('takes plain text, non-ASCII letters included', () => {
+    expect(loadContract(withEdit('fine-customer-endpoint.json', (p) => void (p.interactions[0]!.description = 'une requête signée'))).interactions[0]!.description).toBe('une requête signée')
   })
 })
 
