@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CkitError } from '../errors.js'
+import { terminalSafe } from '../render/text.js'
 import { HEADERS } from '../signature/index.js'
 import { CONTRACT } from './contract.js'
 import { exchangeKey } from './proxy.js'
@@ -50,6 +51,19 @@ interface PactInteraction {
   request?: { method?: unknown; path?: unknown; headers?: Record<string, unknown> }
 }
 
+// eslint-disable-next-line no-control-regex -- C0, DEL and C1: what a terminal acts on
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/**
+ * The Pact core prints descriptions and state names raw to the terminal: a contract file with an
+ * escape sequence in one could rewrite the report (hide a failure) or steer the terminal.
+ */
+function refuseControl(file: string, where: string, value: unknown): void {
+  if (typeof value === 'string' && CONTROL.test(value)) {
+    throw new CkitError('CKIT_PACT_INVALID_OPTION', `${file}: ${where} "${terminalSafe(value.slice(0, 120))}" has a control character, which the Pact verifier would print raw to the terminal; remove it`)
+  }
+}
+
 const firstString = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value.join(', ') : undefined)
 
 /**
@@ -69,6 +83,7 @@ export function loadContract(file: string): LoadedContract {
   if (provider !== CONTRACT.provider) {
     throw new CkitError('CKIT_PACT_INVALID_OPTION', `${file} is a pact for provider ${JSON.stringify(provider ?? null)}; ckit pact verify checks customer endpoints, the provider ${JSON.stringify(CONTRACT.provider)}`)
   }
+  refuseControl(file, 'the consumer name', (document as { consumer?: { name?: unknown } }).consumer?.name)
   const list = Array.isArray(document.interactions) ? (document.interactions as PactInteraction[]) : []
   const messages = (Array.isArray(document.messages) ? document.messages.length : 0) + list.filter((i) => typeof i.type === 'string' && i.type !== 'Synchronous/HTTP').length
   if (messages > 0) throw new CkitError('CKIT_PACT_INVALID_OPTION', `${file} has ${messages} message interaction(s); ckit pact verify checks HTTP interactions only`)
@@ -77,6 +92,10 @@ export function loadContract(file: string): LoadedContract {
     if (typeof interaction.description !== 'string' || typeof interaction.request?.path !== 'string') {
       throw new CkitError('CKIT_PACT_INVALID_OPTION', `${file}: interaction ${index} has no description or request path`)
     }
+    refuseControl(file, `interaction ${index} description`, interaction.description)
+    const named = `interaction "${interaction.description.slice(0, 120)}"`
+    refuseControl(file, `${named}: provider state`, interaction.providerState)
+    for (const state of interaction.providerStates ?? []) refuseControl(file, `${named}: provider state`, state?.name)
     const headers = interaction.request.headers ?? {}
     const signatureName = Object.keys(headers).find((name) => name.toLowerCase() === HEADERS.signature.toLowerCase())
     const states = interaction.providerStates?.map((s) => String(s.name)) ?? (typeof interaction.providerState === 'string' ? [interaction.providerState] : [])

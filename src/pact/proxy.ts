@@ -1,10 +1,11 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib'
 import { CkitError } from '../errors.js'
 import { HEADERS } from '../signature/index.js'
 import { ANSWER_LIMITS, headerProblem, lateMessage, linkProblems, neutraliseBody, noAnswerMessage, tooLargeMessage } from './answer.js'
-import { foreignSecretFor, recordedSignatureOf, resignRequest, type RecordedSignature } from './resign.js'
+import { foreignSecretFor, freshChallenge, recordedSignatureOf, resignRequest, type RecordedSignature } from './resign.js'
 
 /** The proxy's own route for Pact's state-change requests; everything else goes to the provider. */
 export const STATE_ROUTE = '/_ckit/state'
@@ -24,6 +25,8 @@ export interface ContractProxyOptions {
   readonly host?: string
   readonly budgetMs?: number
   readonly maxResponseBytes?: number
+  /** How long a state change may take (default STATE_TIMEOUT_MS); tests shorten it. */
+  readonly stateTimeoutMs?: number
   /** Called after each relayed request and each state change (the CLI logs them). */
   readonly onEvent?: (event: ProxyExchange | StateCall) => void
 }
@@ -67,7 +70,11 @@ export const exchangeKey = (method: string, path: string, signature: string | un
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host'])
 // Node lower-cases incoming header names; readHeader accepts both spellings, so both are replaced.
 const SIGNATURE_SPELLINGS = new Set([HEADERS.signature.toLowerCase(), HEADERS.signature.toLowerCase().replace(/_/g, '-')])
-const STATE_TIMEOUT_MS = 10_000
+/**
+ * The Pact core waits 10 s per state change and retries it 3 times: a hanging state-change URL
+ * would cost 30 s a change. The proxy answers first, once, within this bound.
+ */
+export const STATE_TIMEOUT_MS = 5_000
 const MAX_REQUEST_BYTES = 64 * 1024
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -149,10 +156,41 @@ function send(target: URL, headers: Record<string, string>, method: string, limi
   })
 }
 
+const DECODERS: Record<string, (body: Buffer, options: ZlibOptions) => Buffer> = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync }
+
+/**
+ * The body as the help desk's client reads it: content-encoding undone (its fetch asks for and
+ * decodes gzip, deflate and br) with the size cap on the decoded bytes, and a leading UTF-8 BOM
+ * dropped (its JSON parser skips one). The Pact core would choke on both, a false red.
+ */
+export function decodedBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): { ok: true; body: Buffer } | { ok: false; finding: string } {
+  let decoded = body
+  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity')
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS[coding]
+    if (!decode) return { ok: false, finding: `the answer's content-encoding ${JSON.stringify(coding)} is not one the help desk decodes (gzip, deflate, br)` }
+    try {
+      // One byte past the cap tells "too large" from "exactly at the cap".
+      decoded = decode(decoded, { maxOutputLength: maxBytes + 1 })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { ok: false, finding: `${tooLargeMessage(maxBytes)} (decoded from ${coding})` }
+      return { ok: false, finding: `the answer's ${coding} body cannot be decoded (${(error as Error).message})` }
+    }
+    if (decoded.length > maxBytes) return { ok: false, finding: `${tooLargeMessage(maxBytes)} (decoded from ${coding})` }
+  }
+  if (decoded[0] === 0xef && decoded[1] === 0xbb && decoded[2] === 0xbf) decoded = decoded.subarray(3)
+  return { ok: true, body: decoded }
+}
+
+export const redirectMessage = (status: number, location: string | undefined): string => `answered HTTP ${status}${location ? ` (redirect to ${location.slice(0, 200)})` : ''}; the help desk does not follow redirects`
+export const CHALLENGE_ECHO_MESSAGE = 'echoed a challenge it did not receive: the help desk sends a new random challenge each time'
+
 /** What the help desk would refuse in an answer that arrived whole. */
 function answerFindings(answer: Answer, budgetMs: number): string[] {
   const findings: string[] = []
   if (answer.elapsedMs > budgetMs) findings.push(lateMessage(answer.elapsedMs, budgetMs))
+  // Relayed, a 3xx would be followed by the Pact core, past every check here.
+  if (answer.status >= 300 && answer.status < 400) findings.push(redirectMessage(answer.status, answer.headers.location))
   const header = headerProblem(answer.headers)
   if (header) findings.push(header)
   const type = String(answer.headers['content-type'] ?? '')
@@ -164,6 +202,16 @@ function answerFindings(answer: Answer, budgetMs: number): string[] {
     }
   }
   return findings
+}
+
+function challengeOf(body: Buffer): { present: false } | { present: true; value: unknown; document: Record<string, unknown> } {
+  try {
+    const document = JSON.parse(body.toString('utf8')) as unknown
+    if (typeof document === 'object' && document !== null && !Array.isArray(document) && 'challenge' in document) return { present: true, value: (document as { challenge: unknown }).challenge, document: document as Record<string, unknown> }
+  } catch {
+    // Not JSON: the verifier reports the body mismatch itself.
+  }
+  return { present: false }
 }
 
 /**
@@ -186,6 +234,9 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
     options.onEvent?.(event)
   }
 
+  // The Pact core retries a failed state change: one that hung is not waited for again.
+  const hung = new Map<string, string>()
+  const stateTimeoutMs = options.stateTimeoutMs ?? STATE_TIMEOUT_MS
   async function changeState(req: IncomingMessage, res: ServerResponse) {
     let body: { state?: unknown; params?: unknown; action?: unknown }
     try {
@@ -204,11 +255,19 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
       if (typeof handler === 'function') {
         if (action === 'setup') await handler()
       } else if (handler) await handler[action]?.(params)
-      if (stateTarget) {
-        const answer = await fetch(stateTarget, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state, params, action }), redirect: 'manual', signal: AbortSignal.timeout(STATE_TIMEOUT_MS) })
-        status = answer.status
-        await answer.arrayBuffer().catch(() => undefined)
-        if (status < 200 || status > 299) failure = `${named}: the state-change URL ${stateTarget.href} answered ${status}`
+      if (stateTarget && hung.has(named)) failure = hung.get(named)
+      else if (stateTarget) {
+        const signal = AbortSignal.timeout(stateTimeoutMs)
+        try {
+          const answer = await fetch(stateTarget, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state, params, action }), redirect: 'manual', signal })
+          status = answer.status
+          await answer.arrayBuffer()
+        } catch (error) {
+          if (!signal.aborted) throw error
+          failure = `${named}: no answer within ${stateTimeoutMs} ms from the state-change URL ${stateTarget.href}`
+          hung.set(named, failure)
+        }
+        if (!failure && status !== undefined && (status < 200 || status > 299)) failure = `${named}: the state-change URL ${stateTarget.href} answered ${status}`
       }
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
@@ -222,22 +281,35 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
   async function relay(req: IncomingMessage, res: ServerResponse) {
     const recordedHeader = recordedSignatureOf(req.headers as Record<string, unknown>)
     const key = exchangeKey(req.method ?? 'GET', req.url ?? '/', recordedHeader)
-    const resigned = resignRequest(req.url ?? '/', req.headers as Record<string, unknown>, { secret: options.secret, foreignSecret, basePath })
+    const resigned = resignRequest(req.url ?? '/', req.headers as Record<string, unknown>, { secret: options.secret, foreignSecret, basePath, challenge: freshChallenge() })
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || SIGNATURE_SPELLINGS.has(name)) continue
       headers[name] = Array.isArray(value) ? value.join(', ') : value
     }
     if (resigned.signature !== undefined) headers[HEADERS.signature] = resigned.signature
+    // What the help desk's fetch sends; the answer is decoded here and relayed identity-encoded.
+    headers['accept-encoding'] = 'gzip, deflate, br'
     const target = new URL(resigned.url, base.origin)
     target.search = base.search
-    const outcome = await send(target, headers, req.method ?? 'GET', limits)
+    let outcome = await send(target, headers, req.method ?? 'GET', limits)
+    if (outcome.ok) {
+      const decoded = decodedBody(outcome.answer.body, outcome.answer.headers['content-encoding'], limits.maxResponseBytes)
+      outcome = decoded.ok ? { ok: true, answer: { ...outcome.answer, body: decoded.body } } : { ok: false, status: outcome.answer.status, elapsedMs: outcome.answer.elapsedMs, finding: decoded.finding }
+    }
     const findings = outcome.ok ? answerFindings(outcome.answer, limits.budgetMs) : [outcome.finding]
+    let body = outcome.ok ? outcome.answer.body : Buffer.alloc(0)
+    if (outcome.ok && resigned.challenge && outcome.answer.status >= 200 && outcome.answer.status < 300) {
+      const echoed = challengeOf(body)
+      // The verifier compares with the recorded value: it gets that back only for a true echo.
+      if (echoed.present && echoed.value !== resigned.challenge.sent) findings.push(CHALLENGE_ECHO_MESSAGE)
+      else if (echoed.present) body = Buffer.from(JSON.stringify({ ...echoed.document, challenge: resigned.challenge.recorded }))
+    }
     record(exchanges, { kind: 'request', key, recorded: resigned.recorded, status: outcome.ok ? outcome.answer.status : outcome.status, elapsedMs: Math.round(outcome.ok ? outcome.answer.elapsedMs : outcome.elapsedMs), findings })
     if (findings.length > 0 || !outcome.ok) return failWith(res, 502, findings.join('; '))
     const relayed: Record<string, string | string[]> = {}
-    for (const [name, value] of Object.entries(outcome.answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) relayed[name] = value
-    res.writeHead(outcome.answer.status, relayed).end(neutraliseBody(outcome.answer.body, String(outcome.answer.headers['content-type'] ?? '')))
+    for (const [name, value] of Object.entries(outcome.answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'content-encoding') relayed[name] = value
+    res.writeHead(outcome.answer.status, relayed).end(neutraliseBody(body, String(outcome.answer.headers['content-type'] ?? '')))
   }
 
   const server = createServer((req, res) => {

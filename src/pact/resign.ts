@@ -13,6 +13,8 @@ export interface ResignOptions {
   /** The provider's base path: the path parameter is appended to it. */
   readonly basePath: string
   readonly nowMs?: number
+  /** Replaces a set-up challenge's value: the help desk sends a new random one each time. */
+  readonly challenge?: string
 }
 
 export interface ResignedRequest {
@@ -20,7 +22,12 @@ export interface ResignedRequest {
   /** The header to send; undefined means send none. */
   readonly signature: string | undefined
   readonly recorded: RecordedSignature
+  /** For a set-up challenge: the value sent in its place, and the contract's recorded one. */
+  readonly challenge?: { readonly sent: string; readonly recorded: string }
 }
+
+/** A random challenge shaped like the recorded one (32 hex digits). */
+export const freshChallenge = (): string => randomBytes(16).toString('hex')
 
 /** A key that is certainly not the provider's, for the mis-signed interactions. */
 /** The recorded signature header, one string (a repeated header joined, as HTTP does). */
@@ -54,7 +61,11 @@ export function resignRequest(url: string, headers: Record<string, unknown>, opt
   const decoded = decodeContext(parameter)
   if (!decoded.ok) return { url: `${base}/${parameter}`, signature: header, recorded }
   const context = { ...decoded.context, requested_at: new Date(options.nowMs ?? Date.now()).toISOString() }
+  // An endpoint that answers the contract's recorded challenge without reading it would pass the
+  // contract: the value sent is new each time, and the proxy checks the echo (proxy.ts).
+  const challenge = context.reason === 'challenge' && typeof context.challenge === 'string' && options.challenge !== undefined ? { sent: options.challenge, recorded: context.challenge } : undefined
+  if (challenge) context.challenge = challenge.sent
   const key = recorded === 'valid' ? options.secret : options.foreignSecret
   const request = buildSignedRequest({ url: `http://provider${base}`, secret: key, context })
-  return { url: new URL(request.url).pathname, signature: recorded === 'unsigned' ? undefined : request.signature, recorded }
+  return { url: new URL(request.url).pathname, signature: recorded === 'unsigned' ? undefined : request.signature, recorded, ...(challenge ? { challenge } : {}) }
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -96,6 +97,31 @@ describe('loadContract (pact verify refuses what is not a customer-endpoint pact
     expect(() => loadContract(file('v3.json', { provider: { name: CONTRACT.provider }, messages: [{}] }))).toThrow(/message interaction/)
     expect(() => loadContract(file('empty.json', { provider: { name: CONTRACT.provider }, interactions: [] }))).toThrow(/no interactions/)
     expect(() => loadContract(file('bad.json', '{ nope'))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(/bad\.json is not a pact file/) }))
+  })
+})
+
+describe('loadContract refuses terminal controls the Pact core would print raw', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckit-contracts-'))
+  type Pact = { interactions: { description: string; providerStates?: { name: string }[] }[] }
+  const shipped = JSON.parse(readFileSync(join(SHIPPED_CONTRACTS, 'help-desk-customer-endpoint.json'), 'utf8')) as Pact
+  const withEdit = (name: string, edit: (pact: Pact) => void) => {
+    const pact = structuredClone(shipped)
+    edit(pact)
+    const path = join(dir, name)
+    writeFileSync(path, JSON.stringify(pact))
+    return path
+  }
+
+  it.each([
+    ['an ESC in a description', (p: Pact): void => void (p.interactions[1]!.description = 'ok\u001b[1A\u001b[2K ✓ all passed'), /interaction 1 description "ok\\x1b\[1A\\x1b\[2K ✓ all passed" has a control character/],
+    ['a C1 CSI in a provider state', (p: Pact): void => void (p.interactions[0]!.providerStates = [{ name: 'x\u009b2J' }]), /interaction "a signed request for a known customer": provider state "x\\x9b2J" has a control character/],
+    ['a DEL in a description', (p: Pact): void => void (p.interactions[2]!.description = 'a\u007f'), /interaction 2 description/],
+  ] as const)('%s', (_name, edit, message) => {
+    expect(() => loadContract(withEdit('evil-customer-endpoint.json', edit))).toThrow(expect.objectContaining({ code: 'CKIT_PACT_INVALID_OPTION', message: expect.stringMatching(message) }))
+  })
+
+  it('takes plain text, non-ASCII letters included', () => {
+    expect(loadContract(withEdit('fine-customer-endpoint.json', (p) => void (p.interactions[0]!.description = 'une requête signée'))).interactions[0]!.description).toBe('une requête signée')
   })
 })
 
@@ -216,6 +242,96 @@ describe('startContractProxy (fast, with a short budget)', () => {
       expect(calls).toEqual(['setup a', 'teardown a'])
       expect(proxy.stateCalls.map((c) => [c.state, c.action, c.failure === undefined])).toEqual([['a', 'setup', true], ['a', 'teardown', true], ['b', 'setup', false]])
       expect((await fetch(proxy.stateUrl, { method: 'POST', body: '{ nope' })).status).toBe(400)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  const challengeRequest = buildSignedRequest({ url: `http://127.0.0.1${CONTRACT.basePath}`, secret: CONTRACT.secret, context: { reason: 'challenge', requested_at: CONTRACT.requestedAt, inbox: { slug: 'connection-test' }, challenge: CONTRACT.challenge } })
+  const through = async (base: string, path: string, headers: Record<string, string> = {}) => {
+    const proxy = await startContractProxy({ providerBaseUrl: `${base}/yetto`, secret: 'p' })
+    try {
+      const answer = await fetch(`${proxy.url}${path}`, { headers, redirect: 'manual' })
+      // Bytes, not text(): a text decoder would hide a BOM.
+      const text = Buffer.from(await answer.arrayBuffer()).toString('latin1')
+      return { status: answer.status, finding: answer.headers.get('x-ckit-finding'), encoding: answer.headers.get('content-encoding'), text, exchanges: proxy.exchanges }
+    } finally {
+      await proxy.close()
+    }
+  }
+
+  it('fails any 3xx: the help desk never follows a redirect, and the verifier must not either', async () => {
+    const base = await provider((req, res) => {
+      if (req.url!.startsWith('/elsewhere')) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"2024-03-06"}')
+      res.writeHead(req.url!.includes('perm') ? 308 : 302, { location: `http://127.0.0.1:${(req.socket.address() as AddressInfo).port}/elsewhere` }).end()
+    })
+    const found = await through(base, '/yetto/abc')
+    expect(found.status).toBe(502)
+    expect(found.finding).toBe(`answered HTTP 302 (redirect to ${base}/elsewhere); the help desk does not follow redirects`)
+    expect((await through(base, '/yetto/perm')).finding).toMatch(/^answered HTTP 308 \(redirect to .*\/elsewhere\); the help desk does not follow redirects$/)
+  })
+
+  it('sends a fresh random challenge, fails an echo of anything else, and hands the verifier the recorded one for a true echo', async () => {
+    const sent: string[] = []
+    const base = await provider((req, res) => {
+      const result = parseSignedRequest({ path: req.url!, headers: req.headers, secret: 'p' })
+      const challenge = result.ok ? result.context.challenge! : ''
+      sent.push(challenge)
+      const echo = req.url!.includes('/const/') ? CONTRACT.challenge : challenge
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge: echo }))
+    })
+    const path = new URL(challengeRequest.url).pathname.replace(/^\/yetto/, '')
+    const good = await through(base, `/yetto${path}`, challengeRequest.headers)
+    expect(good.status).toBe(200)
+    expect(JSON.parse(good.text)).toEqual({ challenge: CONTRACT.challenge })
+    const again = await through(base, `/yetto${path}`, challengeRequest.headers)
+    expect(again.status).toBe(200)
+    expect(sent[0]).toMatch(/^[0-9a-f]{32}$/)
+    expect(sent[0]).not.toBe(CONTRACT.challenge)
+    expect(sent[1]).not.toBe(sent[0])
+    // The recorded challenge, hard-coded: what a copy-paste endpoint does.
+    const constant = await through(`${base}/const`, `/yetto${path}`, challengeRequest.headers)
+    expect(constant.status).toBe(502)
+    expect(constant.finding).toBe('echoed a challenge it did not receive: the help desk sends a new random challenge each time')
+  })
+
+  it('decodes gzip, deflate and br and strips a UTF-8 BOM, relaying identity-encoded; the 512 KiB cap counts decoded bytes', async () => {
+    const json = Buffer.from('{"version":"2024-03-06"}')
+    let acceptEncoding: string | undefined
+    const base = await provider((req, res) => {
+      acceptEncoding = req.headers['accept-encoding']
+      const kind = req.url!.split('/').pop()
+      const encoded = kind === 'gzip' ? gzipSync(json) : kind === 'deflate' ? deflateSync(json) : kind === 'br' ? brotliCompressSync(json) : kind === 'bom' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]) : kind === 'bomb' ? gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20)) : kind === 'bad' ? Buffer.from('not gzip') : json
+      const encoding = ['gzip', 'deflate', 'br', 'bomb', 'bad'].includes(kind!) ? (kind === 'bomb' || kind === 'bad' ? 'gzip' : kind) : kind === 'zstd' ? 'zstd' : undefined
+      res.writeHead(200, { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) }).end(encoded)
+    })
+    for (const kind of ['gzip', 'deflate', 'br', 'bom']) {
+      const answer = await through(base, `/yetto/${kind}`)
+      expect([kind, answer.status, answer.encoding, answer.text]).toEqual([kind, 200, null, json.toString()])
+    }
+    expect(acceptEncoding).toBe('gzip, deflate, br')
+    const bomb = await through(base, '/yetto/bomb')
+    expect(bomb.status).toBe(502)
+    expect(bomb.finding).toBe("the answer's body passed 524288 bytes; the help desk treats it as too_large (decoded from gzip)")
+    expect((await through(base, '/yetto/bad')).finding).toMatch(/^the answer's gzip body cannot be decoded/)
+    expect((JSON.parse((await through(base, '/yetto/zstd')).text) as { message: string }).message).toBe('the answer\'s content-encoding "zstd" is not one the help desk decodes (gzip, deflate, br)')
+  })
+
+  it('gives a hanging state-change URL a bounded wait, once: a retry of it fails at once', async () => {
+    let received = 0
+    const base = await provider(() => void (received += 1))
+    const proxy = await startContractProxy({ providerBaseUrl: base, secret: 'p', stateChangeUrl: `${base}/state`, stateTimeoutMs: 300 })
+    try {
+      const post = () => fetch(proxy.stateUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 's', action: 'setup' }) })
+      const started = performance.now()
+      const first = await post()
+      expect(first.status).toBe(500)
+      expect(((await first.json()) as { message: string }).message).toBe(`provider state "s" (setup): no answer within 300 ms from the state-change URL ${base}/state`)
+      const retry = await post()
+      expect(retry.status).toBe(500)
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(received).toBe(1)
+      expect(proxy.stateCalls.map((c) => c.failure)).toEqual([`provider state "s" (setup): no answer within 300 ms from the state-change URL ${base}/state`, `provider state "s" (setup): no answer within 300 ms from the state-change URL ${base}/state`])
     } finally {
       await proxy.close()
     }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { STATES, verifyProvider } from '../../../src/pact/index.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, stalenessOf } from '../../../src/signature/index.js'
@@ -16,6 +17,10 @@ type Fault =
   | 'javascript-link'
   | 'non-ascii-content-type'
   | 'endless-body'
+  | 'redirect'
+  | 'constant-challenge'
+  | 'gzip'
+  | 'bom'
 const SECRET = 'builder-secret'
 const servers: Server[] = []
 afterEach(async () => {
@@ -34,7 +39,15 @@ async function listen(server: Server): Promise<string> {
 /** A customer endpoint written from the docs, but for `fault`; POSTs to /state are recorded in `states`. */
 async function endpoint(fault: Fault, states: { state: string; action: string }[] = [], stateStatus = 200): Promise<string> {
   const server = createServer((req, res) => {
-    const json = (status: number, body: unknown, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body))
+    const json = (status: number, body: unknown, type = 'application/json') => {
+      // Both are fine for the help desk's client (fetch decodes gzip, its JSON parser skips a BOM).
+      if (fault === 'gzip' && /gzip/.test(String(req.headers['accept-encoding']))) return void res.writeHead(status, { 'content-type': type, 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(body)))
+      if (fault === 'bom') return void res.writeHead(status, { 'content-type': type }).end(`\ufeff${JSON.stringify(body)}`)
+      res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body))
+    }
+    // A 302 to a copy of the endpoint that answers well: the Pact core would follow it.
+    if (fault === 'redirect' && !req.url!.startsWith('/moved/')) return void res.writeHead(302, { location: `http://${req.headers.host}/moved${req.url}` }).end()
+    if (req.url!.startsWith('/moved/')) req.url = req.url!.slice('/moved'.length)
     if (req.method === 'POST' && req.url === '/state') {
       let body = ''
       req.on('data', (chunk: Buffer) => (body += chunk.toString()))
@@ -56,7 +69,8 @@ async function endpoint(fault: Fault, states: { state: string; action: string }[
     }
     if (!result.ok && !(fault === 'accepts-unsigned' && result.status === 401)) return json(result.status, { error: result.reason })
     const context = result.ok ? result.context : undefined
-    if (context?.reason === 'challenge') return json(200, { challenge: fault === 'no-challenge-echo' ? 'something else' : context.challenge })
+    // constant-challenge: the contract's recorded value, hard-coded instead of read.
+    if (context?.reason === 'challenge') return json(200, { challenge: fault === 'no-challenge-echo' ? 'something else' : fault === 'constant-challenge' ? '5f0c3e1a9b7d4c2e8a6f1b3d5c7e9a0b' : context.challenge })
     if (context?.requester?.email.endsWith('.invalid')) return json(404, { error: 'customer_not_found' })
     const link = { type: 'link', title: 'CRM', href: 'https://crm.example.com/c/{{ data.customer.id }}' }
     const list = fault === 'missing-title' ? { type: 'list', items: [{ description: 'Plan', value: 'Pro' }] } : { type: 'list', title: 'Account', items: [{ description: 'Plan', value: 'Pro' }] }
@@ -92,11 +106,17 @@ describe('verification names the fault of a broken provider', () => {
     expect(await failing('none')).toEqual([])
   }, 30_000)
 
+  it.each(['gzip', 'bom'] as const)('a %s answer the help desk accepts passes too', async (fault) => {
+    expect(await failing(fault)).toEqual([])
+  }, 30_000)
+
   it.each([
     ['wrong-version', 'a signed request for a known customer', /\$\.version/],
     ['missing-title', 'a signed request for a known customer', /\$\.sections/],
     ['accepts-unsigned', 'an unsigned request', /expected 401 but was 200/],
-    ['no-challenge-echo', 'a signed set-up challenge', /\$\.challenge/],
+    ['no-challenge-echo', 'a signed set-up challenge', /^echoed a challenge it did not receive/m],
+    ['constant-challenge', 'a signed set-up challenge', /^echoed a challenge it did not receive: the help desk sends a new random challenge each time$/m],
+    ['redirect', 'a signed request for a known customer', /^answered HTTP 302 \(redirect to http:\/\/127\.0\.0\.1:\d+\/moved\/yetto\/\S+\); the help desk does not follow redirects$/m],
     // Fresh contexts: an endpoint that only checks freshness lets these through, and must fail.
     ['no-signature-check', 'an unsigned request', /expected 401 but was 200/],
     ['no-signature-check', 'a wrongly signed request', /expected 401 but was 200/],

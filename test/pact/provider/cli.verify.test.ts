@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { SHIPPED_CONTRACTS } from '../../../src/pact/index.js'
@@ -10,6 +13,18 @@ describe('ckit pact verify, what it prints and refuses', () => {
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/webhook-receiver-help-desk-webhooks\.json is a pact for provider "help-desk-webhooks"; ckit pact verify checks customer endpoints, the provider "customer-endpoint"/)
     expect(run.stdout).toBe('')
+  })
+
+  it('a local contract whose description carries terminal escapes exits 2 naming the interaction, escaped', async () => {
+    const pact = JSON.parse(readFileSync(`${SHIPPED_CONTRACTS}help-desk-customer-endpoint.json`, 'utf8')) as { interactions: { description: string }[] }
+    pact.interactions[0]!.description = 'known \u001b]0;PWNED\u0007\u001b[2J\u001b[31mRED'
+    const file = join(mkdtempSync(join(tmpdir(), 'ckit-evil-')), 'customer-endpoint.json')
+    writeFileSync(file, JSON.stringify(pact))
+    const run = await cli(['pact', 'verify', '--provider-base-url', 'http://127.0.0.1:9/yetto', '--secret', 's', '--contracts', file])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('interaction 0 description "known \\x1b]0;PWNED\\x07\\x1b[2J\\x1b[31mRED" has a control character')
+    // eslint-disable-next-line no-control-regex -- the point: no raw control character reaches the terminal
+    expect(run.stderr + run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
   })
 
   it("neutralises escape sequences from the provider's answer in its ✖ lines", async () => {
