@@ -6,7 +6,7 @@ import { CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '.
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
 import { escapeXml } from '../../src/cli/format.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
-import { createRequestParser, type RequestParserOptions } from '../../src/signature/index.js'
+import { createRequestParser, decodeContext, pathParameterOf, type RequestParserOptions } from '../../src/signature/index.js'
 import { cli, spawnUntil } from '../helpers.js'
 
 /** Each fault the mock can produce is caught by the check named for it. */
@@ -118,7 +118,7 @@ describe.concurrent('ckit conformance against the mock', () => {
   it('an endpoint with no freshness check fails rejects-stale, and only that, with the fix', async () => {
     const checks = await checksAgainst({ toleranceSeconds: Infinity })
     expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
-    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now with 401/) })
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction, with 401/) })
   })
 
   it('a stale refusal from an endpoint that refuses fresh requests too proves nothing: ⚠, never ✔', async () => {
@@ -139,6 +139,94 @@ describe.concurrent('ckit conformance against the mock', () => {
     const url = await endpoint({ refused: (res, reason, message) => json(res, reason === 'missing' ? 400 : 401, { error: reason, message }) })
     const checks = await runConformance({ url, secret: 's3cret', ...quick })
     expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/got HTTP 400 \(Content-Type application\/json\) rather than a refusal/) })
+  })
+
+  /** The context a request carries, read without verifying anything (as a broken endpoint does). */
+  const contextOf = (req: IncomingMessage) => {
+    const decoded = decodeContext(pathParameterOf(req.url ?? '/'))
+    return decoded.ok ? decoded.context : undefined
+  }
+  const unsigned = (req: IncomingMessage) => req.headers['x_yetto_signature'] === undefined
+
+  describe('refusal probes cover every reason the help desk sends (red team: refresh_unsigned, challenge_unsigned)', () => {
+    it.each([
+      ['refresh', ['refresh', 'automation']],
+      ['challenge', ['challenge']],
+    ] as const)('an endpoint that skips the signature for %s fails rejects-unsigned', async (_name, skipped) => {
+      // Verifies only what a sidebar view sends; the skipped reasons get data (or the echo) unsigned.
+      const url = await endpoint({
+        answer: (req, res) => {
+          const context = contextOf(req)
+          if (!context || !unsigned(req) || !(skipped as readonly string[]).includes(context.reason)) return false
+          if (context.reason === 'challenge') json(res, 200, { challenge: context.challenge })
+          else json(res, 200, RESPONSE)
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`without X_YETTO_SIGNATURE \\(reason ${skipped[0]}\\) was answered HTTP 200 with data`)) })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'challenge')).toMatchObject({ status: 'pass' })
+    })
+
+    it('a forged signature accepted for automation fails rejects-forged', async () => {
+      const url = await endpoint({ answer: (req, res) => (contextOf(req)?.reason === 'automation' && !unsigned(req) ? (json(res, 200, RESPONSE), true) : false) })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE \(reason automation\) was answered HTTP 200/) })
+      expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'pass' })
+    })
+  })
+
+  describe('rejects-stale covers both sides of the window (red team: future_ok, window599)', () => {
+    it('an endpoint that refuses only old contexts fails on one from the future', async () => {
+      const url = await endpoint({
+        parser: { toleranceSeconds: Infinity },
+        answer: (req, res) => {
+          const context = contextOf(req)
+          if (!context || Date.now() - Date.parse(context.requested_at) <= 300_000) return false
+          json(res, 401, { error: 'stale', message: 'too old' })
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes in the future was answered HTTP 200 with data/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it('a 599-second window fails: the past probe is 6 minutes old', async () => {
+      const checks = await runConformance({ url: await endpoint({ parser: { toleranceSeconds: 599 } }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200/) })
+    })
+  })
+
+  it('an unsigned request with a garbage path parameter answered 400 fails rejects-unsigned: signature first (red team: order)', async () => {
+    // Decodes the context before looking at the signature.
+    const url = await endpoint({ answer: (req, res) => (contextOf(req) ? false : (json(res, 400, { error: 'malformed_context', message: 'not a context' }), true)) })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/path parameter is not a context got HTTP 400 .*not 401: the endpoint read the unverified context/), fix: expect.stringMatching(/^verify X_YETTO_SIGNATURE first/) })
+  })
+
+  it('an unsigned stale request answered 400 fails rejects-unsigned (freshness checked before the signature)', async () => {
+    const url = await endpoint({
+      answer: (req, res) => {
+        const context = contextOf(req)
+        if (!context || Math.abs(Date.now() - Date.parse(context.requested_at)) <= 300_000) return false
+        json(res, 400, { error: 'stale', message: 'too old' })
+        return true
+      },
+    })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old got HTTP 400 .*not 401/) })
+  })
+
+  describe('a refusal carries no customer data (red team: leak401)', () => {
+    it.each([
+      ['a "customer" key', (res: ServerResponse, reason: string, message: string) => json(res, 401, { error: reason, message, debug: { customer: RESPONSE.customer } }), /refused \(HTTP 401\), but the refusal carries customer data \(a "customer" key\)/],
+      ['the customer\'s id in the text', (res: ServerResponse, reason: string) => res.writeHead(401, { 'content-type': 'text/plain' }).end(`${reason}: customer_1 may not be read`), /carries customer data \(the known customer's "customer_1"\)/],
+    ])('%s fails rejects-unsigned and rejects-forged', async (_name, refused, reason) => {
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      for (const name of ['rejects-unsigned', 'rejects-forged'] as const) expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
+    })
   })
 
   describe('unknown-customer: error answers must be JSON', () => {
@@ -259,7 +347,7 @@ describe('ckit conformance', () => {
     const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
     const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 10 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now with 401/)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401/)
     expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
     expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
   })
