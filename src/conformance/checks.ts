@@ -368,6 +368,22 @@ function leakIn(answer: Exchange, secrets: readonly string[]): string | undefine
   return value === undefined ? undefined : `the known customer's ${JSON.stringify(value)}`
 }
 
+/**
+ * Why the help desk would not show a 2xx answer, as the content checks judge the first one:
+ * JSON Content-Type, within the size cap, parseable, schema-valid, renderable.
+ */
+export function answerProblem(answer: Exchange): string | undefined {
+  if (!is2xx(answer)) return undefined
+  if (!JSON_TYPE.test(answer.contentType ?? '')) return `Content-Type is ${JSON.stringify(answer.contentType)}, not JSON`
+  if (answer.tooLarge) return `the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`
+  const parsed = parseJson(answer.body ?? Buffer.alloc(0))
+  if (!parsed.ok) return `the body is not JSON (${parsed.error.message})`
+  const checked = validate('response', parsed.value)
+  if (!checked.valid) return `the schema: ${checked.errors.slice(0, 2).map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`
+  const problem = render(checked.value, { strict: true }).errors.find((e) => e.code !== 'unknown_section_type')
+  return problem ? `rendering: ${problem.pointer}: ${problem.message}` : undefined
+}
+
 function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckResult {
   const timed = samples.filter((s) => s.status !== null)
   const sorted = timed.map((s) => s.latencyMs).sort((a, b) => a - b)
@@ -385,6 +401,15 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
   if (erred.length > 0) {
     const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
     return fail('latency', `${erred.length} of ${samples.length} signed requests for known customers were answered HTTP ${statuses}, not 2xx, so the help desk would show an error for them; ${stats}`, 'answer every signed request for a known customer with 200, also several at once (raise rate limits and pool sizes for the help desk); pass --email with e-mails your endpoint knows')
+  }
+  // Every sample is an answer the help desk would show: one that breaks under load is as broken as
+  // the first answer would be, so each is judged like it, not only by status and time.
+  const broken = samples.flatMap((s) => {
+    const problem = answerProblem(s)
+    return problem ? [problem] : []
+  })
+  if (broken.length > 0) {
+    return fail('latency', `${broken.length} of ${samples.length} answers in the latency sample (${concurrency} at once for half) were 2xx but broken, so the help desk would show an error for them: ${broken[0]}; ${stats}`, 'answer every signed request with the same valid JSON document, also several at once (no "busy" placeholders, no shared state between requests, no HTML fallbacks)')
   }
   if (percentile(sorted, 95) > CONFORMANCE_DEFAULTS.warnAboveMs) return warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error')
   return pass('latency', stats)

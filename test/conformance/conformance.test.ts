@@ -252,6 +252,41 @@ describe.concurrent('ckit conformance against the mock', () => {
     expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/3 of 8 signed requests for known customers were answered HTTP 429, not 2xx/) })
   })
 
+  describe('every answer in the latency sample is judged like the first (red team: flaky_content, flaky_ctype, conc_empty)', () => {
+    const HTML = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>')
+    const UNSAFE = (res: ServerResponse) => json(res, 200, { ...RESPONSE, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] })
+    it.each([
+      ['an HTML page', HTML, /answers in the latency sample .* were 2xx but broken.*: Content-Type is "text\/html", not JSON/],
+      ['a javascript: link', UNSAFE, /were 2xx but broken.*: the schema: \/sections\/0\/href: must start with/],
+      ['a placeholder', (res: ServerResponse) => json(res, 200, { error: 'busy, try again' }), /were 2xx but broken.*: the schema: /],
+    ])('from the third request on, %s fails latency while the first answer passes', async (_name, broken, reason) => {
+      let known = 0
+      const url = await endpoint({ known: (res) => (++known > 2 ? (broken(res), true) : false) })
+      const checks = await runConformance({ url, secret: 's3cret', requests: 3, concurrency: 2 })
+      expect(check(checks, 'schema')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/same valid JSON document, also several at once/) })
+    })
+
+    it('an answer broken only when requests overlap fails latency', async () => {
+      let inFlight = 0
+      const url = await endpoint({
+        known: (res) => {
+          inFlight++
+          const busy = inFlight > 1
+          setTimeout(() => {
+            if (busy) json(res, 200, { error: 'busy, try again' })
+            else json(res, 200, RESPONSE)
+            inFlight--
+          }, 30)
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', requests: 4, concurrency: 4 })
+      expect(check(checks, 'signed-request')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^\d+ of 8 answers in the latency sample \(4 at once for half\) were 2xx but broken/) })
+    })
+  })
+
   it('an unknown section type is a warning: a lenient help desk shows the rest', async () => {
     const mock = await startMock({ port: 0, secret: 's3cret' })
     mocks.push(mock)
