@@ -427,8 +427,11 @@ function unknownCustomerCheck(email: string, answer: Exchange): CheckResult {
   const body = answer.body ? parseJson(answer.body) : undefined
   const isJson = body?.ok === true
   const error = isJson ? (body.value as { error?: unknown } | null)?.error : undefined
-  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) return pass('unknown-customer', `404 customer_not_found for ${email}`)
   const consequence = 'the help desk would show an error instead of "no customer record"'
+  // The pact contract matches the Content-Type too: the right bytes as text/plain are not the answer.
+  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) {
+    return JSON_TYPE.test(answer.contentType ?? '') ? pass('unknown-customer', `404 customer_not_found for ${email}`) : fail('unknown-customer', `${email} got ${answered(answer)}: the body is right, but not sent as JSON; ${consequence}`, want)
+  }
   if (!isJson) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
   if (answer.status !== 404) return fail('unknown-customer', `${email} got ${answered(answer)}, not 404: ${consequence}`, want)
   return fail('unknown-customer', `${email} got 404 with ${JSON.stringify(error ?? null)} as "error", not "customer_not_found": ${consequence}`, want)

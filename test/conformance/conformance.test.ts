@@ -232,6 +232,8 @@ describe.concurrent('ckit conformance against the mock', () => {
   describe('unknown-customer: error answers must be JSON', () => {
     it.each([
       ['an HTML 404 page', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not Found</title><h1>Cannot GET /yetto</h1>'), /HTTP 404 \(Content-Type text\/html; charset=utf-8\) whose body is not JSON/],
+      ['the right body as text/plain', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/plain' }).end('{"error":"customer_not_found"}'), /HTTP 404 \(Content-Type text\/plain\): the body is right, but not sent as JSON/],
+      ['the right body with no Content-Type', (res: ServerResponse) => res.writeHead(404).end('{"error":"customer_not_found"}'), /HTTP 404 \(no Content-Type\): the body is right, but not sent as JSON/],
       ['a JSON 404 with another error', (res: ServerResponse) => json(res, 404, { error: 'not_found' }), /404 with "not_found" as "error", not "customer_not_found"/],
       ['a 500', (res: ServerResponse) => json(res, 500, { error: 'customer_not_found' }), /HTTP 500 .*not 404/],
       ['data', (res: ServerResponse) => json(res, 200, RESPONSE), /answered HTTP 200 with data/],
