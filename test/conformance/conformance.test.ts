@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -378,6 +380,18 @@ describe('ckit conformance', () => {
     const text = await cli(['conformance', mock.url, '--secret', 's3cret', '--requests', '2'])
     expect(text.stdout).toMatch(/✖ json +.*\n {4}fix: /)
     expect((await cli(['conformance', 'not-a-url', '--secret', 's'])).code).toBe(2)
+  })
+
+  it('an --emails file with no e-mail is a usage error, not a silent fallback to kelly@example.com', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-emails-'))
+    const comments = join(dir, 'emails.txt')
+    writeFileSync(comments, '# exported 2026-12-01\n\n')
+    // Nothing is listening: a usage error must come before any request.
+    for (const file of ['/dev/null', comments]) {
+      const run = await cli(['conformance', 'http://127.0.0.1:9/yetto', '--secret', 's3cret', '--emails', file])
+      expect(run.code, file).toBe(2)
+      expect(run.stderr, file).toMatch(new RegExp(`--emails ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no e-mail: write one known customer e-mail per line`))
+    }
   })
 
   it('fails an endpoint with no freshness check and an HTML 404 page for unknown customers, with both fixes', async () => {
