@@ -89,8 +89,12 @@ function contextFor(reason: RequestContext['reason'], email: string, requestedAt
 export async function exchange(url: string, headers: Record<string, string>): Promise<Exchange> {
   const started = performance.now()
   const signal = AbortSignal.timeout(CONFORMANCE_DEFAULTS.budgetMs)
+  // Past the size cap the request is aborted, not only its reader cancelled: cancelling a body
+  // undici is still decompressing can leave a promise that never settles, and a CLI whose last
+  // promise never settles exits 70 "work still pending" (red team: gzip_big under load).
+  const cut = new AbortController()
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, redirect: 'manual', signal })
+    const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, redirect: 'manual', signal: AbortSignal.any([signal, cut.signal]) })
     const chunks: Uint8Array[] = []
     let size = 0
     let tooLarge = false
@@ -102,7 +106,9 @@ export async function exchange(url: string, headers: Record<string, string>): Pr
         size += value.byteLength
         if (size > CONFORMANCE_DEFAULTS.maxResponseBytes) {
           tooLarge = true
-          await reader.cancel().catch(() => {})
+          cut.abort()
+          // Not awaited: the abort has torn the body down, and its settling is not ours to wait for.
+          reader.cancel().catch(() => {})
           break
         }
         chunks.push(value)

@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
+import { CHECK_NAMES, CONFORMANCE_DEFAULTS, exchange, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
 import { escapeXml } from '../../src/cli/format.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
@@ -463,5 +464,24 @@ describe('docs/conformance-report.schema.json', () => {
   it('lists exactly the checks that run', () => {
     const schema = JSON.parse(readFileSync(new URL('../../docs/conformance-report.schema.json', import.meta.url), 'utf8')) as { properties: { checks: { items: { properties: { name: { enum: string[] } } } } } }
     expect(schema.properties.checks.items.properties.name.enum).toEqual([...CHECK_NAMES])
+  })
+})
+
+describe('exchange past the size cap (red team: gzip_big, exit 70 under load)', () => {
+  it('a gzip body that decompresses to 2 MB settles as tooLarge for every parallel request, and each connection is closed', { timeout: 30_000 }, async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify({ version: '2024-03-06', customer: { id: 'c', pad: 'a'.repeat(2_000_000) }, sections: [] })))
+    const sockets: Socket[] = []
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body))
+    server.on('connection', (socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push(server)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const answers = await Promise.all(Array.from({ length: 24 }, () => exchange(url, {})))
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 200, tooLarge: true })
+      expect(answer.body!.byteLength).toBeLessThanOrEqual(CONFORMANCE_DEFAULTS.maxResponseBytes)
+    }
+    // The abort tears the connection down rather than leaving a half-read body to keep it open.
+    await expect.poll(() => sockets.filter((s) => !s.destroyed).length, { timeout: 5000 }).toBe(0)
   })
 })
