@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { testConnection, type Failure } from '../client/index.js'
 import { CUSTOMER_NOT_FOUND } from '../client/request.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
-import { buildSignedRequest, HEADERS } from '../signature/index.js'
+import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
 import { underscoreFix } from './underscores.js'
 
 /** One named check of a live endpoint: ✔ pass, ✖ fail, ⚠ warn. */
@@ -42,8 +43,11 @@ export const CONFORMANCE_DEFAULTS = Object.freeze({
   concurrency: 4,
   emails: ['kelly@example.com'] as readonly string[],
   unknownEmail: 'nobody@unknown.invalid',
-  // Twice the endpoint's 5-minute tolerance (docs/protocol.md, freshness), so clock skew cannot pass it.
-  staleAgeMinutes: 10,
+  // One minute past the endpoint's 5-minute tolerance (docs/protocol.md, freshness): a window
+  // twice as wide (599 s) must not pass, and a minute still covers ordinary clock skew.
+  staleAgeMinutes: 6,
+  // The future side of the same window: a context stamped ahead of now is refused just the same.
+  futureAgeMinutes: 10,
 })
 
 export interface ConformanceOptions {
@@ -72,12 +76,25 @@ export interface Exchange {
 
 const context = (email: string, requestedAt = new Date()): RequestContext => ({ reason: 'conversation_viewed', requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conformance' }, requester: { email } })
 
+/** Every reason the help desk sends a request for: each one is signed, so each must be verified. */
+const REASONS = ['conversation_viewed', 'refresh', 'automation', 'challenge'] as const satisfies readonly RequestContext['reason'][]
+
+/** The context the help desk sends for `reason`: a challenge carries a random string and no conversation. */
+function contextFor(reason: RequestContext['reason'], email: string, requestedAt = new Date()): RequestContext {
+  if (reason === 'challenge') return { reason, requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, challenge: randomBytes(16).toString('hex') }
+  return { ...context(email, requestedAt), reason }
+}
+
 /** One GET with the help desk's budget and size cap, keeping everything a check needs. */
 export async function exchange(url: string, headers: Record<string, string>): Promise<Exchange> {
   const started = performance.now()
   const signal = AbortSignal.timeout(CONFORMANCE_DEFAULTS.budgetMs)
+  // Past the size cap the request is aborted, not only its reader cancelled: cancelling a body
+  // undici is still decompressing can leave a promise that never settles, and a CLI whose last
+  // promise never settles exits 70 "work still pending" (red team: gzip_big under load).
+  const cut = new AbortController()
   try {
-    const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, redirect: 'manual', signal })
+    const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, redirect: 'manual', signal: AbortSignal.any([signal, cut.signal]) })
     const chunks: Uint8Array[] = []
     let size = 0
     let tooLarge = false
@@ -89,7 +106,9 @@ export async function exchange(url: string, headers: Record<string, string>): Pr
         size += value.byteLength
         if (size > CONFORMANCE_DEFAULTS.maxResponseBytes) {
           tooLarge = true
-          await reader.cancel().catch(() => {})
+          cut.abort()
+          // Not awaited: the abort has torn the body down, and its settling is not ours to wait for.
+          reader.cancel().catch(() => {})
           break
         }
         chunks.push(value)
@@ -153,6 +172,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   const emails = options.emails && options.emails.length > 0 ? options.emails : CONFORMANCE_DEFAULTS.emails
   const unknownEmail = options.unknownEmail ?? CONFORMANCE_DEFAULTS.unknownEmail
   const signed = (email: string, requestedAt?: Date) => buildSignedRequest({ url: options.url, secret: options.secret, context: context(email, requestedAt) })
+  const signedFor = (reason: RequestContext['reason'], email: string, requestedAt?: Date) => buildSignedRequest({ url: options.url, secret: options.secret, context: contextFor(reason, email, requestedAt) })
   const results: CheckResult[] = []
 
   // reachable: any HTTP answer at all. A refused connection ends the run; a silent server does
@@ -197,26 +217,42 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   // rejects-stale re-sends the first request with an old requested_at: only its fresh twin counts.
   const freshAccepted = is2xx(firstExchange)
 
-  // rejects-unsigned, rejects-forged, rejects-stale
-  const staleRequest = signed(emails[0]!, new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000))
-  // Independent of each other: at once, so a silent endpoint costs one budget here, not three.
-  const [unsigned, forged, stale] = await Promise.all([
-    exchange(first.url, {}),
-    exchange(first.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` }),
-    exchange(staleRequest.url, staleRequest.headers),
+  // rejects-unsigned, rejects-forged, rejects-stale: every reason the help desk sends is signed,
+  // so each must be refused unsigned or forged, not only the one a sidebar view uses.
+  const probeFor = (reason: RequestContext['reason'], requestedAt?: Date) => signedFor(reason, emails[0]!, requestedAt)
+  const byReason = REASONS.map((reason) => ({ reason, request: probeFor(reason) }))
+  const staleRequest = probeFor('conversation_viewed', new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000))
+  const futureRequest = probeFor('conversation_viewed', new Date(Date.now() + CONFORMANCE_DEFAULTS.futureAgeMinutes * 60_000))
+  // The signature comes first: an unsigned request must be refused before its context is read,
+  // whether the context is old or not a context at all.
+  const garbageUrl = appendPathParameter(options.url, 'not-a-context!')
+  // Independent of each other: at once, so a silent endpoint costs one budget here, not a dozen.
+  const [unsignedAnswers, forgedAnswers, [stale, future, unsignedStale, unsignedGarbage]] = await Promise.all([
+    Promise.all(byReason.map(({ request }) => exchange(request.url, {}))),
+    Promise.all(byReason.map(({ request }) => exchange(request.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` }))),
+    Promise.all([exchange(staleRequest.url, staleRequest.headers), exchange(futureRequest.url, futureRequest.headers), exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
   ])
+  const secrets = customerSecrets(firstExchange)
   const leak = 'refuse a request whose signature is missing or wrong with 401, before looking up the customer'
-  results.push(refusalCheck('rejects-unsigned', 'a request without X_YETTO_SIGNATURE', unsigned, leak, 'anyone who knows the URL could read customer data'))
-  results.push(refusalCheck('rejects-forged', 'a request with a wrong X_YETTO_SIGNATURE', forged, leak, 'anyone who knows the URL could read customer data'))
+  const dataRisk = 'anyone who knows the URL could read customer data'
+  const unsignedProbes: Probe[] = [
+    ...byReason.map(({ reason }, i) => ({ what: `a request without X_YETTO_SIGNATURE (reason ${reason})`, answer: unsignedAnswers[i]! })),
+    { what: `a request without X_YETTO_SIGNATURE whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`, answer: unsignedStale, strict: true },
+    { what: 'a request without X_YETTO_SIGNATURE whose path parameter is not a context', answer: unsignedGarbage, strict: true },
+  ]
+  results.push(refusalChecks('rejects-unsigned', unsignedProbes, leak, dataRisk, secrets))
+  results.push(refusalChecks('rejects-forged', byReason.map(({ reason }, i) => ({ what: `a request with a wrong X_YETTO_SIGNATURE (reason ${reason})`, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
   const staleWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`
-  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
-  if (isRefusal(stale) && !freshAccepted) {
+  const futureWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`
+  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
+  const staleProbes: Probe[] = [{ what: staleWhat, answer: stale }, { what: futureWhat, answer: future }]
+  if (staleProbes.every((p) => isRefusal(p.answer)) && !freshAccepted) {
     // The fresh twin was not accepted, so this refusal says nothing about freshness; a silent
     // twin is no answer, which never merely warns.
     const cannotTell = `${staleWhat} was refused (HTTP ${stale.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
     results.push(firstExchange.status === null ? fail('rejects-stale', `${cannotTell} got ${firstExchange.error}`, noAnswerFix(firstExchange)) : warn('rejects-stale', `${cannotTell} got ${answered(firstExchange)} too`, 'make signed-request pass first, then run again'))
   } else {
-    results.push(refusalCheck('rejects-stale', staleWhat, stale, staleFix, 'a captured request can be replayed for as long as its signature verifies, which is forever'))
+    results.push(refusalChecks('rejects-stale', staleProbes, staleFix, 'a captured request can be replayed for as long as its signature verifies, which is forever', secrets))
   }
 
   // latency: sequential, then concurrent
@@ -271,12 +307,87 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
 
 const JSON_TYPE = /^application\/(.+\+)?json\b/i
 
+/** One request a refusal check sends; `strict`: only 401/403 will do (anything else shows the wrong order of checks). */
+interface Probe {
+  readonly what: string
+  readonly answer: Exchange
+  readonly strict?: boolean
+}
+
 /** Refused (401/403) passes; data fails; no answer fails; any other answer warns. */
 function refusalCheck(name: CheckName, what: string, answer: Exchange, fix: string, risk: string): CheckResult {
   if (isRefusal(answer)) return pass(name, `${what} was refused (HTTP ${answer.status})`)
   if (answer.status === null) return fail(name, `${what} got ${answer.error}, so this cannot tell whether it is refused`, `${noAnswerFix(answer)}; ${fix}`)
   if (is2xx(answer)) return fail(name, `${what} was answered HTTP ${answer.status} with data: ${risk}`, fix)
   return warn(name, `${what} got ${answered(answer)} rather than a refusal: no data came back, but neither you nor the help desk can tell it from a fault`, fix)
+}
+
+/**
+ * Every probe must be refused, and no refusal may carry customer data; the worst probe decides
+ * (a failure before a warning). A `strict` probe answered with another error, where the plain ones
+ * were refused, fails: the endpoint read the unverified context before checking the signature.
+ */
+function refusalChecks(name: CheckName, probes: readonly Probe[], fix: string, risk: string, secrets: readonly string[]): CheckResult {
+  // Only an endpoint that does refuse plain unsigned requests shows its order by answering these otherwise.
+  const refusesPlain = probes.some((p) => !p.strict && isRefusal(p.answer))
+  const verdicts = probes.map((probe): CheckResult => {
+    const leaked = isRefusal(probe.answer) ? leakIn(probe.answer, secrets) : undefined
+    if (leaked) return fail(name, `${probe.what} was refused (HTTP ${probe.answer.status}), but the refusal carries customer data (${leaked})`, 'verify the signature before looking up the customer, and answer a refusal with only {"error": …, "message": …}: a refusal goes to whoever sent the request')
+    if (probe.strict && refusesPlain && probe.answer.status !== null && !isRefusal(probe.answer) && !is2xx(probe.answer)) {
+      return fail(name, `${probe.what} got ${answered(probe.answer)}, not 401: the endpoint read the unverified context before checking the signature`, 'verify X_YETTO_SIGNATURE first and refuse with 401 before decoding the path parameter or checking requested_at')
+    }
+    return refusalCheck(name, probe.what, probe.answer, fix, risk)
+  })
+  const worst = verdicts.find((v) => v.status === 'fail') ?? verdicts.find((v) => v.status === 'warn')
+  if (worst) return worst
+  return pass(name, probes.length === 1 ? verdicts[0]!.reason : `${probes.length} requests refused (${probes.map((p) => `${p.what}: HTTP ${p.answer.status}`).join('; ')})`)
+}
+
+/** The known customer's identifying values, from the accepted signed answer: what a refusal must never contain. */
+function customerSecrets(answer: Exchange): string[] {
+  if (!is2xx(answer) || !answer.body || answer.tooLarge) return []
+  const parsed = parseJson(answer.body)
+  const customer = parsed.ok ? (parsed.value as { customer?: unknown } | null)?.customer : undefined
+  if (!customer || typeof customer !== 'object') return []
+  // Short values ("1", "VIP") would match any text; identifiers and names are longer.
+  return Object.values(customer as Record<string, unknown>).flatMap((v) => (typeof v === 'string' || typeof v === 'number' ? [String(v)] : [])).filter((v) => v.length >= 4)
+}
+
+const hasKey = (value: unknown, keys: readonly string[]): string | undefined => {
+  if (!value || typeof value !== 'object') return undefined
+  for (const [k, v] of Object.entries(value)) {
+    if (keys.includes(k)) return k
+    const inner = hasKey(v, keys)
+    if (inner) return inner
+  }
+  return undefined
+}
+
+/** What in a refusal's body looks like customer data: a `customer`/`sections` key, or a known customer value. */
+function leakIn(answer: Exchange, secrets: readonly string[]): string | undefined {
+  if (!answer.body || answer.body.byteLength === 0) return undefined
+  const parsed = parseJson(answer.body)
+  const key = parsed.ok ? hasKey(parsed.value, ['customer', 'sections']) : undefined
+  if (key) return `a "${key}" key`
+  const text = answer.body.toString()
+  const value = secrets.find((s) => text.includes(s))
+  return value === undefined ? undefined : `the known customer's ${JSON.stringify(value)}`
+}
+
+/**
+ * Why the help desk would not show a 2xx answer, as the content checks judge the first one:
+ * JSON Content-Type, within the size cap, parseable, schema-valid, renderable.
+ */
+export function answerProblem(answer: Exchange): string | undefined {
+  if (!is2xx(answer)) return undefined
+  if (!JSON_TYPE.test(answer.contentType ?? '')) return `Content-Type is ${JSON.stringify(answer.contentType)}, not JSON`
+  if (answer.tooLarge) return `the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`
+  const parsed = parseJson(answer.body ?? Buffer.alloc(0))
+  if (!parsed.ok) return `the body is not JSON (${parsed.error.message})`
+  const checked = validate('response', parsed.value)
+  if (!checked.valid) return `the schema: ${checked.errors.slice(0, 2).map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`
+  const problem = render(checked.value, { strict: true }).errors.find((e) => e.code !== 'unknown_section_type')
+  return problem ? `rendering: ${problem.pointer}: ${problem.message}` : undefined
 }
 
 function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckResult {
@@ -297,6 +408,15 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
     const statuses = [...new Set(erred.map((s) => s.status))].join(', ')
     return fail('latency', `${erred.length} of ${samples.length} signed requests for known customers were answered HTTP ${statuses}, not 2xx, so the help desk would show an error for them; ${stats}`, 'answer every signed request for a known customer with 200, also several at once (raise rate limits and pool sizes for the help desk); pass --email with e-mails your endpoint knows')
   }
+  // Every sample is an answer the help desk would show: one that breaks under load is as broken as
+  // the first answer would be, so each is judged like it, not only by status and time.
+  const broken = samples.flatMap((s) => {
+    const problem = answerProblem(s)
+    return problem ? [problem] : []
+  })
+  if (broken.length > 0) {
+    return fail('latency', `${broken.length} of ${samples.length} answers in the latency sample (${concurrency} at once for half) were 2xx but broken, so the help desk would show an error for them: ${broken[0]}; ${stats}`, 'answer every signed request with the same valid JSON document, also several at once (no "busy" placeholders, no shared state between requests, no HTML fallbacks)')
+  }
   if (percentile(sorted, 95) > CONFORMANCE_DEFAULTS.warnAboveMs) return warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error')
   return pass('latency', stats)
 }
@@ -313,8 +433,11 @@ function unknownCustomerCheck(email: string, answer: Exchange): CheckResult {
   const body = answer.body ? parseJson(answer.body) : undefined
   const isJson = body?.ok === true
   const error = isJson ? (body.value as { error?: unknown } | null)?.error : undefined
-  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) return pass('unknown-customer', `404 customer_not_found for ${email}`)
   const consequence = 'the help desk would show an error instead of "no customer record"'
+  // The pact contract matches the Content-Type too: the right bytes as text/plain are not the answer.
+  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) {
+    return JSON_TYPE.test(answer.contentType ?? '') ? pass('unknown-customer', `404 customer_not_found for ${email}`) : fail('unknown-customer', `${email} got ${answered(answer)}: the body is right, but not sent as JSON; ${consequence}`, want)
+  }
   if (!isJson) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
   if (answer.status !== 404) return fail('unknown-customer', `${email} got ${answered(answer)}, not 404: ${consequence}`, want)
   return fail('unknown-customer', `${email} got 404 with ${JSON.stringify(error ?? null)} as "error", not "customer_not_found": ${consequence}`, want)

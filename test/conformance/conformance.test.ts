@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
+import { CHECK_NAMES, CONFORMANCE_DEFAULTS, exchange, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
 import { escapeXml } from '../../src/cli/format.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
-import { createRequestParser, type RequestParserOptions } from '../../src/signature/index.js'
+import { createRequestParser, decodeContext, pathParameterOf, type RequestParserOptions } from '../../src/signature/index.js'
 import { cli, spawnUntil } from '../helpers.js'
 
 /** Each fault the mock can produce is caught by the check named for it. */
@@ -118,7 +121,7 @@ describe.concurrent('ckit conformance against the mock', () => {
   it('an endpoint with no freshness check fails rejects-stale, and only that, with the fix', async () => {
     const checks = await checksAgainst({ toleranceSeconds: Infinity })
     expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
-    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now with 401/) })
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction, with 401/) })
   })
 
   it('a stale refusal from an endpoint that refuses fresh requests too proves nothing: ⚠, never ✔', async () => {
@@ -141,9 +144,99 @@ describe.concurrent('ckit conformance against the mock', () => {
     expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/got HTTP 400 \(Content-Type application\/json\) rather than a refusal/) })
   })
 
+  /** The context a request carries, read without verifying anything (as a broken endpoint does). */
+  const contextOf = (req: IncomingMessage) => {
+    const decoded = decodeContext(pathParameterOf(req.url ?? '/'))
+    return decoded.ok ? decoded.context : undefined
+  }
+  const unsigned = (req: IncomingMessage) => req.headers['x_yetto_signature'] === undefined
+
+  describe('refusal probes cover every reason the help desk sends (red team: refresh_unsigned, challenge_unsigned)', () => {
+    it.each([
+      ['refresh', ['refresh', 'automation']],
+      ['challenge', ['challenge']],
+    ] as const)('an endpoint that skips the signature for %s fails rejects-unsigned', async (_name, skipped) => {
+      // Verifies only what a sidebar view sends; the skipped reasons get data (or the echo) unsigned.
+      const url = await endpoint({
+        answer: (req, res) => {
+          const context = contextOf(req)
+          if (!context || !unsigned(req) || !(skipped as readonly string[]).includes(context.reason)) return false
+          if (context.reason === 'challenge') json(res, 200, { challenge: context.challenge })
+          else json(res, 200, RESPONSE)
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`without X_YETTO_SIGNATURE \\(reason ${skipped[0]}\\) was answered HTTP 200 with data`)) })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'challenge')).toMatchObject({ status: 'pass' })
+    })
+
+    it('a forged signature accepted for automation fails rejects-forged', async () => {
+      const url = await endpoint({ answer: (req, res) => (contextOf(req)?.reason === 'automation' && !unsigned(req) ? (json(res, 200, RESPONSE), true) : false) })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE \(reason automation\) was answered HTTP 200/) })
+      expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'pass' })
+    })
+  })
+
+  describe('rejects-stale covers both sides of the window (red team: future_ok, window599)', () => {
+    it('an endpoint that refuses only old contexts fails on one from the future', async () => {
+      const url = await endpoint({
+        parser: { toleranceSeconds: Infinity },
+        answer: (req, res) => {
+          const context = contextOf(req)
+          if (!context || Date.now() - Date.parse(context.requested_at) <= 300_000) return false
+          json(res, 401, { error: 'stale', message: 'too old' })
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes in the future was answered HTTP 200 with data/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it('a 599-second window fails: the past probe is 6 minutes old', async () => {
+      const checks = await runConformance({ url: await endpoint({ parser: { toleranceSeconds: 599 } }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200/) })
+    })
+  })
+
+  it('an unsigned request with a garbage path parameter answered 400 fails rejects-unsigned: signature first (red team: order)', async () => {
+    // Decodes the context before looking at the signature.
+    const url = await endpoint({ answer: (req, res) => (contextOf(req) ? false : (json(res, 400, { error: 'malformed_context', message: 'not a context' }), true)) })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/path parameter is not a context got HTTP 400 .*not 401: the endpoint read the unverified context/), fix: expect.stringMatching(/^verify X_YETTO_SIGNATURE first/) })
+  })
+
+  it('an unsigned stale request answered 400 fails rejects-unsigned (freshness checked before the signature)', async () => {
+    const url = await endpoint({
+      answer: (req, res) => {
+        const context = contextOf(req)
+        if (!context || Math.abs(Date.now() - Date.parse(context.requested_at)) <= 300_000) return false
+        json(res, 400, { error: 'stale', message: 'too old' })
+        return true
+      },
+    })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old got HTTP 400 .*not 401/) })
+  })
+
+  describe('a refusal carries no customer data (red team: leak401)', () => {
+    it.each([
+      ['a "customer" key', (res: ServerResponse, reason: string, message: string) => json(res, 401, { error: reason, message, debug: { customer: RESPONSE.customer } }), /refused \(HTTP 401\), but the refusal carries customer data \(a "customer" key\)/],
+      ['the customer\'s id in the text', (res: ServerResponse, reason: string) => res.writeHead(401, { 'content-type': 'text/plain' }).end(`${reason}: customer_1 may not be read`), /carries customer data \(the known customer's "customer_1"\)/],
+    ])('%s fails rejects-unsigned and rejects-forged', async (_name, refused, reason) => {
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      for (const name of ['rejects-unsigned', 'rejects-forged'] as const) expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
+    })
+  })
+
   describe('unknown-customer: error answers must be JSON', () => {
     it.each([
       ['an HTML 404 page', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not Found</title><h1>Cannot GET /yetto</h1>'), /HTTP 404 \(Content-Type text\/html; charset=utf-8\) whose body is not JSON/],
+      ['the right body as text/plain', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/plain' }).end('{"error":"customer_not_found"}'), /HTTP 404 \(Content-Type text\/plain\): the body is right, but not sent as JSON/],
+      ['the right body with no Content-Type', (res: ServerResponse) => res.writeHead(404).end('{"error":"customer_not_found"}'), /HTTP 404 \(no Content-Type\): the body is right, but not sent as JSON/],
       ['a JSON 404 with another error', (res: ServerResponse) => json(res, 404, { error: 'not_found' }), /404 with "not_found" as "error", not "customer_not_found"/],
       ['a 500', (res: ServerResponse) => json(res, 500, { error: 'customer_not_found' }), /HTTP 500 .*not 404/],
       ['data', (res: ServerResponse) => json(res, 200, RESPONSE), /answered HTTP 200 with data/],
@@ -162,6 +255,41 @@ describe.concurrent('ckit conformance against the mock', () => {
     const checks = await runConformance({ url, secret: 's3cret', requests: 4, concurrency: 4 })
     expect(check(checks, 'signed-request')).toMatchObject({ status: 'pass' })
     expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/3 of 8 signed requests for known customers were answered HTTP 429, not 2xx/) })
+  })
+
+  describe('every answer in the latency sample is judged like the first (red team: flaky_content, flaky_ctype, conc_empty)', () => {
+    const HTML = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>')
+    const UNSAFE = (res: ServerResponse) => json(res, 200, { ...RESPONSE, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] })
+    it.each([
+      ['an HTML page', HTML, /answers in the latency sample .* were 2xx but broken.*: Content-Type is "text\/html", not JSON/],
+      ['a javascript: link', UNSAFE, /were 2xx but broken.*: the schema: \/sections\/0\/href: must start with/],
+      ['a placeholder', (res: ServerResponse) => json(res, 200, { error: 'busy, try again' }), /were 2xx but broken.*: the schema: /],
+    ])('from the third request on, %s fails latency while the first answer passes', async (_name, broken, reason) => {
+      let known = 0
+      const url = await endpoint({ known: (res) => (++known > 2 ? (broken(res), true) : false) })
+      const checks = await runConformance({ url, secret: 's3cret', requests: 3, concurrency: 2 })
+      expect(check(checks, 'schema')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/same valid JSON document, also several at once/) })
+    })
+
+    it('an answer broken only when requests overlap fails latency', async () => {
+      let inFlight = 0
+      const url = await endpoint({
+        known: (res) => {
+          inFlight++
+          const busy = inFlight > 1
+          setTimeout(() => {
+            if (busy) json(res, 200, { error: 'busy, try again' })
+            else json(res, 200, RESPONSE)
+            inFlight--
+          }, 30)
+          return true
+        },
+      })
+      const checks = await runConformance({ url, secret: 's3cret', requests: 4, concurrency: 4 })
+      expect(check(checks, 'signed-request')).toMatchObject({ status: 'pass' })
+      expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^\d+ of 8 answers in the latency sample \(4 at once for half\) were 2xx but broken/) })
+    })
   })
 
   it('an unknown section type is a warning: a lenient help desk shows the rest', async () => {
@@ -255,11 +383,23 @@ describe('ckit conformance', () => {
     expect((await cli(['conformance', 'not-a-url', '--secret', 's'])).code).toBe(2)
   })
 
+  it('an --emails file with no e-mail is a usage error, not a silent fallback to kelly@example.com', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-emails-'))
+    const comments = join(dir, 'emails.txt')
+    writeFileSync(comments, '# exported 2026-12-01\n\n')
+    // Nothing is listening: a usage error must come before any request.
+    for (const file of ['/dev/null', comments]) {
+      const run = await cli(['conformance', 'http://127.0.0.1:9/yetto', '--secret', 's3cret', '--emails', file])
+      expect(run.code, file).toBe(2)
+      expect(run.stderr, file).toMatch(new RegExp(`--emails ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no e-mail: write one known customer e-mail per line`))
+    }
+  })
+
   it('fails an endpoint with no freshness check and an HTML 404 page for unknown customers, with both fixes', async () => {
     const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
     const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 10 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now with 401/)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401/)
     expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
     expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
   })
@@ -324,5 +464,24 @@ describe('docs/conformance-report.schema.json', () => {
   it('lists exactly the checks that run', () => {
     const schema = JSON.parse(readFileSync(new URL('../../docs/conformance-report.schema.json', import.meta.url), 'utf8')) as { properties: { checks: { items: { properties: { name: { enum: string[] } } } } } }
     expect(schema.properties.checks.items.properties.name.enum).toEqual([...CHECK_NAMES])
+  })
+})
+
+describe('exchange past the size cap (red team: gzip_big, exit 70 under load)', () => {
+  it('a gzip body that decompresses to 2 MB settles as tooLarge for every parallel request, and each connection is closed', { timeout: 30_000 }, async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify({ version: '2024-03-06', customer: { id: 'c', pad: 'a'.repeat(2_000_000) }, sections: [] })))
+    const sockets: Socket[] = []
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body))
+    server.on('connection', (socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push(server)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const answers = await Promise.all(Array.from({ length: 24 }, () => exchange(url, {})))
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 200, tooLarge: true })
+      expect(answer.body!.byteLength).toBeLessThanOrEqual(CONFORMANCE_DEFAULTS.maxResponseBytes)
+    }
+    // The abort tears the connection down rather than leaving a half-read body to keep it open.
+    await expect.poll(() => sockets.filter((s) => !s.destroyed).length, { timeout: 5000 }).toBe(0)
   })
 })

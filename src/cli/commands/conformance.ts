@@ -28,7 +28,7 @@ export const conformanceCommand: CommandSpec = {
       .argument('<url>', 'the endpoint as configured in the help desk', urlOption('<url>'))
       .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
       .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
-      .option('--emails <file>', 'a file of known customer e-mails, one per line')
+      .option('--emails <file>', 'a file of known customer e-mails, one per line (# comments; an empty file is a usage error)')
       .option('--unknown-email <email>', 'an e-mail with no customer (default nobody@unknown.invalid)', emailOption('--unknown-email'))
       .option('--requests <n>', 'requests in the latency sample, sequential and then concurrent (default 10 each)', wholeNumberOption('--requests', 1, 10_000))
       .option('--concurrency <n>', 'requests at once in the concurrent half (default 4)', wholeNumberOption('--concurrency', 1, 100))
@@ -45,7 +45,11 @@ export const conformanceCommand: CommandSpec = {
       } catch {
         throw new CkitError('CKIT_CLI_USAGE', `cannot read --emails ${options['emails'] as string}`)
       }
-      for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) emails.push(emailOption('--emails')(line))
+      const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+      // An empty file is a mistake (a wrong path, a failed export): falling back to the default
+      // e-mail would check a customer the user never named.
+      if (lines.length === 0) throw new CkitError('CKIT_CLI_USAGE', `--emails ${options['emails'] as string} has no e-mail: write one known customer e-mail per line (# starts a comment)`)
+      for (const line of lines) emails.push(emailOption('--emails')(line))
     }
     const { runConformance } = await import('../../conformance/index.js')
     const checks = await runConformance({
