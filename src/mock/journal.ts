@@ -15,12 +15,38 @@ export interface JournalEntry {
   /** Scenario applied, and where it came from (`header`, `rule:<match>`, `default`), if any. */
   readonly scenario: string | undefined
   readonly scenarioSource: string | undefined
-  /** HTTP status sent, or null when none was (reset, hang, client gone). */
+  /** HTTP status sent, or null when none was (reset, hang, client gone) or the request is still pending. */
   readonly status: number | null
-  readonly latencyMs: number
+  /** Null while pending. */
+  readonly latencyMs: number | null
   /** Why the request was refused, or what happened to the connection. */
   readonly note: string | undefined
+  /**
+   * Entries are written when a request arrives, so a client that gave up finds its request here:
+   * `pending` until the response is over, then `answered` (sent in full) or `cut` (the connection
+   * closed first: reset, hang, client gone).
+   */
+  readonly outcome: JournalOutcome
+  /** False when `email` is what a request claimed but its signature did not verify. */
+  readonly emailVerified: boolean
 }
+
+export type JournalOutcome = 'pending' | 'answered' | 'cut'
+export const JOURNAL_OUTCOMES: readonly JournalOutcome[] = ['pending', 'answered', 'cut']
+
+/** What the journal can be searched by (`GET /__admin/journal?…` and `/journal/count?…`). */
+export interface JournalFilter {
+  readonly email?: string
+  /** The request context's reason: conversation_viewed, automation, refresh, challenge. */
+  readonly reason?: string
+  readonly outcome?: JournalOutcome
+  /** Only requests that arrived at or after this instant (ms since the epoch). */
+  readonly sinceMs?: number
+  readonly limit?: number
+}
+
+/** An entry the mock is still filling in; the journal hands out the same object, completed later. */
+export type OpenEntry = { -readonly [K in keyof JournalEntry]: JournalEntry[K] }
 
 /** A bounded ring buffer of requests: memory stays flat however long the mock runs. */
 export class Journal {
@@ -43,16 +69,24 @@ export class Journal {
     this.#count = Math.min(this.#count + 1, this.capacity)
   }
 
-  /** Newest first, optionally only one requester's entries. */
-  list(filter: { email?: string; limit?: number } = {}): JournalEntry[] {
+  /** Newest first, the entries that match every given filter. */
+  list(filter: JournalFilter = {}): JournalEntry[] {
     const out: JournalEntry[] = []
-    const wanted = filter.email?.toLowerCase()
+    const matches = matcher(filter)
     const limit = filter.limit ?? this.capacity
     for (let i = 1; i <= this.#count && out.length < limit; i++) {
       const entry = this.#entries[(this.#next - i + this.capacity) % this.capacity]!
-      if (wanted === undefined || entry.email?.toLowerCase() === wanted) out.push(entry)
+      if (matches(entry)) out.push({ ...entry })
     }
     return out
+  }
+
+  /** How many entries match (WireMock's `verify(count, …)`). */
+  count(filter: JournalFilter = {}): number {
+    const matches = matcher(filter)
+    let n = 0
+    for (let i = 1; i <= this.#count; i++) if (matches(this.#entries[(this.#next - i + this.capacity) % this.capacity]!)) n++
+    return n
   }
 
   clear(): void {
@@ -64,4 +98,13 @@ export class Journal {
   get size(): number {
     return this.#count
   }
+}
+
+function matcher(filter: JournalFilter): (entry: JournalEntry) => boolean {
+  const email = filter.email?.toLowerCase()
+  return (entry) =>
+    (email === undefined || entry.email?.toLowerCase() === email) &&
+    (filter.reason === undefined || entry.context?.reason === filter.reason) &&
+    (filter.outcome === undefined || entry.outcome === filter.outcome) &&
+    (filter.sinceMs === undefined || Date.parse(entry.time) >= filter.sinceMs)
 }

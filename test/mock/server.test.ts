@@ -326,3 +326,51 @@ describe('connection bookkeeping', () => {
     }
   })
 })
+
+describe('the journal never misses a request', () => {
+  it('has every request while the client still waits, and after it gave up: 10 concurrent hangs and timeouts', async () => {
+    const local = await startMock({ port: 0, secret: SECRET })
+    try {
+      const { requestCustomerData } = await import('../../src/client/index.js')
+      const emails = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `u${i}@hang.test` : `u${i}@timeout.test`))
+      const waiting = Promise.all(emails.map((email) => requestCustomerData({ url: local.url, secret: SECRET }, context(email), { timeoutMs: 2500 })))
+      // While the clients wait (no response yet: hang holds on, timeout answers after 3.5 s), the
+      // journal already has all ten, pending. Written at the end of the response, it had none.
+      const count = async (q: string) => ((await (await fetch(`${local.origin}/__admin/journal/count${q}`)).json()) as { count: number }).count
+      await expect.poll(() => count('?outcome=pending'), { timeout: 2000, interval: 50 }).toBe(10)
+      const results = await waiting
+      expect(results.every((r) => !r.ok && r.error.kind === 'timeout')).toBe(true)
+      // The clients gave up and closed: every request is still there, completed as cut.
+      await expect.poll(() => count('?outcome=cut'), { timeout: 2000, interval: 50 }).toBe(10)
+      const listed = (await (await fetch(`${local.origin}/__admin/journal`)).json()) as { entries: { email: string; status: number | null }[] }
+      for (const email of emails) expect(listed.entries.find((e) => e.email === email), email).toMatchObject({ status: null })
+    } finally {
+      await local.close()
+    }
+  })
+
+  it('keeps the e-mail a refused request claimed (unverified), and filters by e-mail, reason, outcome and time', async () => {
+    const local = await startMock({ port: 0, secret: SECRET })
+    try {
+      const since = new Date().toISOString()
+      const forged = buildSignedRequest({ url: local.url, secret: 'not-the-secret', context: context('eve@example.com') })
+      expect((await fetch(forged.url, { headers: forged.headers })).status).toBe(401)
+      for (const reason of ['conversation_viewed', 'automation', 'automation'] as const) {
+        const request = buildSignedRequest({ url: local.url, secret: SECRET, context: context('kelly@example.com', { reason }) })
+        expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+      }
+      const query = async (q: string) => (await (await fetch(`${local.origin}/__admin/journal${q}`)).json()) as { entries: Record<string, unknown>[]; count?: number }
+      const eve = await query('?email=eve@example.com')
+      expect(eve.entries).toEqual([expect.objectContaining({ email: 'eve@example.com', emailVerified: false, signature: 'mismatch', status: 401, outcome: 'answered' })])
+      expect((await query('?email=kelly@example.com')).entries[0]).toMatchObject({ emailVerified: true })
+      expect(await query('/count?reason=automation')).toEqual({ count: 2 })
+      expect(await query(`/count?since=${encodeURIComponent(since)}&outcome=answered`)).toEqual({ count: 4 })
+      expect(await query(`/count?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual({ count: 0 })
+      const bad = await fetch(`${local.origin}/__admin/journal/count?outcome=lost`)
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toMatchObject({ error: 'invalid_filter' })
+    } finally {
+      await local.close()
+    }
+  })
+})

@@ -5,6 +5,7 @@ import { isCkitError } from '../../errors.js'
 import { hostAllowed } from '../../http/host.js'
 import { parseJson } from '../../schema/index.js'
 import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
+import { JOURNAL_OUTCOMES, type JournalFilter, type JournalOutcome } from '../journal.js'
 import type { MockState } from '../state.js'
 
 export const ADMIN_PREFIX = '/__admin'
@@ -127,11 +128,43 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     return { active: state.scenarios.config }
   })
 
-  app.get('/journal', { schema: adminSchema('Recent requests, newest first', { description: 'Journal entries and the journal capacity' }, { badRequest: 'limit is not a whole number of at least 1', querystring: { type: 'object', properties: { email: { type: 'string' }, limit: { type: 'integer', minimum: 1 } } } }), ...documentedOnly }, async (request, reply) => {
-    const query = request.query as { email?: string; limit?: string }
-    const limit = query.limit === undefined ? undefined : Number(query.limit)
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) return bad(reply, 400, 'invalid_limit', `limit must be a whole number of at least 1, instead got ${JSON.stringify(query.limit)}`)
-    return { entries: state.journal.list({ ...(query.email ? { email: query.email } : {}), ...(limit ? { limit } : {}) }), capacity: state.journal.capacity }
+  const journalQuery = {
+    type: 'object',
+    properties: {
+      email: { type: 'string', description: 'Only this requester (refused requests count with the e-mail they claimed)' },
+      reason: { type: 'string', description: 'Only this request reason: conversation_viewed, automation, refresh, challenge' },
+      outcome: { type: 'string', enum: [...JOURNAL_OUTCOMES], description: 'pending (no response yet), answered, or cut (the connection closed first)' },
+      since: { type: 'string', description: 'Only requests that arrived at or after this ISO-8601 time' },
+      limit: { type: 'integer', minimum: 1 },
+    },
+  }
+  /** The journal filter from a query, or the reason it is not one. */
+  const journalFilter = (query: Record<string, string | undefined>): JournalFilter | { code: string; message: string } => {
+    const limit = query['limit'] === undefined ? undefined : Number(query['limit'])
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) return { code: 'invalid_limit', message: `limit must be a whole number of at least 1, instead got ${JSON.stringify(query['limit'])}` }
+    const outcome = query['outcome']
+    if (outcome !== undefined && !JOURNAL_OUTCOMES.includes(outcome as JournalOutcome)) return { code: 'invalid_filter', message: `outcome must be one of ${JOURNAL_OUTCOMES.join(', ')}, instead got ${JSON.stringify(outcome)}` }
+    const sinceMs = query['since'] === undefined ? undefined : Date.parse(query['since'])
+    if (sinceMs !== undefined && Number.isNaN(sinceMs)) return { code: 'invalid_filter', message: `since must be an ISO-8601 time, instead got ${JSON.stringify(query['since'])}` }
+    return {
+      ...(query['email'] ? { email: query['email'] } : {}),
+      ...(query['reason'] ? { reason: query['reason'] } : {}),
+      ...(outcome ? { outcome: outcome as JournalOutcome } : {}),
+      ...(sinceMs !== undefined ? { sinceMs } : {}),
+      ...(limit ? { limit } : {}),
+    }
+  }
+
+  app.get('/journal', { schema: adminSchema('Recent requests, newest first; each is recorded when it arrives (outcome pending) and completed when its response is over', { description: 'Journal entries and the journal capacity' }, { badRequest: 'A filter is not valid (limit, outcome or since)', querystring: journalQuery }), ...documentedOnly }, async (request, reply) => {
+    const filter = journalFilter(request.query as Record<string, string | undefined>)
+    if ('code' in filter) return bad(reply, 400, filter.code, filter.message)
+    return { entries: state.journal.list(filter), capacity: state.journal.capacity }
+  })
+
+  app.get('/journal/count', { schema: adminSchema('How many recorded requests match the filters (WireMock\'s verify(count, …))', { description: '{ count }' }, { badRequest: 'A filter is not valid (outcome or since)', querystring: journalQuery }), ...documentedOnly }, async (request, reply) => {
+    const filter = journalFilter(request.query as Record<string, string | undefined>)
+    if ('code' in filter) return bad(reply, 400, filter.code, filter.message)
+    return { count: state.journal.count(filter) }
   })
 
   app.delete('/journal', { schema: adminSchema('Forget recorded requests', { description: 'The now empty journal' }, { mutating: true }), ...documentedOnly }, async () => {
@@ -159,7 +192,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
   const customerBody = { type: 'object', required: ['customer'], properties: { customer: { type: 'object', description: 'Served as data.customer' }, sections: { type: 'array', description: 'Optional: this customer\'s own sections (default: sections.json)' } } }
   /** Runtime changes are journaled like requests, so a test can see what changed when. */
   const journalChange = (request: FastifyRequest, email: string, status: number, note: string) =>
-    state.journal.record({ id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note })
+    state.journal.record({ id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note, outcome: 'answered', emailVerified: true })
   // The router has already percent-decoded the parameter once; decoding again turned `%25` into a
   // lone `%` (a URIError, 500) and made `%2540` mean `@`.
   const emailOf = (request: FastifyRequest) => (request.params as { email: string }).email.trim().toLowerCase()

@@ -1,10 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { RequestContext } from '../../schema/index.js'
-import { createRequestParser, HEADERS } from '../../signature/index.js'
+import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
 import { applyScenario, type NormalAnswer } from '../faults.js'
-import type { JournalEntry, SignatureVerdict } from '../journal.js'
+import type { OpenEntry, SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState } from '../state.js'
 
@@ -25,18 +24,13 @@ const REFUSAL = {
   },
 }
 
-/** What the close listener needs to journal a request; kept on the raw response, so no closure per request. */
+/** What the close listener needs to complete a request's journal entry; kept on the raw response, so no closure per request. */
 interface PendingRecord {
   readonly state: MockState
   readonly request: FastifyRequest
   readonly started: number
-  readonly arrived: number
-  signature: SignatureVerdict
-  email: string | undefined
-  context: RequestContext | undefined
-  scenario: string | undefined
-  scenarioSource: string | undefined
-  note: string | undefined
+  /** Already in the journal (outcome pending): "the client saw it, the journal has it". */
+  readonly entry: OpenEntry
   controller: AbortController | undefined
 }
 
@@ -45,28 +39,24 @@ type RecordedResponse = ServerResponse & { [RECORD]?: PendingRecord }
 
 function journalOnClose(this: RecordedResponse): void {
   const record = this[RECORD]!
-  const { state, request, controller } = record
+  const { state, request, controller, entry } = record
   if (controller) {
     controller.abort()
     state.inFlight.delete(controller)
   }
   state.held.delete(this)
-  const entry: JournalEntry = {
-    id: state.journal.nextId(),
-    time: new Date(record.arrived).toISOString(),
-    method: request.method,
-    path: request.url,
-    email: record.email,
-    context: record.context,
-    signature: record.signature,
-    scenario: record.scenario,
-    scenarioSource: record.scenarioSource,
-    status: this.headersSent ? this.statusCode : null,
-    latencyMs: Math.round((performance.now() - record.started) * 10) / 10,
-    note: record.note ?? (this.writableFinished ? undefined : 'connection closed before the response completed'),
-  }
-  state.journal.record(entry)
+  entry.status = this.headersSent ? this.statusCode : null
+  entry.latencyMs = Math.round((performance.now() - record.started) * 10) / 10
+  entry.outcome = this.writableFinished ? 'answered' : 'cut'
+  if (!this.writableFinished) entry.note ??= 'connection closed before the response completed'
   state.requestLog?.(entry, request.id)
+}
+
+/** The e-mail a refused request claims, for the journal only (never to choose an answer). */
+function claimedEmail(url: string): string | undefined {
+  const decoded = decodeContext(pathParameterOf(url))
+  const email = decoded.ok ? decoded.context.requester?.email : undefined
+  return typeof email === 'string' ? email : undefined
 }
 
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
@@ -90,7 +80,9 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const record: PendingRecord = { state, request, started: performance.now(), arrived: Date.now(), signature: 'not-checked', email: undefined, context: undefined, scenario: undefined, scenarioSource: undefined, note: undefined, controller: undefined }
+    const entry: OpenEntry = { id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
+    state.journal.record(entry)
+    const record: PendingRecord = { state, request, started: performance.now(), entry, controller: undefined }
     ;(reply.raw as RecordedResponse)[RECORD] = record
     // One shared listener does all the bookkeeping when the response is over, however it ended.
     reply.raw.once('close', journalOnClose)
@@ -99,41 +91,44 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
     if (state.signer) {
       // A context failure comes after a verified signature.
       const signatureFailed = !parsed.ok && (parsed.reason === 'missing' || parsed.reason === 'malformed' || parsed.reason === 'mismatch')
-      record.signature = signatureFailed ? (parsed.reason as SignatureVerdict) : 'ok'
+      entry.signature = signatureFailed ? (parsed.reason as SignatureVerdict) : 'ok'
     }
     if (!parsed.ok) {
-      record.note = `${parsed.reason}: ${parsed.message}`
+      entry.note = `${parsed.reason}: ${parsed.message}`
+      // Refused, but findable by the e-mail it claimed (marked unverified).
+      entry.email = claimedEmail(request.url)
       void reply.code(parsed.status).header('content-type', 'application/json').send(errorBody(parsed.reason, parsed.message, parsed.errors ? { errors: parsed.errors } : {}))
       return
     }
     const { context } = parsed
-    record.context = context
-    record.email = context.requester?.email
+    entry.context = context
+    entry.email = context.requester?.email
+    entry.emailVerified = state.signer !== undefined
 
     let headerScenario: Scenario | undefined
     const rawHeader = request.headers[SCENARIO_HEADER]
     if (rawHeader !== undefined) {
       const chosen = parseScenario(Array.isArray(rawHeader) ? rawHeader[0] : rawHeader)
       if (!chosen.ok) {
-        record.note = `bad ${SCENARIO_HEADER}: ${chosen.message}`
+        entry.note = `bad ${SCENARIO_HEADER}: ${chosen.message}`
         void reply.code(400).header('content-type', 'application/json').send(errorBody('unknown_scenario', `${SCENARIO_HEADER}: ${chosen.message}`))
         return
       }
       headerScenario = chosen.scenario
     }
-    const choice = state.scenarios.choose(record.email, headerScenario)
-    record.scenario = choice.scenario.name
-    record.scenarioSource = choice.source
+    const choice = state.scenarios.choose(entry.email, headerScenario)
+    entry.scenario = choice.scenario.name
+    entry.scenarioSource = choice.source
 
     let normal: NormalAnswer
     if (parsed.isChallenge) {
       normal = { body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge }
-    } else if (isUnknownCustomer(record.email)) {
+    } else if (isUnknownCustomer(entry.email)) {
       // 🔧 docs/protocol.md: an unknown customer is 404 {"error": "customer_not_found"}; the
       // reserved .invalid top-level domain (RFC 2606) is never a customer of the mock.
-      normal = { body: errorBody('customer_not_found', `no customer record for ${record.email}`), prepared: undefined, challenge: undefined, status: 404 }
+      normal = { body: errorBody('customer_not_found', `no customer record for ${entry.email}`), prepared: undefined, challenge: undefined, status: 404 }
     } else {
-      const prepared = await state.customers.responseFor(record.email ?? 'anonymous@example.com')
+      const prepared = await state.customers.responseFor(entry.email ?? 'anonymous@example.com')
       normal = { body: prepared.body, prepared, challenge: undefined }
     }
 
