@@ -26,13 +26,16 @@ export function issueJson(issue: LocatedIssue): Record<string, unknown> {
 }
 
 /**
- * One JSON line for a terminal: JSON.stringify escapes C0 controls but leaves DEL, C1 (U+0080–
- * U+009F: U+009B is a one-byte CSI) and bidirectional overrides raw. They become \u escapes,
- * which a JSON reader decodes back to the same text.
+ * JSON for a terminal: JSON.stringify escapes C0 controls but leaves DEL, C1 (U+0080–U+009F:
+ * U+009B is a one-byte CSI) and bidirectional overrides raw. They become \u escapes, which a JSON
+ * reader decodes back to the same text.
  */
-export function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`
+export function terminalSafeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/** One line of terminal-safe JSON (`--json` output that streams a line per event). */
+export const jsonLine = (value: unknown): string => `${terminalSafeJson(value)}\n`
 
 /** POSIX shell single-quoting, for ready-to-paste command lines. */
 export function shellQuote(value: string): string {

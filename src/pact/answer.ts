@@ -1,5 +1,5 @@
 import { CLIENT_DEFAULTS } from '../client/request.js'
-import { terminalSafe } from '../render/text.js'
+import { hasTerminalControl, terminalSafe } from '../render/text.js'
 import { LINK_HREF_PATTERN } from '../schema/messages.js'
 
 /** 🔧 docs/protocol.md: what the help desk accepts of an answer, applied by the contract proxy. */
@@ -58,8 +58,6 @@ export function linkProblems(body: unknown): string[] {
   return problems
 }
 
-// eslint-disable-next-line no-control-regex -- what a terminal would act on, as terminalSafe sees it
-const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 const neutralise = (value: unknown): unknown =>
   typeof value === 'string' ? terminalSafe(value) : Array.isArray(value) ? value.map(neutralise) : typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [terminalSafe(k), neutralise(v)])) : value
 
@@ -72,7 +70,7 @@ const neutralise = (value: unknown): unknown =>
  */
 export function neutraliseBody(body: Buffer, contentType: string): Buffer {
   const text = body.toString('utf8')
-  if (!TERMINAL_CONTROL.test(text) && !/\\u00[0-9a-fA-F]{2}|\\u20[26][0-9a-fA-F]/.test(text)) return body
+  if (!hasTerminalControl(text) && !/\\u00[0-9a-fA-F]{2}|\\u20[26][0-9a-fA-F]/.test(text)) return body
   if (/json/i.test(contentType)) {
     try {
       return Buffer.from(JSON.stringify(neutralise(JSON.parse(text))))

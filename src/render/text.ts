@@ -25,6 +25,9 @@ export function terminalSafe(text: string): string {
   return text.replace(CONTROL, escapeControl)
 }
 
+/** Whether terminalSafe would change the text. */
+export const hasTerminalControl = (text: string): boolean => text.search(CONTROL) !== -1
+
 const visible = (text: string): string => terminalSafe(text).replace(/\n/g, ' ')
 
 function issueLine(label: string, issue: RenderIssue): string {

@@ -5,19 +5,12 @@ import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { writeOutput } from '../io.js'
 import { emailOption, urlOption, wholeNumberOption } from '../parse.js'
-import { junitXml } from '../format.js'
+import { junitXml, terminalSafeJson } from '../format.js'
 import { terminalSafe } from '../../render/text.js'
 import { resolveSecret } from './sign.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
-
-/**
- * JSON.stringify leaves C1 controls, DEL and bidi overrides raw, and a report printed on a
- * terminal must not act on them either: `\u` escapes keep the same JSON value.
- */
-const jsonForTerminal = (value: unknown): string =>
-  JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 export const conformanceCommand: CommandSpec = {
   name: 'conformance',
@@ -69,7 +62,7 @@ export const conformanceCommand: CommandSpec = {
       await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: terminalSafe(c.reason), ...(c.fix ? { fix: terminalSafe(c.fix) } : {}) })), 'ckit conformance'))
     }
     if (options['json']) {
-      io.stdout.write(`${jsonForTerminal({ ok, url, checks })}\n`)
+      io.stdout.write(`${terminalSafeJson({ ok, url, checks }, 2)}\n`)
     } else {
       for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${terminalSafe(c.reason)}${c.fix && c.status !== 'pass' ? `\n    fix: ${terminalSafe(c.fix)}` : ''}\n`)
       const failed = checks.filter((c) => c.status === 'fail').length

@@ -4,6 +4,7 @@ import { Option } from 'commander'
 import { CkitError } from '../../../errors.js'
 import { terminalSafe } from '../../../render/text.js'
 import type { CommandSpec } from '../../command.js'
+import { jsonLine } from '../../format.js'
 import { serveUntilShutdown } from '../../io.js'
 import { urlOption, wholeNumberOption } from '../../parse.js'
 import { SCHEME_CHOICES } from './shared.js'
@@ -23,12 +24,6 @@ export const LISTEN_DEFAULTS = Object.freeze({
   requestTimeoutMs: 15_000,
   keepAliveTimeoutMs: 5_000,
 })
-
-/**
- * Header values arrive as latin1, so bytes 0x80–0x9f become C1 controls (U+009B is CSI). JSON
- * leaves them raw; as \u escapes they are the same JSON value but cannot drive a terminal.
- */
-const jsonTerminalSafe = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /**
  * Keeps at most `max` connections open. A new one past the cap closes the oldest connection whose
@@ -129,7 +124,8 @@ export const listenCommand: CommandSpec = {
         else answer(result.status, { error: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) })
         const record = { time, event: event ?? null, deliveryId: id ?? null, signature, schema, status, ...(forwarded !== undefined ? { forwarded } : {}), ...(result.ok ? {} : { reason: result.message }) }
         // Event and id come from unsigned headers, schema and reason may quote them: nothing of theirs may drive the terminal.
-        if (json) io.stdout.write(`${jsonTerminalSafe(record)}\n`)
+        if (json) // Header values arrive as latin1, so bytes 0x80–0x9f become C1 controls (U+009B is CSI).
+        io.stdout.write(jsonLine(record))
         else io.stdout.write(terminalSafe(`${time}  ${String(event ?? '-').padEnd(24)} ${String(id ?? '-').padEnd(36)}  signature ${signature}  schema ${schema}  → ${status}${forwarded !== undefined ? ` (forwarded: ${forwarded})` : ''}`) + '\n')
       })().catch(() => {
         if (!res.headersSent) res.writeHead(500).end()
