@@ -1,6 +1,2 @@
 export { runConformance, exchange, CHECK_NAMES, CONFORMANCE_DEFAULTS } from './checks.js'
 export type { CheckResult, CheckName, ConformanceOptions, Exchange } from './checks.js'
-export { startProxy } from './proxy.js'
-export type { ForwardedRequest, ProxyOptions, ProxyVerdict, RunningProxy } from './proxy.js'
-export { createRecorder } from './record.js'
-export type { RecordOptions, RecordOutcome } from './record.js'

@@ -17,7 +17,7 @@ export const isLoopbackBind = (boundHost: string): boolean => isLoopbackHost(bou
  * a local server with that name in Host. On a loopback bind only loopback names are accepted; on
  * a specific address, that address; on 0.0.0.0 / :: any (the start-up warning says to set a
  * token). One check for every local server that a browser can reach: the mock's admin API, the
- * studio pages (preview, playground) and `ckit proxy` / `ckit record`.
+ * desk pages (preview, playground) and `ckit proxy` / `ckit record`.
  */
 export function hostAllowed(boundHost: string, header: string | undefined): boolean {
   const host = hostOf(header)

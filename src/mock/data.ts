@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -138,3 +139,61 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
 }
 
 export { customerValidator }
+
+/** One file of a data folder, as the writer lays it out; `once` files are never replaced. */
+export interface MockDataFile {
+  readonly path: string
+  readonly text: string
+  readonly once: boolean
+}
+
+/**
+ * The files one recorded customer becomes, in the layout `loadMockData` reads:
+ * `customers/<email>.json`, plus, once, the sections and a permissive customer.schema.json, so
+ * the folder replays with `ckit mock --data <dir>`. The texts are returned first so a caller can
+ * check them (the recorder refuses any that carries a signature or the secret).
+ */
+export function mockDataFiles(dir: string, email: string, document: { customer: unknown; sections: unknown }): MockDataFile[] {
+  return [
+    { path: join(dir, 'customers', `${email}.json`), text: `${JSON.stringify(document.customer, null, 2)}\n`, once: false },
+    { path: join(dir, 'sections.json'), text: `${JSON.stringify(document.sections, null, 2)}\n`, once: true },
+    { path: join(dir, 'customer.schema.json'), text: `${JSON.stringify({ description: 'Recorded customers: any JSON object (ckit record).', type: 'object' }, null, 2)}\n`, once: true },
+  ]
+}
+
+/**
+ * Writes what `mockDataFiles` laid out. The customer file is created exclusively unless `force`
+ * (then replaced through a renamed temporary file); `once` files are created only when absent.
+ * Neither way follows a symlink already at the name.
+ */
+export function writeMockDataFiles(files: readonly MockDataFile[], options: { force: boolean }): { written: string } | { exists: string } {
+  const [customer, ...once] = files
+  if (!customer) throw new CkitError('CKIT_MOCK_INVALID_DATA', 'nothing to write: no customer file')
+  if (options.force) replaceFile(customer.path, customer.text)
+  else if (!createExclusive(customer.path, customer.text)) return { exists: customer.path }
+  for (const { path, text } of once) createExclusive(path, text)
+  return { written: customer.path }
+}
+
+/** O_EXCL refuses an existing name, a symlink included (a dangling one would otherwise be followed and its target created). */
+function createExclusive(file: string, text: string): boolean {
+  try {
+    writeFileSync(file, text, { flag: 'wx' })
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+}
+
+/** A fresh temporary file renamed over the name, so a symlink there is replaced, never followed. */
+function replaceFile(file: string, text: string): void {
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  writeFileSync(temporary, text, { flag: 'wx' })
+  try {
+    renameSync(temporary, file)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw error
+  }
+}

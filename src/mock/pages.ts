@@ -10,10 +10,10 @@ export interface MockPagesOptions {
   readonly preview: { readonly path: string; readonly secret?: string; readonly budgetMs: number; readonly maxResponseBytes: number }
 }
 
-/** An encapsulated fastify plugin taking MockPagesOptions (studioPlugin is one). */
+/** An encapsulated fastify plugin taking MockPagesOptions (deskPlugin is one). */
 export type MockPages = (app: FastifyInstance, options: MockPagesOptions) => Promise<void>
 
-/** How the studio is told about the mock: its bind address, token, and where the connection route is. */
+/** How the desk is told about the mock: its bind address, token, and where the connection route is. */
 export function pagesOptions(state: MockState, mountPrefix: string): MockPagesOptions {
   const { host, adminToken, basePath, secret, budgetMs, maxResponseBytes } = state.options
   return {

@@ -14,20 +14,20 @@ export interface MockPluginOptions extends MockOptions {
   /** Where the mock's routes live in the host (fastify's register option), e.g. `/mock`. */
   readonly prefix?: string
   /**
-   * Pages for people, mounted under /__admin in a context of their own: pass `studioPlugin`
-   * from `connection-kit/studio` for the preview and playground (`ckit mock` does). The mock
+   * Pages for people, mounted under /__admin in a context of their own: pass `deskPlugin`
+   * from `connection-kit/desk` for the preview and playground (`ckit mock` does). The mock
    * itself never loads them: the endpoint side does not import the help-desk side.
    */
-  readonly studio?: MockPages
+  readonly desk?: MockPages
 }
 
 /** The mock's routes: an encapsulated context, so its hooks, parsers and docs stay out of the host. */
-async function mockRoutes(app: FastifyInstance, opts: { state: MockState; docs: boolean; studio?: MockPages }): Promise<void> {
+async function mockRoutes(app: FastifyInstance, opts: { state: MockState; docs: boolean; desk?: MockPages }): Promise<void> {
   const { state } = opts
   await app.register(connectionRoutes, { state })
   await app.register(adminRoutes, { state, prefix: ADMIN_PREFIX })
-  if (opts.studio) await app.register(opts.studio, { ...pagesOptions(state, app.prefix), prefix: ADMIN_PREFIX })
-  if (opts.docs) await app.register(docsRoutes, { state, mountPrefix: app.prefix, ...(opts.studio ? { studio: opts.studio } : {}) })
+  if (opts.desk) await app.register(opts.desk, { ...pagesOptions(state, app.prefix), prefix: ADMIN_PREFIX })
+  if (opts.docs) await app.register(docsRoutes, { state, mountPrefix: app.prefix, ...(opts.desk ? { desk: opts.desk } : {}) })
 }
 
 /**
@@ -52,13 +52,13 @@ export const mockPlugin = fp(
       for (const raw of state.held) raw.destroy()
     })
     // fastify-plugin runs this in the host's context, where `prefix` is not applied: pass it on.
-    await app.register(mockRoutes, { state, docs: options.docs !== false, ...(options.studio ? { studio: options.studio } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) })
+    await app.register(mockRoutes, { state, docs: options.docs !== false, ...(options.desk ? { desk: options.desk } : {}), ...(options.prefix ? { prefix: options.prefix } : {}) })
   },
   { name: 'connection-kit-mock', fastify: '5.x' },
 )
 
 /** fastify's own register options are not mock options. */
 function withoutPluginOptions(options: MockPluginOptions): MockOptions {
-  const { docs: _docs, prefix: _prefix, studio: _studio, logLevel: _logLevel, logSerializers: _logSerializers, ...mock } = options as MockPluginOptions & { logLevel?: unknown; logSerializers?: unknown }
+  const { docs: _docs, prefix: _prefix, desk: _studio, logLevel: _logLevel, logSerializers: _logSerializers, ...mock } = options as MockPluginOptions & { logLevel?: unknown; logSerializers?: unknown }
   return mock
 }

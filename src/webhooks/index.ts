@@ -6,4 +6,4 @@ export { deliver, deliverAll, retryAfterMs, DELIVERY_DEFAULTS } from './deliver.
 export type { Delivery, DeliverOptions, DeliveryResult, AttemptLog, AttemptErrorKind } from './deliver.js'
 export { verifyDelivery, webhookMiddleware, webhookPlugin, resolveReceiverOptions, readRawBody, RECEIVER_DEFAULTS } from './receiver.js'
 export type { ReceiverOptions, VerifiedDelivery, VerifyDeliveryResult, WebhookPluginOptions } from './receiver.js'
-export { openApiWebhooks, asyncApiDocument, DELIVERY_HEADERS, WEBHOOK_SECURITY_SCHEME } from './spec.js'
+export { openApiWebhooks, asyncApiDocument, DELIVERY_HEADERS, WEBHOOK_SECURITY_SCHEME } from '../schema/webhook-spec.js'

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
-import { studioPlugin } from '../../src/studio/index.js'
+import { deskPlugin } from '../../src/desk/index.js'
 
 /** A hostile web page (cross-site requests, DNS rebinding) and a careless log reader. */
 describe('the admin API', () => {
   const lines: string[] = []
   let mock: RunningMock
   beforeAll(async () => {
-    mock = await startMock({ port: 0, secret: 'k', adminToken: 'admin-token-xyz', studio: studioPlugin, logger: { stream: { write: (line: string) => lines.push(line) } } })
+    mock = await startMock({ port: 0, secret: 'k', adminToken: 'admin-token-xyz', desk: deskPlugin, logger: { stream: { write: (line: string) => lines.push(line) } } })
   })
   afterAll(() => mock.close())
   const bearer = { authorization: 'Bearer admin-token-xyz' }

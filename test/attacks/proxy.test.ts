@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startProxy, type ProxyVerdict, type RunningProxy } from '../../src/conformance/index.js'
+import { startProxy, type ProxyVerdict, type RunningProxy } from '../../src/desk/index.js'
 import { forwardableHeaders } from '../../src/http/headers.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
 import { printVerdict } from '../../src/cli/commands/proxy.js'

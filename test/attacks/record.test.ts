@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createRecorder, startProxy, type RecordOutcome, type RunningProxy } from '../../src/conformance/index.js'
+import { createRecorder, startProxy, type RecordOutcome, type RunningProxy } from '../../src/desk/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
 import { startCli } from '../helpers.js'
 

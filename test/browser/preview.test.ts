@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_DATA_DIR, startMock, type RunningMock } from '../../src/mock/index.js'
-import { studioPlugin } from '../../src/studio/index.js'
+import { deskPlugin } from '../../src/desk/index.js'
 
 // The system Chromium (Debian package); .ci/run installs it when missing. Never a downloaded browser.
 const CHROMIUM = process.env['CKIT_CHROMIUM'] ?? '/usr/bin/chromium'
@@ -26,7 +26,7 @@ beforeAll(async () => {
       is_suspended: false, created_at: '2024-01-02T03:04:05.000Z', last_active: '2026-11-01T00:00:00.000Z', tags: [], organization: { id: 'org_654321', name: 'Evil "Corp"', role: 'member', domain: 'evil.example' },
     }),
   )
-  mock = await startMock({ port: 0, dataDir, secret: 'preview-secret', studio: studioPlugin })
+  mock = await startMock({ port: 0, dataDir, secret: 'preview-secret', desk: deskPlugin })
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

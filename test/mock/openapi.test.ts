@@ -5,14 +5,14 @@ import openapiTS, { astToString } from 'openapi-typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
 import { appendPathParameter, buildSignedRequest, sign, type SignedRequest } from '../../src/signature/index.js'
-import { studioPlugin } from '../../src/studio/index.js'
+import { deskPlugin } from '../../src/desk/index.js'
 import { typecheck } from '../schema/typecheck.js'
 
 /** The mock's OpenAPI document, as code generators and linters read it. */
 let mock: RunningMock
 let doc: Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any -- an OpenAPI document walked by path
 beforeAll(async () => {
-  mock = await startMock({ port: 0, studio: studioPlugin })
+  mock = await startMock({ port: 0, desk: deskPlugin })
   doc = (await (await fetch(`${mock.origin}/openapi.json`)).json()) as Record<string, unknown>
 })
 afterAll(() => mock.close())

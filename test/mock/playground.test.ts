@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
-import { checkForPlayground, studioPlugin } from '../../src/studio/index.js'
+import { checkForPlayground, deskPlugin } from '../../src/desk/index.js'
 import { startCli } from '../helpers.js'
 
 /** The bits of the page's globals the browser test reads (the test's TypeScript has no DOM types). */
@@ -24,7 +24,7 @@ describe('the playground checks', () => {
 describe('served pages', () => {
   let mock: RunningMock
   beforeAll(async () => {
-    mock = await startMock({ port: 0, secret: 's', adminToken: 'admin-token-xyz', studio: studioPlugin })
+    mock = await startMock({ port: 0, secret: 's', adminToken: 'admin-token-xyz', desk: deskPlugin })
   })
   afterAll(() => mock.close())
 

@@ -3,7 +3,7 @@ import { startMock, type RunningMock } from '../../src/mock/index.js'
 import type { RequestContext } from '../../src/schema/index.js'
 import { validate } from '../../src/schema/index.js'
 import { buildSignedRequest, sign } from '../../src/signature/index.js'
-import { studioPlugin } from '../../src/studio/index.js'
+import { deskPlugin } from '../../src/desk/index.js'
 import { rawGet } from '../helpers.js'
 
 const SECRET = 'test-secret'
@@ -264,7 +264,7 @@ describe('options', () => {
 describe('logs', () => {
   it('write one JSON line per request, with the requester, scenario and verdict, and no signature, secret or admin token', async () => {
     const lines: string[] = []
-    const logged = await startMock({ port: 0, secret: 'do-not-log-me', adminToken: 'admin-token-xyz', studio: studioPlugin, logger: { stream: { write: (line: string) => lines.push(line) } } })
+    const logged = await startMock({ port: 0, secret: 'do-not-log-me', adminToken: 'admin-token-xyz', desk: deskPlugin, logger: { stream: { write: (line: string) => lines.push(line) } } })
     try {
       const request = buildSignedRequest({ url: logged.url, secret: 'do-not-log-me', context: context('kelly@example.com') })
       await fetch(request.url, { headers: request.headers })

@@ -2,7 +2,7 @@ import { TypeScriptGenerator } from '@asyncapi/modelina'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fakePayload } from '../../src/fake/index.js'
 import { eventCatalogue, validate } from '../../src/schema/index.js'
-import { asyncApiDocument, asyncApiPayloadName } from '../../src/webhooks/spec.js'
+import { asyncApiDocument, asyncApiPayloadName } from '../../src/schema/webhook-spec.js'
 import { typecheck } from '../schema/typecheck.js'
 
 /**

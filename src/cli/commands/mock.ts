@@ -159,10 +159,10 @@ export const mockCommand: CommandSpec = {
       ...(options['watch'] ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${flags['dataDir'] as string}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
     }
     // Imported here so that other commands never load fastify.
-    const [{ startMock }, { studioPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../studio/index.js')])
+    const [{ startMock }, { deskPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../desk/index.js')])
     let mock
     try {
-      mock = await startMock({ ...mockOptions, studio: studioPlugin })
+      mock = await startMock({ ...mockOptions, desk: deskPlugin })
     } catch (error) {
       if (isCkitError(error) && error.code.startsWith('CKIT_MOCK_')) throw new CkitError('CKIT_CLI_USAGE', error.message, { cause: error })
       const err = error as NodeJS.ErrnoException

@@ -14,11 +14,11 @@ export const playgroundCommand: CommandSpec = {
       .option('--json', 'print { url } on stdout once listening')
       .addHelpText('after', '\nBinds 127.0.0.1 only and answers only to loopback names in Host (DNS rebinding gets 421), like the mock,\nwhich serves the same page at /__admin/playground/. Stops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
-    const [{ default: Fastify }, { studioPlugin }] = await Promise.all([import('fastify'), import('../../studio/index.js')])
+    const [{ default: Fastify }, { deskPlugin }] = await Promise.all([import('fastify'), import('../../desk/index.js')])
     const host = '127.0.0.1'
     const app = Fastify()
-    // The same studio the mock mounts, with the same guard: only the bind address differs.
-    await app.register(studioPlugin, { host })
+    // The same desk the mock mounts, with the same guard: only the bind address differs.
+    await app.register(deskPlugin, { host })
     app.get('/', async (_request, reply) => reply.redirect('/playground/'))
     await app.listen({ port: (options['port'] as number | undefined) ?? 4040, host })
     const address = app.server.address()

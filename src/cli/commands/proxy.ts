@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js'
 import { serveUntilShutdown } from '../io.js'
 import { urlOption, wholeNumberOption } from '../parse.js'
-import type { ProxyVerdict } from '../../conformance/index.js'
+import type { ProxyVerdict } from '../../desk/index.js'
 import type { Io } from '../io.js'
 import { terminalSafe } from '../../render/text.js'
 import { jsonLine } from '../format.js'
@@ -27,7 +27,7 @@ export const proxyCommand: CommandSpec = {
       .option('--json', 'one JSON line per exchange on stdout (after a first { "listening": url } line)')
       .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nA last path segment that is not base64url is refused (400), never forwarded.\nStops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
-    const { startProxy } = await import('../../conformance/index.js')
+    const { startProxy } = await import('../../desk/index.js')
     const json = options['json'] === true
     const proxy = await startProxy({
       upstream: options['upstream'] as string,

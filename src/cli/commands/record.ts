@@ -19,7 +19,7 @@ export const recordCommand: CommandSpec = {
       .option('--json', 'one JSON line per exchange on stdout')
       .addHelpText('after', '\nSend requests through it (the help desk, ckit fetch …); then: ckit mock --data <dir>. Stops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
-    const { createRecorder, startProxy } = await import('../../conformance/index.js')
+    const { createRecorder, startProxy } = await import('../../desk/index.js')
     const json = options['json'] === true
     const dir = resolve(io.cwd, options['out'] as string)
     const record = createRecorder({ dir, redact: (options['redact'] as string[] | undefined) ?? [], force: options['force'] === true, ...(options['secret'] ? { secret: options['secret'] as string } : {}) })

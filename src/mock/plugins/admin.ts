@@ -64,7 +64,7 @@ function adminSchema(summary: string, ok: { description: string; content?: Recor
   return { summary, tags: ['admin'], response, ...(extra.querystring ? { querystring: extra.querystring } : {}) }
 }
 
-/** The admin API: scenarios, journal, customers, reset. JSON everywhere (the preview and playground pages are the studio's). */
+/** The admin API: scenarios, journal, customers, reset. JSON everywhere (the preview and playground pages are the desk's). */
 export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
   const { state } = opts
   const token = state.options.adminToken === undefined ? undefined : digestOf(state.options.adminToken)
@@ -99,8 +99,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'POST /__admin/reset': 'restore start-up scenarios, counters, an empty journal and no runtime customers',
       'GET /__admin/customers': 'e-mails with a runtime customer',
       'GET|PUT|PATCH|DELETE /__admin/customers/<email>': 'what is served (and from where); serve { customer, sections? }; merge a JSON Merge Patch; back to file or faker',
-      'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML; served when the studio is mounted, as ckit mock does)',
-      'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML; studio)',
+      'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML; served when the desk is mounted, as ckit mock does)',
+      'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML; desk)',
     },
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
   })

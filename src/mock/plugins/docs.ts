@@ -153,7 +153,7 @@ function addDiscriminatorMappings(components: Record<string, Record<string, unkn
  * host never sees a second `swagger` decorator (a host with its own swagger used to crash with
  * FST_ERR_DEC_ALREADY_PRESENT), and start-up never pays for it. Built on first request.
  */
-async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockPages | undefined): Promise<unknown> {
+async function buildOpenApi(state: MockState, mountPrefix: string, desk: MockPages | undefined): Promise<unknown> {
   const [{ default: Fastify }, { default: swagger }] = await Promise.all([import('fastify'), import('@fastify/swagger')])
   const collector = Fastify()
   // Security requirements are added here, not on the routes: a host's own swagger also sees the
@@ -164,7 +164,7 @@ async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockP
     async (scope) => {
       await scope.register(connectionRoutes, { state })
       await scope.register(adminRoutes, { state, prefix: ADMIN_PREFIX })
-      if (studio) await scope.register(studio, { ...pagesOptions(state, mountPrefix), prefix: ADMIN_PREFIX })
+      if (desk) await scope.register(desk, { ...pagesOptions(state, mountPrefix), prefix: ADMIN_PREFIX })
     },
     { prefix: mountPrefix },
   )
@@ -181,7 +181,7 @@ async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockP
   addDiscriminatorMappings(schemas)
   document.components = { ...document.components, schemas, securitySchemes: SECURITY_SCHEMES }
   // The help desk's outgoing webhooks, where receivers' generators look for them.
-  const { openApiWebhooks, WEBHOOK_SECURITY_SCHEME } = await import('../../webhooks/spec.js')
+  const { openApiWebhooks, WEBHOOK_SECURITY_SCHEME } = await import('../../schema/webhook-spec.js')
   ;(document as Record<string, unknown>)['webhooks'] = openApiWebhooks()
   document.components = { ...document.components, securitySchemes: { ...SECURITY_SCHEMES, ...WEBHOOK_SECURITY_SCHEME } }
   return document
@@ -194,10 +194,10 @@ async function buildOpenApi(state: MockState, mountPrefix: string, studio: MockP
  * lives in a small fastify instance of its own, built on the first /docs request and reached
  * through `inject`.
  */
-export async function docsRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix: string; studio?: MockPages }): Promise<void> {
+export async function docsRoutes(app: FastifyInstance, opts: { state: MockState; mountPrefix: string; desk?: MockPages }): Promise<void> {
   let document: Promise<unknown> | undefined
   const openApi = () =>
-    (document ??= buildOpenApi(opts.state, opts.mountPrefix, opts.studio).catch((error: unknown) => {
+    (document ??= buildOpenApi(opts.state, opts.mountPrefix, opts.desk).catch((error: unknown) => {
       document = undefined
       throw error
     }))

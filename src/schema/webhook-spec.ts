@@ -1,4 +1,4 @@
-import { contractComponents, eventCatalogue, getRegistry } from '../schema/index.js'
+import { contractComponents, eventCatalogue, getRegistry } from './index.js'
 
 /**
  * Every event the help desk sends, described where receivers' tools look: the `webhooks` object

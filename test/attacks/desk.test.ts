@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock } from '../../src/mock/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
-import { studioPlugin } from '../../src/studio/index.js'
+import { deskPlugin } from '../../src/desk/index.js'
 import { startCli } from '../helpers.js'
 
 /** An internal service: what an attacker wants the playground's "fetch live" to read for them. */
@@ -83,7 +83,7 @@ describe('ckit playground (standalone) has the mock\'s defences (item 2)', () =>
 
 describe('a mock reachable from other machines is not an open fetcher (item 6b)', () => {
   it('bound to 0.0.0.0 without a token, the playground refuses to fetch (403) and says why', async () => {
-    const mock = await startMock({ port: 0, host: '0.0.0.0', secret: 'k', studio: studioPlugin })
+    const mock = await startMock({ port: 0, host: '0.0.0.0', secret: 'k', desk: deskPlugin })
     try {
       const answer = await post(`${mock.origin}/__admin/playground/api/fetch`, fetchBody(), { host: 'mock.internal.example', 'content-type': 'application/json' })
       expect(answer.status).toBe(403)
@@ -98,7 +98,7 @@ describe('a mock reachable from other machines is not an open fetcher (item 6b)'
   })
 
   it('with an admin token, only a caller holding it can fetch', async () => {
-    const mock = await startMock({ port: 0, host: '0.0.0.0', secret: 'k', adminToken: 'admin-token-xyz', studio: studioPlugin })
+    const mock = await startMock({ port: 0, host: '0.0.0.0', secret: 'k', adminToken: 'admin-token-xyz', desk: deskPlugin })
     try {
       const url = `${mock.origin}/__admin/playground/api/fetch`
       expect((await post(url, fetchBody(), { host: 'x', 'content-type': 'application/json' })).status).toBe(401)
@@ -132,12 +132,12 @@ describe('a mock reachable from other machines is not an open fetcher (item 6b)'
 })
 
 describe('the endpoint side does not import the help-desk side', () => {
-  it('nothing under src/mock imports the client, conformance, render or studio code', () => {
+  it('nothing under src/mock imports the help-desk side (client, render, automation, webhooks, conformance, pact, desk)', () => {
     const root = new URL('../../src/mock/', import.meta.url).pathname
     const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.ts'))
     const offending = files.flatMap((file) => {
       const text = readFileSync(join(file.parentPath, file.name), 'utf8')
-      return [...text.matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1]!).filter((spec) => /\/(client|conformance|render|studio)\//.test(spec)).map((spec) => `${file.name}: ${spec}`)
+      return [...text.matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1]!).filter((spec) => /\/(client|render|automation|webhooks|conformance|pact|desk|cli)\//.test(spec)).map((spec) => `${file.name}: ${spec}`)
     })
     expect(offending).toEqual([])
   })

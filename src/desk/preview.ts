@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseScenario } from '../mock/scenarios.js'
 import { SCENARIO_HEADER } from '../mock/plugins/connection.js'
 
-/** The mock endpoint a preview asks, as the mock describes itself to the studio. */
+/** The mock endpoint a preview asks, as the mock describes itself to the desk. */
 export interface PreviewTarget {
   /** The customer-connection route's path on this server: the mount prefix and base path, e.g. `/mock/yetto` ('' for /). */
   readonly path: string

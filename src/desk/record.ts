@@ -1,7 +1,7 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { CkitError } from '../errors.js'
+import { mockDataFiles, writeMockDataFiles } from '../mock/index.js'
 import { resolvePointer, type CustomerConnectionResponse } from '../schema/index.js'
 import type { ForwardedRequest, ProxyVerdict } from './proxy.js'
 
@@ -48,32 +48,6 @@ function fromRoot(pointer: string): string {
 }
 
 /**
- * Writes a file that did not exist: O_EXCL refuses an existing name, a symlink included (a
- * dangling one would otherwise be followed and its target created).
- */
-function createExclusive(file: string, text: string): boolean {
-  try {
-    writeFileSync(file, text, { flag: 'wx' })
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
-  }
-}
-
-/** Replaces a file: a fresh temporary file renamed over it, so a symlink there is replaced, never followed. */
-function replace(file: string, text: string): void {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  writeFileSync(temporary, text, { flag: 'wx' })
-  try {
-    renameSync(temporary, file)
-  } catch (error) {
-    rmSync(temporary, { force: true })
-    throw error
-  }
-}
-
-/**
  * Saves real customer answers as mock fixtures (the `mocks/` layout): `customers/<email>.json`,
  * plus, once, the sections of the first answer and a permissive customer.schema.json, so
  * `ckit mock --data <dir>` replays production-shaped data.
@@ -89,17 +63,12 @@ export function createRecorder(options: RecordOptions) {
     if (!verdict.ok || !response || !verdict.email) return { skipped: verdict.email ?? '(no e-mail)', reason: verdict.ok ? 'not a customer answer' : 'the answer was refused' }
     const email = verdict.email.toLowerCase()
     if (!/^[^/\\]+@[^/\\]+$/.test(email)) return { skipped: email, reason: 'not a usable file name' }
-    const file = join(options.dir, 'customers', `${email}.json`)
     const document = structuredClone({ customer: response.customer, sections: response.sections }) as { customer: Record<string, unknown>; sections: unknown[] }
     const unmatched = redact.filter(({ at }) => !redactAt(document, at)).map(({ pointer }) => pointer)
     const warn = unmatched.length > 0 ? { unmatched } : {}
     // Every file is checked, not only the customer: an endpoint that echoes the request (a debug
     // link carrying the signature, say) puts it in sections.json as easily.
-    const files = [
-      { path: file, text: `${JSON.stringify(document.customer, null, 2)}\n`, once: false },
-      { path: join(options.dir, 'sections.json'), text: `${JSON.stringify(document.sections, null, 2)}\n`, once: true },
-      { path: join(options.dir, 'customer.schema.json'), text: `${JSON.stringify({ description: 'Recorded customers: any JSON object (ckit record).', type: 'object' }, null, 2)}\n`, once: true },
-    ]
+    const files = mockDataFiles(options.dir, email, document)
     const liveSignature = request.signature?.replace(/^sha256=/i, '').toLowerCase()
     for (const { path, text } of files) {
       const lower = text.toLowerCase()
@@ -107,10 +76,8 @@ export function createRecorder(options: RecordOptions) {
         return { skipped: email, reason: `${path} would contain a signature or the secret: nothing written`, ...warn }
       }
     }
-    const [customer, ...once] = files
-    if (options.force) replace(customer!.path, customer!.text)
-    else if (!createExclusive(customer!.path, customer!.text)) return { skipped: email, reason: `${file} exists (--force overwrites)`, ...warn }
-    for (const { path, text } of once) createExclusive(path, text)
-    return { saved: file, ...warn }
+    const written = writeMockDataFiles(files, { force: options.force === true })
+    if ('exists' in written) return { skipped: email, reason: `${written.exists} exists (--force overwrites)`, ...warn }
+    return { saved: written.written, ...warn }
   }
 }

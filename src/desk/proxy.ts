@@ -5,7 +5,7 @@ import { parseJson, validate, type CustomerConnectionResponse } from '../schema/
 import { forwardableHeaders } from '../http/headers.js'
 import { hostAllowed } from '../http/host.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
-import { exchange } from './checks.js'
+import { exchange } from '../conformance/checks.js'
 
 /** One exchange through the proxy, as logged. */
 export interface ProxyVerdict {

@@ -14,7 +14,7 @@ export interface GuardOptions {
   readonly host: string
   /** When set, every route but the static assets needs it (pages also take ?token=). */
   readonly adminToken?: string
-  /** Routes (relative to the studio's prefix) a browser opens by address, so ?token= is accepted there. */
+  /** Routes (relative to the desk's prefix) a browser opens by address, so ?token= is accepted there. */
   readonly pages: readonly string[]
   /** Routes anyone may load: the playground's script and style hold no data. */
   readonly publicAssets: readonly string[]
@@ -23,11 +23,11 @@ export interface GuardOptions {
 const refuse = (reply: FastifyReply, status: number, error: string, message: string) => reply.code(status).send({ error, message })
 
 /**
- * The studio's one guard, the same wherever it is mounted (inside `ckit mock` or by
+ * The desk's one guard, the same wherever it is mounted (inside `ckit mock` or by
  * `ckit playground`): DNS rebinding gets 421, a missing token 401, and a request a web page
  * could send cross-site without asking (no JSON type, no intent header) 415.
  */
-export function guardStudio(app: FastifyInstance, options: GuardOptions): void {
+export function guardDesk(app: FastifyInstance, options: GuardOptions): void {
   const token = options.adminToken === undefined ? undefined : digestOf(options.adminToken)
   const at = (route: string | undefined) => (route ?? '').slice(app.prefix.length).replace(/\/$/, '')
   const pages = new Set(options.pages.map((p) => p.replace(/\/$/, '')))
