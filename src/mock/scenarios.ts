@@ -230,6 +230,11 @@ export class ScenarioBook {
     this.replace(this.#initial)
   }
 
+  /** A book for a session: the same start-up configuration, counters of its own. */
+  fork(): ScenarioBook {
+    return new ScenarioBook(this.#initial, this.#counterEntries)
+  }
+
   /** A reloaded scenarios.yaml: the new start-up configuration, in force at once. */
   rebase(next: CompiledConfig): void {
     this.#initial = next
