@@ -121,3 +121,10 @@ export function reloadMockData(state: MockState): { ok: true } | { ok: false; me
   }
   return { ok: true }
 }
+
+/** Start-up scenarios and fresh counters, an empty journal, no runtime customers (POST /__admin/reset, mock.reset()). */
+export function resetState(state: MockState): void {
+  state.scenarios.reset()
+  state.customers.clear()
+  state.journal.clear()
+}

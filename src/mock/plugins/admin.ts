@@ -7,7 +7,7 @@ import { parseJson } from '../../schema/index.js'
 import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
 import { JOURNAL_OUTCOMES, type JournalFilter, type JournalOutcome } from '../journal.js'
 import type { RuntimeCustomerResult } from '../customers.js'
-import type { RouteGroupOptions } from '../state.js'
+import { resetState, type RouteGroupOptions } from '../state.js'
 
 export const ADMIN_PREFIX = '/__admin'
 
@@ -248,9 +248,7 @@ export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions)
 
   app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async (request) => {
     const state = stateOf(request)
-    state.scenarios.reset()
-    state.customers.clear()
-    state.journal.clear()
+    resetState(state)
     return { active: state.scenarios.config }
   })
 }
