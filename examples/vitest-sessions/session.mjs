@@ -10,12 +10,13 @@ import { inject } from 'vitest'
 export function sessionFor(testFileUrl) {
   const origin = inject('mockOrigin')
   const secret = inject('mockSecret')
+  const token = inject('mockAdminToken')
   const id = `${basename(fileURLToPath(testFileUrl), '.test.mjs')}-${randomUUID().slice(0, 8)}`
   // CKIT_EXAMPLE_NO_SESSIONS=1 points every file at the root, to see why sessions exist: the
   // files then overwrite each other's scenarios and read each other's requests.
   const base = process.env.CKIT_EXAMPLE_NO_SESSIONS === '1' ? origin : `${origin}/sessions/${id}`
   const admin = async (path, init = {}) => {
-    const answer = await fetch(`${base}/__admin${path}`, { ...init, headers: { 'content-type': 'application/json', ...init.headers } })
+    const answer = await fetch(`${base}/__admin${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers } })
     if (!answer.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${answer.status} ${await answer.text()}`)
     return answer.json()
   }
