@@ -1,7 +1,12 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
+import { DEFAULT_DATA_DIR } from '../../src/mock/data.js'
 import { SessionRegistry } from '../../src/mock/sessions.js'
+import { reloadMockData } from '../../src/mock/state.js'
 import type { RequestContext } from '../../src/schema/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
 
@@ -131,6 +136,25 @@ describe('sessions selected by URL', () => {
       await Promise.all(pending)
     } finally {
       await small.close()
+    }
+  })
+})
+
+describe('a reloaded data folder', () => {
+  it('reaches every live session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-sessions-'))
+    cpSync(DEFAULT_DATA_DIR, dir, { recursive: true })
+    const reloading = await startMock({ port: 0, secret: SECRET, dataDir: dir })
+    try {
+      const live = reloading.session('live')
+      expect(live.scenarios.active.default).toBe('ok')
+      writeFileSync(join(dir, 'scenarios.yaml'), 'default: "status:418"\n')
+      expect(reloadMockData(reloading.app.ckitMock)).toEqual({ ok: true })
+      expect(live.scenarios.active.default).toBe('status:418')
+      expect(reloading.session('later').scenarios.active.default).toBe('status:418')
+    } finally {
+      await reloading.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
