@@ -47,6 +47,19 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return base
 }
 
+export interface CustomerSourceOptions {
+  readonly seed: number
+  readonly cacheEntries: number
+  readonly cacheBytes: number
+  readonly runtimeCustomers?: number
+  readonly runtimeCustomerBytes?: number
+}
+
+interface SharedCustomers {
+  data: MockData
+  readonly cache: LruCache<string, PreparedResponse>
+}
+
 interface Generator {
   readonly faker: Faker
   readonly generateSync: typeof GenerateSync
@@ -85,32 +98,39 @@ export function identitySeed(seed: number, email: string): number {
  * json-schema-faker and a Faker seeded per identity. Responses are cached per e-mail (bounded LRU).
  */
 export class CustomerSource {
-  #data: MockData
-  readonly #seed: number
-  readonly #cache: LruCache<string, PreparedResponse>
+  /**
+   * What every session serves alike: the data folder and the prepared fixed and generated
+   * responses (they depend only on the seed and the e-mail). Runtime customers are per source.
+   */
+  readonly #shared: SharedCustomers
+  readonly #options: CustomerSourceOptions
   /** In memory only, never written anywhere; cleared by reset. Bounded by count and characters. */
-  readonly #overrides = new Map<string, { document: RuntimeCustomer; chars: number }>()
+  readonly #overrides = new Map<string, { document: RuntimeCustomer; chars: number; prepared?: { data: MockData; response: PreparedResponse } }>()
   #overrideChars = 0
   readonly #maxRuntime: { entries: number; chars: number }
 
-  constructor(data: MockData, options: { seed: number; cacheEntries: number; cacheBytes: number; runtimeCustomers?: number; runtimeCustomerBytes?: number }) {
-    this.#data = data
-    this.#seed = options.seed
+  constructor(data: MockData, options: CustomerSourceOptions, shared?: SharedCustomers) {
+    this.#options = options
     this.#maxRuntime = { entries: options.runtimeCustomers ?? MOCK_DEFAULTS.runtimeCustomers, chars: options.runtimeCustomerBytes ?? MOCK_DEFAULTS.runtimeCustomerBytes }
     // Bounded by count and by characters held: memory stays flat however many requesters come.
-    this.#cache = new LruCache(options.cacheEntries, options.cacheBytes)
+    this.#shared = shared ?? { data, cache: new LruCache(options.cacheEntries, options.cacheBytes) }
+  }
+
+  /** A source for a session: the same data and prepared responses, runtime customers of its own. */
+  forSession(): CustomerSource {
+    return new CustomerSource(this.#shared.data, this.#options, this.#shared)
   }
 
   async customerFor(email: string): Promise<{ customer: Record<string, unknown>; source: 'fixed' | 'generated' }> {
     const key = email.toLowerCase()
-    const fixed = this.#data.customers.get(key)
+    const fixed = this.#shared.data.customers.get(key)
     if (fixed) return { customer: fixed, source: 'fixed' }
     const { faker, generateSync } = await loadGenerator()
-    const n = identitySeed(this.#seed, key)
+    const n = identitySeed(this.#options.seed, key)
     // From here on everything is synchronous, so seeding the shared Faker cannot interleave.
     faker.seed(n)
     faker.setDefaultRefDate(REFERENCE_DATE)
-    const customer = generateSync(this.#data.customerSchema, { seed: n, extensions: { faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
+    const customer = generateSync(this.#shared.data.customerSchema, { seed: n, extensions: { faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
     // The requester's own address is the one fact the endpoint knows for sure.
     if (Object.hasOwn(customer, 'email')) customer['email'] = key
     return { customer, source: 'generated' }
@@ -118,13 +138,23 @@ export class CustomerSource {
 
   async responseFor(email: string): Promise<PreparedResponse> {
     const key = email.toLowerCase()
-    const cached = this.#cache.get(key)
+    const { data, cache } = this.#shared
+    // A runtime customer is this source's own, so it is kept beside it, not in the shared cache;
+    // prepared again when the data folder (its default sections) was reloaded.
+    const override = this.#overrides.get(key)
+    if (override) {
+      if (override.prepared?.data !== data) {
+        const { customer, sections } = override.document
+        override.prepared = { data, response: new PreparedResponse(JSON.stringify({ version: '2024-03-06', customer, sections: [...(sections ?? data.sections)] }), 'runtime') }
+      }
+      return override.prepared.response
+    }
+    const cached = cache.get(key)
     if (cached) return cached
-    const override = this.#overrides.get(key)?.document
-    const { customer, source } = override ? { customer: override.customer, source: 'runtime' as const } : await this.customerFor(key)
-    const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...(override?.sections ?? this.#data.sections)] }
+    const { customer, source } = await this.customerFor(key)
+    const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...data.sections] }
     const prepared = new PreparedResponse(JSON.stringify(response), source)
-    this.#cache.set(key, prepared, prepared.body.length + key.length)
+    cache.set(key, prepared, prepared.body.length + key.length)
     return prepared
   }
 
@@ -136,7 +166,7 @@ export class CustomerSource {
    */
   set(email: string, document: RuntimeCustomer): RuntimeCustomerResult {
     const key = email.trim().toLowerCase()
-    const candidate = { version: '2024-03-06', customer: document?.customer, sections: document?.sections ?? this.#data.sections }
+    const candidate = { version: '2024-03-06', customer: document?.customer, sections: document?.sections ?? this.#shared.data.sections }
     const checked = validate('response', candidate, { strict: true })
     const errors = checked.errors.map(({ pointer, keyword, message }) => ({ pointer, keyword, message }))
     if (!document || typeof document !== 'object' || Array.isArray(document)) errors.unshift({ pointer: '', keyword: 'type', message: 'must be an object { "customer": {…}, "sections"?: […] }' })
@@ -154,7 +184,6 @@ export class CustomerSource {
     }
     this.#overrides.set(key, { document: stored, chars })
     this.#overrideChars = total
-    this.#cache.delete(key)
     return { ok: true, served: { email: key, origin: 'runtime', response: checked.value as CustomerConnectionResponse } }
   }
 
@@ -176,14 +205,13 @@ export class CustomerSource {
   /** Returns an e-mail to its file or faker customer; false when it had no runtime customer. */
   delete(email: string): boolean {
     const key = email.trim().toLowerCase()
-    this.#cache.delete(key)
     this.#overrideChars -= this.#overrides.get(key)?.chars ?? 0
     return this.#overrides.delete(key)
   }
 
   /** Prepared responses held, and their characters: bounded by cacheEntries and cacheBytes. */
   get cached(): { entries: number; chars: number } {
-    return { entries: this.#cache.size, chars: this.#cache.weight }
+    return { entries: this.#shared.cache.size, chars: this.#shared.cache.weight }
   }
 
   /** The e-mails with a runtime customer. */
@@ -191,15 +219,14 @@ export class CustomerSource {
     return [...this.#overrides.keys()].sort()
   }
 
-  /** Serves a reloaded data folder from now on; runtime customers stay. */
+  /** Serves a reloaded data folder from now on, in every session; runtime customers stay. */
   reload(data: MockData): void {
-    this.#data = data
-    this.#cache.clear()
+    this.#shared.data = data
+    this.#shared.cache.clear()
   }
 
   /** Forgets every runtime customer (POST /__admin/reset). */
   clear(): void {
-    for (const key of this.#overrides.keys()) this.#cache.delete(key)
     this.#overrides.clear()
     this.#overrideChars = 0
   }

@@ -1,4 +1,5 @@
 import { CkitError } from '../errors.js'
+import { SESSIONS_PREFIX } from './sessions.js'
 
 /**
  * 🔧 The mock's embedded defaults (docs/mock.md). The default secret is public on purpose:
@@ -7,7 +8,7 @@ import { CkitError } from '../errors.js'
 export const MOCK_DEFAULTS = Object.freeze({
   port: 4010,
   host: '127.0.0.1',
-  /** Where the customer-connection route lives; /__admin, /docs and /openapi.json are reserved. */
+  /** Where the customer-connection route lives; /__admin, /docs, /openapi.json and /sessions are reserved. */
   basePath: '/',
   secret: 'ckit-mock-secret' as string | undefined,
   /** Seeds generated customers and scenario probabilities. */
@@ -29,6 +30,10 @@ export const MOCK_DEFAULTS = Object.freeze({
   /** …and at most this many characters of them, serialised. */
   runtimeCustomerBytes: 16 * 1024 * 1024, // 16 MiB
   adminToken: undefined as string | undefined,
+  /** Sessions (`/sessions/<id>/…`) alive at once; past it, the least recently used idle one makes room. */
+  maxSessions: 256,
+  /** A session without a request for this long is forgotten. */
+  sessionIdleMs: 30 * 60 * 1000, // 30 minutes
   /** 🔧 docs/protocol.md: contexts whose requested_at is further from now are refused (401 stale). */
   toleranceSeconds: 300, // 5 minutes
 })
@@ -60,6 +65,10 @@ export interface MockOptions {
   readonly toleranceSeconds?: number
   /** When set, /__admin requires `Authorization: Bearer <token>` (or `?token=` for the preview page). */
   readonly adminToken?: string
+  /** Sessions alive at once (default 256). */
+  readonly maxSessions?: number
+  /** Forget a session after this long without a request (default 30 minutes). */
+  readonly sessionIdleMs?: number
 }
 
 export interface ResolvedMockOptions {
@@ -81,9 +90,11 @@ export interface ResolvedMockOptions {
   readonly maxUrlBytes: number
   readonly adminToken: string | undefined
   readonly toleranceSeconds: number
+  readonly maxSessions: number
+  readonly sessionIdleMs: number
 }
 
-const RESERVED = ['/__admin', '/docs', '/openapi.json']
+const RESERVED = ['/__admin', '/docs', '/openapi.json', SESSIONS_PREFIX]
 
 function fail(option: string, expected: string, given: unknown): never {
   throw new CkitError('CKIT_MOCK_INVALID_OPTION', `mock option ${option} must be ${expected}, instead got ${JSON.stringify(given)}`)
@@ -106,6 +117,8 @@ export function resolveMockOptions(options: MockOptions = {}): ResolvedMockOptio
   integer('cacheBytes', o.cacheBytes, 1024, 2 ** 32)
   integer('runtimeCustomers', o.runtimeCustomers, 1, 1_000_000)
   integer('runtimeCustomerBytes', o.runtimeCustomerBytes, 1024, 2 ** 32)
+  integer('maxSessions', o.maxSessions, 1, 100_000)
+  integer('sessionIdleMs', o.sessionIdleMs, 1000, 7 * 24 * 3600 * 1000)
   if (typeof o.toleranceSeconds !== 'number' || Number.isNaN(o.toleranceSeconds) || o.toleranceSeconds < 0) fail('toleranceSeconds', 'a number of seconds, 0 or more (Infinity turns the check off)', o.toleranceSeconds)
   if (typeof o.host !== 'string' || o.host === '') fail('host', 'a host name or address', o.host)
   if (typeof o.basePath !== 'string' || !o.basePath.startsWith('/') || /[?#\s]/.test(o.basePath)) fail('basePath', 'a path starting with /', o.basePath)

@@ -6,7 +6,8 @@ import { adminRoutes, ADMIN_PREFIX } from './plugins/admin.js'
 import { connectionRoutes } from './plugins/connection.js'
 import { docsRoutes } from './plugins/docs.js'
 import { pagesOptions, type MockPages } from './pages.js'
-import { createMockState, type MockState } from './state.js'
+import { SESSIONS_PREFIX } from './sessions.js'
+import { createMockState, type MockState, type StateOf } from './state.js'
 
 export interface MockPluginOptions extends MockOptions {
   /** Serve /docs and /openapi.json (default true). */
@@ -21,11 +22,39 @@ export interface MockPluginOptions extends MockOptions {
   readonly desk?: MockPages
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The state of the session a /sessions/<id>/ request belongs to. */
+    ckitSession: MockState | null
+  }
+}
+
+/**
+ * `/sessions/<id>/…` mirrors the root: the same connection route and admin API, each request
+ * served from its session's state. The session is looked up after the admin API's guards (a
+ * preHandler runs after every onRequest hook), so a refused admin call creates no session.
+ */
+async function sessionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
+  const { sessions } = opts.state
+  app.decorateRequest('ckitSession', null)
+  app.addHook('preHandler', async (request, reply) => {
+    const id = (request.params as { session: string }).session
+    const found = sessions.lookup(id)
+    if (!found.ok) return reply.code(found.status).header('content-type', 'application/json').send(JSON.stringify({ error: found.error, message: found.message }))
+    sessions.hold(id, reply.raw)
+    request.ckitSession = found.state
+  })
+  const stateOf: StateOf = (request) => request.ckitSession!
+  await app.register(connectionRoutes, { state: opts.state, stateOf })
+  await app.register(adminRoutes, { state: opts.state, stateOf, prefix: ADMIN_PREFIX })
+}
+
 /** The mock's routes: an encapsulated context, so its hooks, parsers and docs stay out of the host. */
 async function mockRoutes(app: FastifyInstance, opts: { state: MockState; docs: boolean; desk?: MockPages }): Promise<void> {
   const { state } = opts
   await app.register(connectionRoutes, { state })
   await app.register(adminRoutes, { state, prefix: ADMIN_PREFIX })
+  await app.register(sessionRoutes, { state, prefix: `${SESSIONS_PREFIX}/:session` })
   if (opts.desk) await app.register(opts.desk, { ...pagesOptions(state, app.prefix), prefix: ADMIN_PREFIX })
   if (opts.docs) await app.register(docsRoutes, { state, mountPrefix: app.prefix, ...(opts.desk ? { desk: opts.desk } : {}) })
 }

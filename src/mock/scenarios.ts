@@ -224,10 +224,42 @@ export class ScenarioBook {
   replace(next: CompiledConfig): void {
     this.#current = next
     this.#counters = new LruCache(this.#counterEntries)
+    this.#ruleIds.clear()
+  }
+
+  /** Rules added one at a time, by the id `add` gave them; a replace or reset forgets them. */
+  readonly #ruleIds = new Map<string, Rule>()
+  #nextRuleId = 0
+
+  /**
+   * Adds one compiled rule after the others and returns its id. Counters of the other rules
+   * keep running: adding a rule does not restart anyone's sequence.
+   */
+  add(rule: CompiledConfig['rules'][number]): string {
+    const current = this.#current
+    this.#current = { ...current, rules: [...current.rules, rule], config: { ...current.config, rules: [...(current.config.rules ?? []), rule.config] } }
+    const id = `rule-${++this.#nextRuleId}`
+    this.#ruleIds.set(id, rule)
+    return id
+  }
+
+  /** Removes a rule `add` returned the id of; false when there is none (any more). */
+  remove(id: string): boolean {
+    const rule = this.#ruleIds.get(id)
+    if (rule === undefined) return false
+    this.#ruleIds.delete(id)
+    const current = this.#current
+    this.#current = { ...current, rules: current.rules.filter((r) => r !== rule), config: { ...current.config, rules: (current.config.rules ?? []).filter((c) => c !== rule.config) } }
+    return true
   }
 
   reset(): void {
     this.replace(this.#initial)
+  }
+
+  /** A book for a session: the same start-up configuration, counters of its own. */
+  fork(): ScenarioBook {
+    return new ScenarioBook(this.#initial, this.#counterEntries)
   }
 
   /** A reloaded scenarios.yaml: the new start-up configuration, in force at once. */

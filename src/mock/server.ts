@@ -1,6 +1,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { pino } from 'pino'
-import { loadGenerator, type CustomerSource } from './customers.js'
+import { loadGenerator } from './customers.js'
+import { mockHandle, type MockHandle } from './handle.js'
+import { SESSIONS_PREFIX } from './sessions.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
 import { CkitError } from '../errors.js'
 import { MOCK_DEFAULTS, resolveMockOptions } from './options.js'
@@ -13,9 +15,11 @@ export interface StartMockOptions extends MockPluginOptions {
   readonly logger?: false | 'json' | 'pretty' | { readonly stream: { write(line: string): unknown } }
 }
 
-export interface RunningMock {
-  /** Base URL of the customer-connection route, e.g. http://127.0.0.1:4010/ */
-  readonly url: string
+/**
+ * The running mock: the root's handle (its `url` is the base URL of the customer-connection
+ * route, e.g. http://127.0.0.1:4010/) and how to reach and stop the server.
+ */
+export interface RunningMock extends MockHandle {
   /** The server's origin, for /__admin, /docs and /openapi.json. */
   readonly origin: string
   /**
@@ -25,8 +29,12 @@ export interface RunningMock {
   readonly secret: string
   /** Things the person starting the mock must know (e.g. an admin API open to the network); also logged. */
   readonly warnings: readonly string[]
-  /** Change what is served while running, like the admin API's /__admin/customers (in memory only). */
-  readonly customers: Pick<CustomerSource, 'set' | 'patch' | 'served' | 'delete' | 'list'>
+  /**
+   * The same handle for session `id` (`/sessions/<id>/`, created on first use); its `url` is the
+   * session's connection URL. Throws CKIT_MOCK_INVALID_SESSION for an id that is not 1 to 64
+   * letters, digits, _ or -, and CKIT_MOCK_TOO_MANY_SESSIONS when all sessions are busy.
+   */
+  session(id: string): MockHandle
   readonly app: FastifyInstance
   close(): Promise<void>
 }
@@ -137,12 +145,16 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
     warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set --admin-token (CKIT_ADMIN_TOKEN) or bind 127.0.0.1. Until then the playground, where mounted (ckit mock), fetches no URLs (POST /__admin/playground/api/fetch answers 403)`)
   }
   for (const warning of warnings) app.log.warn(warning)
-  const source = app.ckitMock.customers
+  const root = app.ckitMock
   const stopWatching = onReload ? watchMockData(app.ckitMock, resolved.dataDir!, onReload) : undefined
+  const route = resolved.basePath === '/' ? '/' : `${resolved.basePath}/`
   return {
+    ...mockHandle(() => root, `${origin}${route}`),
+    session: (id) => {
+      root.sessions.get(id) // refused ids and a full house fail here, not at first use
+      return mockHandle(() => root.sessions.get(id), `${origin}${SESSIONS_PREFIX}/${id}${route}`)
+    },
     warnings,
-    customers: { set: (email, document) => source.set(email, document), patch: (email, patch) => source.patch(email, patch), served: (email) => source.served(email), delete: (email) => source.delete(email), list: () => source.list() },
-    url: `${origin}${resolved.basePath === '/' ? '/' : `${resolved.basePath}/`}`,
     origin,
     secret: resolved.secret ?? MOCK_DEFAULTS.secret!,
     app,

@@ -21,7 +21,7 @@ const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
  * Every `ckit mock` option can come from the environment, because a CI service container cannot
  * take command arguments. Flags win over these, and these over a --config file.
  */
-const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?: (value: string) => unknown }>> = {
+export const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?: (value: string) => unknown }>> = {
   port: { name: 'CKIT_PORT', parse: wholeNumberOption('CKIT_PORT', 0, 65535) },
   host: { name: 'CKIT_HOST' },
   basePath: { name: 'CKIT_BASE_PATH' },

@@ -6,7 +6,8 @@ import { hostAllowed } from '../../http/host.js'
 import { parseJson } from '../../schema/index.js'
 import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
 import { JOURNAL_OUTCOMES, type JournalFilter, type JournalOutcome } from '../journal.js'
-import type { MockState } from '../state.js'
+import type { RuntimeCustomerResult } from '../customers.js'
+import { resetState, type RouteGroupOptions } from '../state.js'
 
 export const ADMIN_PREFIX = '/__admin'
 
@@ -65,12 +66,14 @@ function adminSchema(summary: string, ok: { description: string; content?: Recor
 }
 
 /** The admin API: scenarios, journal, customers, reset. JSON everywhere (the preview and playground pages are the desk's). */
-export async function adminRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
-  const { state } = opts
-  const token = state.options.adminToken === undefined ? undefined : digestOf(state.options.adminToken)
+export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions): Promise<void> {
+  // Guards read the shared options; every handler reads the state of the request's session.
+  const { options } = opts.state
+  const stateOf = opts.stateOf ?? (() => opts.state)
+  const token = options.adminToken === undefined ? undefined : digestOf(options.adminToken)
   app.addHook('onRequest', async (request, reply) => {
-    if (!hostAllowed(state.options.host, request.headers.host)) {
-      return bad(reply, 421, 'host_not_allowed', `the admin API answers only to the address it is bound to (${state.options.host}); Host ${JSON.stringify(request.headers.host ?? '')} looks like DNS rebinding`)
+    if (!hostAllowed(options.host, request.headers.host)) {
+      return bad(reply, 421, 'host_not_allowed', `the admin API answers only to the address it is bound to (${options.host}); Host ${JSON.stringify(request.headers.host ?? '')} looks like DNS rebinding`)
     }
     // Liveness probes (the Dockerfile's HEALTHCHECK) carry no secret; /health shows only counts.
     const isHealth = request.method === 'GET' && request.routeOptions.url === `${app.prefix}/health`
@@ -101,28 +104,36 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       'GET|PUT|PATCH|DELETE /__admin/customers/<email>': 'what is served (and from where); serve { customer, sections? }; merge a JSON Merge Patch; back to file or faker',
       'GET /__admin/preview?email=&scenario=': 'the sidebar an agent would see for that e-mail (HTML; served when the desk is mounted, as ckit mock does)',
       'GET /__admin/playground/': 'paste a response and see its issues and sidebar as you type (HTML; desk)',
+      'GET /sessions/<id>/<path parameter>': 'the customer connection of session <id> (configure the help desk with http://…/sessions/<id>/); created on first use',
+      '/sessions/<id>/__admin/…': 'this admin API scoped to session <id>: its scenarios, counters, runtime customers, journal and reset (no preview or playground)',
     },
+    sessions: 'the root is the default session; <id> is 1 to 64 letters, digits, _ or -; an idle session is forgotten after sessionIdleMs, and at maxSessions the least recently used idle one makes room',
     mutating: `PUT, POST and DELETE need Content-Type: application/json or an ${ADMIN_INTENT_HEADER} header`,
   })
   // Documented as /__admin (lint: no trailing slash); /__admin/ answers the same.
   app.get('/', { prefixTrailingSlash: 'no-slash', schema: adminSchema('What the admin API offers', { description: 'The admin routes and what they do' }), ...documentedOnly }, overview)
   app.get('/', { prefixTrailingSlash: 'slash', schema: { hide: true }, ...documentedOnly }, overview)
 
-  app.get('/health', { schema: adminSchema('Liveness', { description: 'Up, with what is loaded' }), ...documentedOnly }, async () => ({
-    status: 'ok',
-    fixedCustomers: state.data.customers.size,
-    sections: state.data.sections.length,
-    journalEntries: state.journal.size,
-    verifiesSignatures: state.signer !== undefined,
-  }))
+  app.get('/health', { schema: adminSchema('Liveness', { description: 'Up, with what is loaded' }), ...documentedOnly }, async (request) => {
+    const state = stateOf(request)
+    return {
+      status: 'ok',
+      fixedCustomers: state.data.customers.size,
+      sections: state.data.sections.length,
+      journalEntries: state.journal.size,
+      verifiesSignatures: state.signer !== undefined,
+      sessions: { live: state.sessions.size, max: state.sessions.max },
+    }
+  })
 
-  app.get('/scenarios', { schema: adminSchema('Active scenarios and the catalogue', { description: 'The active configuration and every scenario' }), ...documentedOnly }, async () => ({
-    active: state.scenarios.config,
+  app.get('/scenarios', { schema: adminSchema('Active scenarios and the catalogue', { description: 'The active configuration and every scenario' }), ...documentedOnly }, async (request) => ({
+    active: stateOf(request).scenarios.config,
     catalogue: SCENARIO_CATALOGUE,
   }))
 
   app.put('/scenarios', { schema: adminSchema('Replace the scenario configuration', { description: 'The new active configuration' }, { mutating: true, badRequest: 'The configuration is invalid (errors[] has the pointers); nothing changed' }), ...documentedOnly }, async (request, reply) => {
-    const compiled = compileScenarioConfig(request.body, state.options.seed)
+    const state = stateOf(request)
+    const compiled = compileScenarioConfig(request.body, options.seed)
     if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', compiled.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: compiled.errors })
     state.scenarios.replace(compiled.book)
     return { active: state.scenarios.config }
@@ -158,17 +169,18 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
   app.get('/journal', { schema: adminSchema('Recent requests, newest first; each is recorded when it arrives (outcome pending) and completed when its response is over', { description: 'Journal entries and the journal capacity' }, { badRequest: 'A filter is not valid (limit, outcome or since)', querystring: journalQuery }), ...documentedOnly }, async (request, reply) => {
     const filter = journalFilter(request.query as Record<string, string | undefined>)
     if ('code' in filter) return bad(reply, 400, filter.code, filter.message)
-    return { entries: state.journal.list(filter), capacity: state.journal.capacity }
+    const { journal } = stateOf(request)
+    return { entries: journal.list(filter), capacity: journal.capacity }
   })
 
   app.get('/journal/count', { schema: adminSchema('How many recorded requests match the filters (WireMock\'s verify(count, …))', { description: '{ count }' }, { badRequest: 'A filter is not valid (outcome or since)', querystring: journalQuery }), ...documentedOnly }, async (request, reply) => {
     const filter = journalFilter(request.query as Record<string, string | undefined>)
     if ('code' in filter) return bad(reply, 400, filter.code, filter.message)
-    return { count: state.journal.count(filter) }
+    return { count: stateOf(request).journal.count(filter) }
   })
 
-  app.delete('/journal', { schema: adminSchema('Forget recorded requests', { description: 'The now empty journal' }, { mutating: true }), ...documentedOnly }, async () => {
-    state.journal.clear()
+  app.delete('/journal', { schema: adminSchema('Forget recorded requests', { description: 'The now empty journal' }, { mutating: true }), ...documentedOnly }, async (request) => {
+    stateOf(request).journal.clear()
     return { entries: [] }
   })
 
@@ -191,8 +203,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
   const emailParams = { type: 'object', required: ['email'], properties: { email: { type: 'string', description: 'The requester e-mail' } } }
   const customerBody = { type: 'object', required: ['customer'], properties: { customer: { type: 'object', description: 'Served as data.customer' }, sections: { type: 'array', description: 'Optional: this customer\'s own sections (default: sections.json)' } } }
   /** Runtime changes are journaled like requests, so a test can see what changed when. */
-  const journalChange = (request: FastifyRequest, email: string, status: number, note: string) =>
-    state.journal.record({ id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note, outcome: 'answered', emailVerified: true })
+  const journalChange = (request: FastifyRequest, email: string, status: number, note: string) => {
+    const { journal } = stateOf(request)
+    journal.record({ id: journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status, latencyMs: 0, note, outcome: 'answered', emailVerified: true })
+  }
   // The router has already percent-decoded the parameter once; decoding again turned `%25` into a
   // lone `%` (a URIError, 500) and made `%2540` mean `@`.
   const emailOf = (request: FastifyRequest) => (request.params as { email: string }).email.trim().toLowerCase()
@@ -206,7 +220,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
       return bad(reply, 507, 'too_many_customers', error.message)
     }
   }
-  const answerChange = (request: FastifyRequest, reply: FastifyReply, result: Awaited<ReturnType<typeof state.customers.patch>>, what: string) => {
+  const answerChange = (request: FastifyRequest, reply: FastifyReply, result: RuntimeCustomerResult, what: string) => {
     const email = emailOf(request)
     if (!result.ok) {
       journalChange(request, email, 400, `runtime customer not ${what}: ${result.errors[0]?.pointer || '/'}: ${result.errors[0]?.message}`)
@@ -216,25 +230,25 @@ export async function adminRoutes(app: FastifyInstance, opts: { state: MockState
     return result.served
   }
 
-  app.get('/customers', { schema: adminSchema('E-mails with a runtime customer', { description: 'The overrides set while running' }), ...documentedOnly }, async () => ({ overrides: state.customers.list() }))
-  app.get('/customers/:email', { schema: { ...adminSchema('What is served for an e-mail, and from where (generated, fixed file, runtime)', { description: '{ email, origin, response }' }), params: emailParams }, ...documentedOnly }, async (request) => state.customers.served(emailOf(request)))
+  app.get('/customers', { schema: adminSchema('E-mails with a runtime customer', { description: 'The overrides set while running' }), ...documentedOnly }, async (request) => ({ overrides: stateOf(request).customers.list() }))
+  app.get('/customers/:email', { schema: { ...adminSchema('What is served for an e-mail, and from where (generated, fixed file, runtime)', { description: '{ email, origin, response }' }), params: emailParams }, ...documentedOnly }, async (request) => stateOf(request).customers.served(emailOf(request)))
   app.put('/customers/:email', { schema: { ...adminSchema('Serve this customer for the e-mail from now on (validated first)', { description: 'What is now served' }, { mutating: true, full: true, badRequest: 'The document breaks the contract (errors[] has the pointers), or the body is not JSON or nested deeper than 100 levels; nothing changed' }), params: emailParams, body: customerBody }, ...documentedOnly }, async (request, reply) =>
-    whenFull(request, reply, async () => answerChange(request, reply, state.customers.set(emailOf(request), request.body as never), 'set')),
+    whenFull(request, reply, async () => answerChange(request, reply, stateOf(request).customers.set(emailOf(request), request.body as never), 'set')),
   )
   app.patch('/customers/:email', { schema: { ...adminSchema('Merge a JSON Merge Patch (RFC 7386) into what is served', { description: 'What is now served' }, { mutating: true, full: true, badRequest: 'The merged document breaks the contract, or the patch is not JSON or nested deeper than 100 levels; nothing changed' }), params: emailParams }, ...documentedOnly }, async (request, reply) =>
-    whenFull(request, reply, async () => answerChange(request, reply, await state.customers.patch(emailOf(request), request.body), 'patched')),
+    whenFull(request, reply, async () => answerChange(request, reply, await stateOf(request).customers.patch(emailOf(request), request.body), 'patched')),
   )
   app.delete('/customers/:email', { schema: { ...adminSchema('Return the e-mail to its file or generated customer', { description: 'What is served now' }, { mutating: true }), params: emailParams }, ...documentedOnly }, async (request) => {
+    const { customers } = stateOf(request)
     const email = emailOf(request)
-    const removed = state.customers.delete(email)
+    const removed = customers.delete(email)
     journalChange(request, email, 200, removed ? 'runtime customer removed' : 'no runtime customer to remove')
-    return { removed, ...(await state.customers.served(email)) }
+    return { removed, ...(await customers.served(email)) }
   })
 
-  app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async () => {
-    state.scenarios.reset()
-    state.customers.clear()
-    state.journal.clear()
+  app.post('/reset', { schema: adminSchema('Restore start-up scenarios, counters and journal', { description: 'The restored configuration' }, { mutating: true }), ...documentedOnly }, async (request) => {
+    const state = stateOf(request)
+    resetState(state)
     return { active: state.scenarios.config }
   })
 }

@@ -5,7 +5,7 @@ import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '..
 import { applyScenario, type NormalAnswer } from '../faults.js'
 import type { OpenEntry, SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
-import type { MockState } from '../state.js'
+import type { MockState, RouteGroupOptions } from '../state.js'
 
 /** E-mails under the reserved `.invalid` TLD are unknown customers (docs/mock.md). */
 export const isUnknownCustomer = (email: string | undefined): boolean => email !== undefined && /\.invalid$/i.test(email)
@@ -69,17 +69,19 @@ declare module 'fastify' {
 }
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
-export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
-  const { state } = opts
-  const { basePath } = state.options
+export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOptions): Promise<void> {
+  const { state: root } = opts
+  const stateOf = opts.stateOf ?? (() => root)
+  const { basePath } = root.options
   // Compiled once: the secret is prepared and identical verified path parameters decode once.
   const parseRequest = createRequestParser({
-    ...(state.signer ? { secret: state.signer } : { dangerouslySkipSignatureCheck: true }),
-    toleranceSeconds: state.options.toleranceSeconds,
+    ...(root.signer ? { secret: root.signer } : { dangerouslySkipSignatureCheck: true }),
+    toleranceSeconds: root.options.toleranceSeconds,
   })
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const state = stateOf(request)
     const entry: OpenEntry = { id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
     state.journal.record(entry)
     const record: PendingRecord = { state, request, started: performance.now(), entry, controller: undefined }
@@ -158,7 +160,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
     },
     headers: {
       type: 'object',
-      ...(state.signer ? { required: [HEADERS.signature] } : {}),
+      ...(root.signer ? { required: [HEADERS.signature] } : {}),
       properties: {
         [HEADERS.signature]: { type: 'string', pattern: '^sha256=[0-9a-fA-F]{64}$', description: '`sha256=` followed by the lowercase hex HMAC-SHA256 of the path parameter, keyed with the signing secret' },
         [SCENARIO_HEADER]: { type: 'string', description: 'A fault scenario for this request, e.g. status:503, timeout, drip:5:200' },

@@ -10,7 +10,7 @@ const OPENAPI_INFO = {
   openapi: '3.1.0',
   info: {
     title: 'connection-kit mock customer endpoint',
-    description: 'A faker-powered customer-connection endpoint with fault scenarios, for QA and help-desk failure testing. The customer data contract is in components.schemas.',
+    description: 'A faker-powered customer-connection endpoint with fault scenarios, for QA and help-desk failure testing. The customer data contract is in components.schemas. The customer route and the admin API are also served under /sessions/{id}/, each session with scenarios, runtime customers and a journal of its own (docs/mock.md, Sessions).',
     version: '2024-03-06',
     license: { name: 'MIT', identifier: 'MIT' },
   },
