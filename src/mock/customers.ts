@@ -1,10 +1,10 @@
-import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
 import { CkitError } from '../errors.js'
 import { LruCache } from '../lru.js'
 import { validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { exceedsDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../schema/json.js'
 import type { MockData } from './data.js'
+import { compileGenerator, SeededRandom, type CompiledGenerator, type GeneratorTools } from './generator.js'
 import { MOCK_DEFAULTS } from './options.js'
 
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
@@ -47,23 +47,30 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return base
 }
 
-interface Generator {
-  readonly faker: Faker
-  readonly generateSync: typeof GenerateSync
-}
-
-let generatorLoading: Promise<Generator> | undefined
+let toolsLoading: Promise<GeneratorTools> | undefined
+let jsfLoading: Promise<typeof GenerateSync> | undefined
+/** Each customer schema is compiled once, on its first generated customer; a reload brings a new schema object. */
+const compiledSchemas = new WeakMap<object, CompiledGenerator>()
 
 /**
- * Faker and json-schema-faker load on first use (Faker alone is ~250 ms of imports), so the mock
- * listens at once; `startMock` starts the load a second after listening.
+ * Faker loads on first use (~250 ms of imports), so the mock listens at once; `startMock` starts
+ * the load a second after listening. Faker draws from the generator's seeded PRNG, so seeding it
+ * per identity costs nothing.
  */
-export function loadGenerator(): Promise<Generator> {
-  generatorLoading ??= Promise.all([import('@faker-js/faker'), import('json-schema-faker')]).then(([fakerModule, jsf]) => ({
-    faker: new fakerModule.Faker({ locale: [fakerModule.en] }),
-    generateSync: jsf.generateSync,
-  }))
-  return generatorLoading
+export function loadGenerator(): Promise<GeneratorTools> {
+  toolsLoading ??= import('@faker-js/faker').then(({ Faker, en }) => {
+    const random = new SeededRandom()
+    const faker = new Faker({ locale: [en], randomizer: random })
+    faker.setDefaultRefDate(REFERENCE_DATE)
+    return { faker, random }
+  })
+  return toolsLoading
+}
+
+function compiledFor(schema: Record<string, unknown>, tools: GeneratorTools): CompiledGenerator {
+  let compiled = compiledSchemas.get(schema)
+  if (!compiled) compiledSchemas.set(schema, (compiled = compileGenerator(schema, tools)))
+  return compiled
 }
 
 /**
@@ -81,8 +88,9 @@ export function identitySeed(seed: number, email: string): number {
 }
 
 /**
- * Customers by requester e-mail: fixed ones from mocks/customers/, others generated with
- * json-schema-faker and a Faker seeded per identity. Responses are cached per e-mail (bounded LRU).
+ * Customers by requester e-mail: fixed ones from mocks/customers/, others generated from the
+ * customer schema, compiled once, with a PRNG (and Faker on it) seeded per identity. Responses
+ * are cached per e-mail (bounded LRU).
  */
 export class CustomerSource {
   #data: MockData
@@ -105,12 +113,19 @@ export class CustomerSource {
     const key = email.toLowerCase()
     const fixed = this.#data.customers.get(key)
     if (fixed) return { customer: fixed, source: 'fixed' }
-    const { faker, generateSync } = await loadGenerator()
+    const tools = await loadGenerator()
+    const schema = this.#data.customerSchema
+    const compiled = compiledFor(schema, tools)
+    // A schema the compiler does not handle is generated as before, by json-schema-faker.
+    const generateSync = compiled.ok ? undefined : await (jsfLoading ??= import('json-schema-faker').then((jsf) => jsf.generateSync))
     const n = identitySeed(this.#seed, key)
-    // From here on everything is synchronous, so seeding the shared Faker cannot interleave.
-    faker.seed(n)
-    faker.setDefaultRefDate(REFERENCE_DATE)
-    const customer = generateSync(this.#data.customerSchema, { seed: n, extensions: { faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
+    // From here on everything is synchronous, so seeding the shared PRNG cannot interleave.
+    let customer: Record<string, unknown>
+    if (compiled.ok) customer = compiled.generate(n) as Record<string, unknown>
+    else {
+      tools.random.seed(n)
+      customer = generateSync!(schema, { seed: n, extensions: { faker: tools.faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
+    }
     // The requester's own address is the one fact the endpoint knows for sure.
     if (Object.hasOwn(customer, 'email')) customer['email'] = key
     return { customer, source: 'generated' }
