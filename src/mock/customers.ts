@@ -4,7 +4,7 @@ import { LruCache } from '../lru.js'
 import { validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { exceedsDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../schema/json.js'
 import type { MockData } from './data.js'
-import { compileGenerator, SeededRandom, type CompiledGenerator, type GeneratorTools } from './generator.js'
+import { compileGenerator, generatorTools, type CompiledGenerator, type GeneratorTools } from './generator.js'
 import { MOCK_DEFAULTS } from './options.js'
 
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
@@ -53,17 +53,12 @@ let jsfLoading: Promise<typeof GenerateSync> | undefined
 const compiledSchemas = new WeakMap<object, CompiledGenerator>()
 
 /**
- * Faker loads on first use (~250 ms of imports), so the mock listens at once; `startMock` starts
- * the load a second after listening. Faker draws from the generator's seeded PRNG, so seeding it
- * per identity costs nothing.
+ * Faker (its English locale only) loads on first use, so the mock listens at once; `startMock`
+ * starts the load a second after listening. Faker draws from the generator's seeded PRNG, so
+ * seeding it per identity costs nothing.
  */
 export function loadGenerator(): Promise<GeneratorTools> {
-  toolsLoading ??= import('@faker-js/faker').then(({ Faker, en }) => {
-    const random = new SeededRandom()
-    const faker = new Faker({ locale: [en], randomizer: random })
-    faker.setDefaultRefDate(REFERENCE_DATE)
-    return { faker, random }
-  })
+  toolsLoading ??= import('@faker-js/faker/locale/en').then(({ faker }) => generatorTools(faker, REFERENCE_DATE))
   return toolsLoading
 }
 

@@ -1,21 +1,16 @@
-import { Faker, en } from '@faker-js/faker'
+import { faker as enFaker } from '@faker-js/faker/locale/en'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CustomerSource, identitySeed } from '../../src/mock/customers.js'
 import { customerValidator } from '../../src/mock/data.js'
-import { compileGenerator, compilePattern, SeededRandom, type GeneratorTools } from '../../src/mock/generator.js'
+import { compileGenerator, compilePattern, generatorTools, SeededRandom, type GeneratorTools } from '../../src/mock/generator.js'
 import { loadMockData } from '../../src/mock/index.js'
 
 const data = loadMockData()
 const REFERENCE_DATE = new Date('2026-01-01T00:00:00.000Z')
 
 /** A generator's own PRNG and Faker, as `loadGenerator` builds them: two of these share nothing. */
-function tools(): GeneratorTools {
-  const random = new SeededRandom()
-  const faker = new Faker({ locale: [en], randomizer: random })
-  faker.setDefaultRefDate(REFERENCE_DATE)
-  return { faker, random }
-}
+const tools = (): GeneratorTools => generatorTools(enFaker, REFERENCE_DATE)
 
 function compiled(schema: Record<string, unknown>, with_ = tools()) {
   const generator = compileGenerator(schema, with_)
