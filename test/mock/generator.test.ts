@@ -157,6 +157,12 @@ describe('the compiler on every construct it handles', () => {
     expect([...seen.unknown].every((text) => /^n[0-9]$/.test(text))).toBe(true)
   })
 
+  it('says which schema and where when uniqueItems asks for more different items than it can draw', () => {
+    const generator = compiled({ type: 'array', uniqueItems: true, minItems: 3, items: { enum: ['a', 'b'] } })
+    expect(() => generator.generate(1)).toThrow(expect.objectContaining({ code: 'CKIT_MOCK_INVALID_DATA', message: expect.stringMatching(/^customer\.schema\.json: could not draw 3 different items \(uniqueItems\) in \d+ tries/) }))
+    expect(compiled({ type: 'array', uniqueItems: true, minItems: 2, maxItems: 2, items: { enum: ['a', 'b'] } }).generate(1)).toHaveLength(2)
+  })
+
   it('copies constants, so a caller that changes one customer does not change the next', () => {
     const generator = compiled({ type: 'object', properties: { list: { const: [1] }, pick: { enum: [{ a: 1 }] } } })
     const first = generator.generate(1) as { list: number[]; pick: { a: number } }
