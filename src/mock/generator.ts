@@ -311,6 +311,14 @@ class Compiler {
     if (undeclared !== undefined) throw new Unsupported(`${pointerOf(pointer, 'required')}: the required property ${JSON.stringify(undeclared)}, not in properties`)
     // Every declared property, optional ones too (json-schema-faker's alwaysFakeOptionals), in order.
     const entries = Object.entries(properties).map(([name, property]) => [name, this.compile(property, pointerOf(pointer, 'properties', name), refStack)] as const)
+    // A property named __proto__ would set the object's prototype by assignment: define it instead.
+    if (entries.some(([name]) => name === '__proto__')) {
+      return () => {
+        const out: Record<string, unknown> = {}
+        for (const [name, draw] of entries) Object.defineProperty(out, name, { value: draw(), enumerable: true, writable: true, configurable: true })
+        return out
+      }
+    }
     return () => {
       const out: Record<string, unknown> = {}
       for (const [name, draw] of entries) out[name] = draw()

@@ -163,6 +163,12 @@ describe('the compiler on every construct it handles', () => {
     expect(compiled({ type: 'array', uniqueItems: true, minItems: 2, maxItems: 2, items: { enum: ['a', 'b'] } }).generate(1)).toHaveLength(2)
   })
 
+  it('gives a property named __proto__ as data, not as the prototype', () => {
+    const value = compiled(JSON.parse('{"type": "object", "properties": {"__proto__": {"const": {"polluted": true}}, "b": {"const": 1}}}') as Record<string, unknown>).generate(1) as Record<string, unknown>
+    expect(JSON.stringify(value)).toBe('{"__proto__":{"polluted":true},"b":1}')
+    expect((value as { polluted?: boolean }).polluted).toBeUndefined()
+  })
+
   it('copies constants, so a caller that changes one customer does not change the next', () => {
     const generator = compiled({ type: 'object', properties: { list: { const: [1] }, pick: { enum: [{ a: 1 }] } } })
     const first = generator.generate(1) as { list: number[]; pick: { a: number } }
