@@ -68,6 +68,14 @@ function compiledFor(schema: Record<string, unknown>, tools: GeneratorTools): Co
   return compiled
 }
 
+/** A schema the compiler does not handle is generated as before, by json-schema-faker (loaded only then). */
+async function generateWithJsf(schema: Record<string, unknown>, seed: number, tools: GeneratorTools): Promise<unknown> {
+  const generateSync = await (jsfLoading ??= import('json-schema-faker').then((jsf) => jsf.generateSync))
+  // From here on everything is synchronous, so seeding the shared PRNG cannot interleave.
+  tools.random.seed(seed)
+  return generateSync(schema, { seed, extensions: { faker: tools.faker }, alwaysFakeOptionals: true })
+}
+
 /**
  * 32-bit seed from (seed, e-mail): different e-mails get different customers, the same one the same.
  * FNV-1a over the text alone: mixing the seed into the offset basis as well cancelled it out for
@@ -113,16 +121,8 @@ export class CustomerSource {
     const tools = await loadGenerator()
     const schema = this.#data.customerSchema
     const compiled = compiledFor(schema, tools)
-    // A schema the compiler does not handle is generated as before, by json-schema-faker.
-    const generateSync = compiled.ok ? undefined : await (jsfLoading ??= import('json-schema-faker').then((jsf) => jsf.generateSync))
     const n = identitySeed(this.#seed, key)
-    // From here on everything is synchronous, so seeding the shared PRNG cannot interleave.
-    let customer: Record<string, unknown>
-    if (compiled.ok) customer = compiled.generate(n) as Record<string, unknown>
-    else {
-      tools.random.seed(n)
-      customer = generateSync!(schema, { seed: n, extensions: { faker: tools.faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
-    }
+    const customer = (compiled.ok ? compiled.generate(n) : await generateWithJsf(schema, n, tools)) as Record<string, unknown>
     // The requester's own address is the one fact the endpoint knows for sure.
     if (Object.hasOwn(customer, 'email')) customer['email'] = key
     return { customer, source: 'generated' }
