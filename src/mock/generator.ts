@@ -95,6 +95,9 @@ const UNIQUE_ATTEMPTS = 50
 
 type Schema = Record<string, unknown>
 
+/** The keywords of a schema, other than `allowed` and annotations: what could constrain its value. */
+const keywordsBeside = (schema: Schema, ...allowed: string[]) => Object.keys(schema).filter((key) => !allowed.includes(key) && !ANNOTATIONS.has(key))
+
 const pointerOf = (base: string, ...tokens: (string | number)[]) => base + tokens.map((t) => `/${String(t).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
 
 /**
@@ -156,7 +159,7 @@ class Compiler {
 
   #ref(schema: Schema, pointer: string, refStack: readonly string[]): Draw {
     const ref = schema['$ref']
-    const siblings = Object.keys(schema).filter((key) => key !== '$ref' && key !== 'faker' && !ANNOTATIONS.has(key))
+    const siblings = keywordsBeside(schema, '$ref', 'faker')
     if (siblings.length > 0) throw new Unsupported(`${pointer}: "$ref" beside "${siblings[0]}"`)
     const match = typeof ref === 'string' ? /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref) : null
     if (!match) throw new Unsupported(`${pointerOf(pointer, '$ref')}: a reference other than #/$defs/<name>`)
@@ -175,7 +178,7 @@ class Compiler {
     const values = schema['enum']
     if (!Array.isArray(values) || values.length === 0) throw new Unsupported(`${pointerOf(pointer, 'enum')}: an enum that is not a non-empty array`)
     // Other keywords beside an enum could rule some of its values out; json-schema-faker filters them.
-    const constraining = Object.keys(schema).filter((key) => key !== 'enum' && key !== 'type' && key !== 'faker' && !ANNOTATIONS.has(key))
+    const constraining = keywordsBeside(schema, 'enum', 'type', 'faker')
     if (constraining.length > 0) throw new Unsupported(`${pointer}: "enum" beside "${constraining[0]}"`)
     const draws = values.map(constant)
     const { random } = this.tools
