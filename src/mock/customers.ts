@@ -1,10 +1,10 @@
-import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
 import { CkitError } from '../errors.js'
 import { LruCache } from '../lru.js'
 import { validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { exceedsDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../schema/json.js'
 import type { MockData } from './data.js'
+import { compileGenerator, generatorTools, type CompiledGenerator, type GeneratorTools } from './generator.js'
 import { MOCK_DEFAULTS } from './options.js'
 
 /** Generated dates are relative to this fixed day, so the same e-mail gives the same data on any day. */
@@ -57,26 +57,39 @@ export interface CustomerSourceOptions {
 
 interface SharedCustomers {
   data: MockData
+  /** The data folder's sections, serialised once: ~1.7 KB of every generated response. */
+  sectionsJson?: string | undefined
   readonly cache: LruCache<string, PreparedResponse>
 }
 
-interface Generator {
-  readonly faker: Faker
-  readonly generateSync: typeof GenerateSync
-}
 
-let generatorLoading: Promise<Generator> | undefined
+let toolsLoading: Promise<GeneratorTools> | undefined
+let jsfLoading: Promise<typeof GenerateSync> | undefined
+/** Each customer schema is compiled once, on its first generated customer; a reload brings a new schema object. */
+const compiledSchemas = new WeakMap<object, CompiledGenerator>()
 
 /**
- * Faker and json-schema-faker load on first use (Faker alone is ~250 ms of imports), so the mock
- * listens at once; `startMock` starts the load a second after listening.
+ * Faker (its English locale only) loads on first use, so the mock listens at once; `startMock`
+ * starts the load a second after listening. Faker draws from the generator's seeded PRNG, so
+ * seeding it per identity costs nothing.
  */
-export function loadGenerator(): Promise<Generator> {
-  generatorLoading ??= Promise.all([import('@faker-js/faker'), import('json-schema-faker')]).then(([fakerModule, jsf]) => ({
-    faker: new fakerModule.Faker({ locale: [fakerModule.en] }),
-    generateSync: jsf.generateSync,
-  }))
-  return generatorLoading
+export function loadGenerator(): Promise<GeneratorTools> {
+  toolsLoading ??= import('@faker-js/faker/locale/en').then(({ faker }) => generatorTools(faker, REFERENCE_DATE))
+  return toolsLoading
+}
+
+function compiledFor(schema: Record<string, unknown>, tools: GeneratorTools): CompiledGenerator {
+  let compiled = compiledSchemas.get(schema)
+  if (!compiled) compiledSchemas.set(schema, (compiled = compileGenerator(schema, tools)))
+  return compiled
+}
+
+/** A schema the compiler does not handle is generated as before, by json-schema-faker (loaded only then). */
+async function generateWithJsf(schema: Record<string, unknown>, seed: number, tools: GeneratorTools): Promise<unknown> {
+  const generateSync = await (jsfLoading ??= import('json-schema-faker').then((jsf) => jsf.generateSync))
+  // From here on everything is synchronous, so seeding the shared PRNG cannot interleave.
+  tools.random.seed(seed)
+  return generateSync(schema, { seed, extensions: { faker: tools.faker }, alwaysFakeOptionals: true })
 }
 
 /**
@@ -94,8 +107,9 @@ export function identitySeed(seed: number, email: string): number {
 }
 
 /**
- * Customers by requester e-mail: fixed ones from mocks/customers/, others generated with
- * json-schema-faker and a Faker seeded per identity. Responses are cached per e-mail (bounded LRU).
+ * Customers by requester e-mail: fixed ones from mocks/customers/, others generated from the
+ * customer schema, compiled once, with a PRNG (and Faker on it) seeded per identity. Responses
+ * are cached per e-mail (bounded LRU).
  */
 export class CustomerSource {
   /**
@@ -125,12 +139,11 @@ export class CustomerSource {
     const key = email.toLowerCase()
     const fixed = this.#shared.data.customers.get(key)
     if (fixed) return { customer: fixed, source: 'fixed' }
-    const { faker, generateSync } = await loadGenerator()
+    const tools = await loadGenerator()
+    const schema = this.#shared.data.customerSchema
+    const compiled = compiledFor(schema, tools)
     const n = identitySeed(this.#options.seed, key)
-    // From here on everything is synchronous, so seeding the shared Faker cannot interleave.
-    faker.seed(n)
-    faker.setDefaultRefDate(REFERENCE_DATE)
-    const customer = generateSync(this.#shared.data.customerSchema, { seed: n, extensions: { faker }, alwaysFakeOptionals: true }) as Record<string, unknown>
+    const customer = (compiled.ok ? compiled.generate(n) : await generateWithJsf(schema, n, tools)) as Record<string, unknown>
     // The requester's own address is the one fact the endpoint knows for sure.
     if (Object.hasOwn(customer, 'email')) customer['email'] = key
     return { customer, source: 'generated' }
@@ -152,8 +165,9 @@ export class CustomerSource {
     const cached = cache.get(key)
     if (cached) return cached
     const { customer, source } = await this.customerFor(key)
-    const response: CustomerConnectionResponse = { version: '2024-03-06', customer, sections: [...data.sections] }
-    const prepared = new PreparedResponse(JSON.stringify(response), source)
+    // The same text as JSON.stringify of the whole response, without serialising the shared sections again.
+    const sections = (this.#shared.sectionsJson ??= JSON.stringify(data.sections))
+    const prepared = new PreparedResponse(`{"version":"2024-03-06","customer":${JSON.stringify(customer)},"sections":${sections}}`, source)
     cache.set(key, prepared, prepared.body.length + key.length)
     return prepared
   }
@@ -222,6 +236,7 @@ export class CustomerSource {
   /** Serves a reloaded data folder from now on, in every session; runtime customers stay. */
   reload(data: MockData): void {
     this.#shared.data = data
+    this.#shared.sectionsJson = undefined
     this.#shared.cache.clear()
   }
 

@@ -14,6 +14,8 @@ describe('generated customers', () => {
       const { response, body } = await source.responseFor(email)
       const checked = validate('response', JSON.parse(body), { strict: true })
       expect(checked.errors, email).toEqual([])
+      // The body is built around the sections serialised once: the same text JSON.stringify gives.
+      expect(body).toBe(JSON.stringify({ version: '2024-03-06', customer: response.customer, sections: data.sections }))
       const rendered = render(response, { strict: true })
       expect(rendered.errors, email).toEqual([])
       expect(rendered.warnings, email).toEqual([])
@@ -70,6 +72,16 @@ describe('generated customers', () => {
       organization: { id: expect.stringMatching(/^org_\d{6}$/), name: expect.any(String), role: expect.stringMatching(/^(admin|member|billing)$/) },
     })
     expect(Date.parse(customer['created_at'] as string)).toBeLessThanOrEqual(Date.parse('2026-01-01T00:00:00Z'))
+  })
+
+  it('serves a runtime customer with its own sections, and the shared ones again once it is deleted', async () => {
+    const source = new CustomerSource(data, { seed: 1, cacheEntries: 5, cacheBytes: 1024 * 1024 })
+    const customer = { id: 'c1', name: 'Runtime Person' }
+    const sections = [{ type: 'link', title: 'Own section', href: 'https://example.com/c1' }] as const
+    expect(source.set('rt@example.com', { customer, sections: [...sections] })).toMatchObject({ ok: true })
+    expect((await source.responseFor('rt@example.com')).body).toBe(JSON.stringify({ version: '2024-03-06', customer, sections }))
+    source.delete('rt@example.com')
+    expect(JSON.parse((await source.responseFor('rt@example.com')).body)).toMatchObject({ customer: { email: 'rt@example.com' }, sections: data.sections })
   })
 
   it('serves fixed customers by e-mail, case-insensitively', async () => {
