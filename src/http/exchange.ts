@@ -52,8 +52,8 @@ export type ExchangeFailure =
   | { readonly kind: 'timeout'; readonly message: string; readonly code?: string }
   /** `code` is the errno-style code (ECONNREFUSED, ECONNRESET, ENOTFOUND, a TLS code). */
   | { readonly kind: 'network'; readonly message: string; readonly code?: string; readonly error?: Error }
-  /** `declared`: the Content-Length that was over the cap, when the body was never read. */
-  | { readonly kind: 'too_large'; readonly message: string; readonly declared?: number }
+  /** `declared`: the Content-Length that was over the cap, when the body was never read; `coding`: what the counted bytes were decoded from. */
+  | { readonly kind: 'too_large'; readonly message: string; readonly declared?: number; readonly coding?: string }
   | { readonly kind: 'undecodable'; readonly message: string; readonly coding: string }
 
 /** What came back: everything, or as much as was seen before the failure. */
@@ -164,7 +164,7 @@ async function readBody(res: IncomingMessage, options: ExchangeOptions): Promise
   // The last coding applied is the first undone.
   for (const coding of codings.reverse()) {
     const decoder = DECODERS[coding]
-    if (!decoder) return { ok: false, failure: { kind: 'undecodable', coding, message: `the content-encoding ${JSON.stringify(coding)} is not one the help desk decodes (gzip, deflate, br)` } }
+    if (!decoder) return { ok: false, failure: { kind: 'undecodable', coding, message: `the answer's content-encoding ${JSON.stringify(coding)} is not one the help desk decodes (gzip, deflate, br)` } }
     decoders.push(decoder())
   }
   const source: Readable = decoders.length === 0 ? res : (pipeline([res, ...decoders], () => {}) as unknown as Transform)
@@ -178,7 +178,8 @@ async function readBody(res: IncomingMessage, options: ExchangeOptions): Promise
           chunks.push(bytes.subarray(0, limit - size))
           return { ok: true, body: Buffer.concat(chunks) }
         }
-        return { ok: false, failure: { kind: 'too_large', message: `the response passed the ${limit}-byte limit${decoders.length > 0 ? ` (decoded from ${codings.join(', ')})` : ''}` } }
+        const coding = decoders.length > 0 ? { coding: codings.join(', ') } : {}
+        return { ok: false, failure: { kind: 'too_large', message: `the response passed the ${limit}-byte limit${coding.coding ? ` (decoded from ${coding.coding})` : ''}`, ...coding } }
       }
       size += bytes.length
       chunks.push(bytes)
@@ -186,7 +187,7 @@ async function readBody(res: IncomingMessage, options: ExchangeOptions): Promise
   } catch (error) {
     const code = errorCode(error)
     // zlib's errors are the body's fault, not the network's.
-    if (code !== undefined && code.startsWith('Z_')) return { ok: false, failure: { kind: 'undecodable', coding: codings.join(', '), message: `the ${codings.join(', ')} body cannot be decoded (${(error as Error).message})` } }
+    if (code !== undefined && code.startsWith('Z_')) return { ok: false, failure: { kind: 'undecodable', coding: codings.join(', '), message: `the answer's ${codings.join(', ')} body cannot be decoded (${(error as Error).message})` } }
     return { ok: false, failure: networkFailure(error) }
   }
   return { ok: true, body: Buffer.concat(chunks) }
