@@ -1,8 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
 import type { LookupAddress, LookupOptions } from 'node:dns'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { BlockList, isIP } from 'node:net'
+import { exchange } from '../http/exchange.js'
 import type { PlannedAction } from './plan.js'
 
 /**
@@ -119,25 +118,17 @@ export function sendRequest(action: PlannedAction & { uses: 'http_request' }, op
   const hasBody = action.method !== 'GET'
   const body = hasBody ? (typeof action.body === 'string' ? action.body : JSON.stringify(action.body)) : undefined
   const headers: Record<string, string> = { ...(hasBody ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body ?? '')) } : {}), ...action.headers }
-  return new Promise((resolve) => {
-    const signal = AbortSignal.timeout(options.timeoutMs)
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method: action.method,
-      headers,
-      signal,
-      ...(options.allowPrivateNetwork ? {} : { lookup: publicOnlyLookup(options.resolveHost ?? systemResolver) as never }),
-    })
-    request.once('response', (response: IncomingMessage) => {
-      const status = response.statusCode ?? 0
-      response.destroy()
-      const ok = status >= 200 && status < 300
-      resolve({ status, ok, ...(ok ? {} : { error: `HTTP ${status}` }) })
-    })
-    request.once('error', (error: NodeJS.ErrnoException) => {
-      if (signal.aborted) resolve({ status: null, ok: false, error: `no answer within ${options.timeoutMs} ms` })
-      else if (error instanceof NonPublicAddressError) resolve({ status: null, ok: false, error: `${error.message} (allowPrivateNetwork / --allow-private-network allows it)` })
-      else resolve({ status: null, ok: false, error: error.code ?? error.message })
-    })
-    request.end(body)
+  return exchange(
+    { url, method: action.method, headers, ...(body === undefined ? {} : { body }) },
+    // The body is never read: only the status counts.
+    { timeoutMs: options.timeoutMs, maxResponseBytes: 0, prefixBytes: () => 0, ...(options.allowPrivateNetwork ? {} : { lookup: publicOnlyLookup(options.resolveHost ?? systemResolver) as never }) },
+  ).then((sent): SendOutcome => {
+    if (sent.ok) {
+      const ok = sent.status >= 200 && sent.status < 300
+      return { status: sent.status, ok, ...(ok ? {} : { error: `HTTP ${sent.status}` }) }
+    }
+    const { failure } = sent
+    if (failure.kind === 'network' && failure.error instanceof NonPublicAddressError) return { status: null, ok: false, error: `${failure.error.message} (allowPrivateNetwork / --allow-private-network allows it)` }
+    return { status: null, ok: false, error: failure.message }
   })
 }

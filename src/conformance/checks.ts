@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { testConnection, type Failure } from '../client/index.js'
 import { CUSTOMER_NOT_FOUND } from '../client/request.js'
+import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
 import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
@@ -85,50 +86,19 @@ function contextFor(reason: RequestContext['reason'], email: string, requestedAt
   return { ...context(email, requestedAt), reason }
 }
 
-/** One GET with the help desk's budget and size cap, keeping everything a check needs. */
-export async function exchange(url: string, headers: Record<string, string>): Promise<Exchange> {
-  const started = performance.now()
-  const signal = AbortSignal.timeout(CONFORMANCE_DEFAULTS.budgetMs)
-  // Past the size cap the request is aborted, not only its reader cancelled: cancelling a body
-  // undici is still decompressing can leave a promise that never settles, and a CLI whose last
-  // promise never settles exits 70 "work still pending" (red team: gzip_big under load).
-  const cut = new AbortController()
-  try {
-    const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, redirect: 'manual', signal: AbortSignal.any([signal, cut.signal]) })
-    const chunks: Uint8Array[] = []
-    let size = 0
-    let tooLarge = false
-    if (response.body) {
-      const reader = response.body.getReader()
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.byteLength
-        if (size > CONFORMANCE_DEFAULTS.maxResponseBytes) {
-          tooLarge = true
-          cut.abort()
-          // Not awaited: the abort has torn the body down, and its settling is not ours to wait for.
-          reader.cancel().catch(() => {})
-          break
-        }
-        chunks.push(value)
-      }
-    }
-    const server = response.headers.get('server')
-    return { status: response.status, contentType: response.headers.get('content-type'), body: Buffer.concat(chunks), latencyMs: Math.round(performance.now() - started), ...(server ? { server } : {}), ...(tooLarge ? { tooLarge } : {}) }
-  } catch (error) {
-    const err = error as Error & { cause?: { code?: string; message?: string } }
-    const timedOut = signal.aborted
-    return { status: null, contentType: null, body: null, latencyMs: Math.round(performance.now() - started), timedOut, error: timedOut ? `no complete answer within ${CONFORMANCE_DEFAULTS.budgetMs} ms` : explainNetwork(err.cause?.code ?? err.name, err.cause?.message ?? err.message) }
+/** One GET with the help desk's budget and size cap (content-codings undone, as its client does), keeping everything a check needs. */
+export async function exchange(url: string, headers: Record<string, string>, limits: { readonly timeoutMs: number; readonly maxResponseBytes: number } = { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs, maxResponseBytes: CONFORMANCE_DEFAULTS.maxResponseBytes }): Promise<Exchange> {
+  const answer = await send({ url, headers: { accept: 'application/json', ...headers } }, { ...limits, decode: true })
+  const latencyMs = Math.round(answer.latencyMs)
+  // Silence, or an answer cut off: the help desk shows an error, whatever status came first.
+  if (!answer.ok && (answer.failure.kind === 'timeout' || answer.failure.kind === 'network' || answer.status === undefined)) {
+    return { status: null, contentType: null, body: null, latencyMs, timedOut: answer.failure.kind === 'timeout', error: answer.failure.message }
   }
-}
-
-function explainNetwork(code: string, message: string): string {
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name does not resolve (${code}): check the URL`
-  if (code === 'ECONNREFUSED') return 'the connection was refused (ECONNREFUSED): nothing listens at that address and port'
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `the connection was reset (${code}) before an answer came`
-  if (/CERT|SSL|TLS/i.test(code) || /certificate/i.test(message)) return `the TLS handshake failed (${code}): the certificate must be valid for the host`
-  return `${code}: ${message}`
+  const server = headerValue(answer.headers, 'server')
+  const seen = { status: answer.status!, contentType: headerValue(answer.headers, 'content-type') ?? null, latencyMs, ...(server ? { server } : {}) }
+  if (answer.ok) return { ...seen, body: answer.body }
+  // An answer came, but not one the help desk can read: too large, or in a coding it cannot undo.
+  return { ...seen, body: Buffer.alloc(0), error: answer.failure.message, ...(answer.failure.kind === 'too_large' ? { tooLarge: true } : {}) }
 }
 
 const pass = (name: CheckName, reason: string): CheckResult => ({ name, status: 'pass', reason })

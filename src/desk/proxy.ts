@@ -44,7 +44,7 @@ export interface RunningProxy {
   close(): Promise<void>
 }
 
-/** Set by fetch for the upstream request itself; the rest of RFC 9110's hop-by-hop list goes too. */
+/** Set by the exchange for the upstream request itself (it asks for and undoes the codings the help desk does); forwardableHeaders drops the hop-by-hop ones. */
 const SET_BY_THE_PROXY = ['host', 'content-length', 'accept-encoding']
 
 /**
@@ -97,7 +97,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (answer.status === null) {
         problems.push({ pointer: '', message: answer.error ?? 'no answer' })
       } else if (answer.tooLarge) {
-        problems.push({ pointer: '', message: 'the response passed 512 KiB' })
+        problems.push({ pointer: '', message: answer.error ?? 'the response passed the size cap' })
       } else if (answer.status < 200 || answer.status > 299) {
         // Judged as the client judges it: redirects are not followed, and every other non-2xx is
         // an error card, except the unknown-customer answer.

@@ -1,8 +1,8 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib'
 import { CkitError } from '../errors.js'
+import { errorCode, exchange, type ExchangeFailure } from '../http/exchange.js'
+import { forwardableHeaders } from '../http/headers.js'
 import { HEADERS } from '../signature/index.js'
 import { ANSWER_LIMITS, headerProblem, lateMessage, linkProblems, neutraliseBody, noAnswerMessage, tooLargeMessage } from './answer.js'
 import { foreignSecretFor, freshChallenge, recordedSignatureOf, resignRequest, type RecordedSignature } from './resign.js'
@@ -67,7 +67,8 @@ export interface RunningContractProxy {
 
 export const exchangeKey = (method: string, path: string, signature: string | undefined): string => `${method.toUpperCase()} ${path} ${signature ?? '-'}`
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host'])
+/** Set by the exchange for the upstream request itself; forwardableHeaders drops the hop-by-hop ones. */
+const SET_BY_THE_PROXY = ['host', 'content-length', 'accept-encoding']
 // Node lower-cases incoming header names; readHeader accepts both spellings, so both are replaced.
 const SIGNATURE_SPELLINGS = new Set([HEADERS.signature.toLowerCase(), HEADERS.signature.toLowerCase().replace(/_/g, '-')])
 /**
@@ -113,73 +114,31 @@ interface Answer {
 }
 type Outcome = { ok: true; answer: Answer } | { ok: false; status: number | undefined; elapsedMs: number; finding: string }
 
-/** One request to the provider, timed against the budget and capped like the help desk's client. */
-function send(target: URL, headers: Record<string, string>, method: string, limits: { budgetMs: number; maxResponseBytes: number }): Promise<Outcome> {
-  const hardLimitMs = limits.budgetMs + ANSWER_LIMITS.graceMs
-  const started = performance.now()
-  const elapsed = () => performance.now() - started
-  return new Promise((resolve) => {
-    let settled = false
-    const settle = (outcome: Outcome) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resolve(outcome)
-    }
-    const client = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, headers })
-    const timer = setTimeout(() => {
-      settle({ ok: false, status: undefined, elapsedMs: elapsed(), finding: noAnswerMessage(hardLimitMs, limits.budgetMs) })
-      client.destroy()
-    }, hardLimitMs)
-    client.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, status: undefined, elapsedMs: elapsed(), finding: `the provider could not be reached (${error.code ?? error.message})` }))
-    client.on('response', (res) => {
-      const declared = Number(res.headers['content-length'])
-      if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
-        settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: tooLargeMessage(limits.maxResponseBytes, declared) })
-        return client.destroy()
-      }
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > limits.maxResponseBytes) {
-          settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: tooLargeMessage(limits.maxResponseBytes) })
-          client.destroy()
-          return
-        }
-        chunks.push(chunk)
-      })
-      res.on('end', () => settle({ ok: true, answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), elapsedMs: elapsed() } }))
-      res.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, status: res.statusCode, elapsedMs: elapsed(), finding: `the answer broke off (${error.code ?? error.message})` }))
-    })
-    client.end()
-  })
+/** Why the help desk would have no answer, in the words the verifier shows. */
+function findingOf(failure: ExchangeFailure, limits: { budgetMs: number; maxResponseBytes: number }, waitedMs: number, answered: boolean): string {
+  switch (failure.kind) {
+    case 'timeout':
+      return noAnswerMessage(waitedMs, limits.budgetMs)
+    case 'too_large':
+      return failure.declared !== undefined ? tooLargeMessage(limits.maxResponseBytes, failure.declared) : `${tooLargeMessage(limits.maxResponseBytes)}${failure.coding ? ` (decoded from ${failure.coding})` : ''}`
+    case 'undecodable':
+      return failure.message
+    case 'network':
+      return answered ? `the answer broke off (${failure.code ?? failure.message})` : `the provider could not be reached (${failure.code ?? failure.message})`
+  }
 }
 
-const DECODERS: Record<string, (body: Buffer, options: ZlibOptions) => Buffer> = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync }
-
 /**
- * The body as the help desk's client reads it: content-encoding undone (its fetch asks for and
- * decodes gzip, deflate and br) with the size cap on the decoded bytes, and a leading UTF-8 BOM
- * dropped (its JSON parser skips one). The Pact core would choke on both, a false red.
+ * One request to the provider as the help desk's client makes it (the budget plus a grace to
+ * time a late answer, the size cap on decoded bytes), with a leading UTF-8 BOM dropped as its
+ * JSON parser does: the Pact core would choke on an encoded body or a BOM, a false red.
  */
-export function decodedBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): { ok: true; body: Buffer } | { ok: false; finding: string } {
-  let decoded = body
-  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity')
-  for (const coding of codings.reverse()) {
-    const decode = DECODERS[coding]
-    if (!decode) return { ok: false, finding: `the answer's content-encoding ${JSON.stringify(coding)} is not one the help desk decodes (gzip, deflate, br)` }
-    try {
-      // One byte past the cap tells "too large" from "exactly at the cap".
-      decoded = decode(decoded, { maxOutputLength: maxBytes + 1 })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { ok: false, finding: `${tooLargeMessage(maxBytes)} (decoded from ${coding})` }
-      return { ok: false, finding: `the answer's ${coding} body cannot be decoded (${(error as Error).message})` }
-    }
-    if (decoded.length > maxBytes) return { ok: false, finding: `${tooLargeMessage(maxBytes)} (decoded from ${coding})` }
-  }
-  if (decoded[0] === 0xef && decoded[1] === 0xbb && decoded[2] === 0xbf) decoded = decoded.subarray(3)
-  return { ok: true, body: decoded }
+async function send(target: URL, headers: Record<string, string>, method: string, limits: { budgetMs: number; maxResponseBytes: number }): Promise<Outcome> {
+  const waitedMs = limits.budgetMs + ANSWER_LIMITS.graceMs
+  const sent = await exchange({ url: target, method, headers }, { timeoutMs: waitedMs, maxResponseBytes: limits.maxResponseBytes, decode: true })
+  if (!sent.ok) return { ok: false, status: sent.status, elapsedMs: sent.latencyMs, finding: findingOf(sent.failure, limits, waitedMs, sent.status !== undefined) }
+  const body = sent.body[0] === 0xef && sent.body[1] === 0xbb && sent.body[2] === 0xbf ? sent.body.subarray(3) : sent.body
+  return { ok: true, answer: { status: sent.status, headers: sent.headers, body, elapsedMs: sent.latencyMs } }
 }
 
 export const redirectMessage = (status: number, location: string | undefined): string => `answered HTTP ${status}${location ? ` (redirect to ${location.slice(0, 200)})` : ''}; the help desk does not follow redirects`
@@ -257,21 +216,18 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
       } else if (handler) await handler[action]?.(params)
       if (stateTarget && hung.has(named)) failure = hung.get(named)
       else if (stateTarget) {
-        const signal = AbortSignal.timeout(stateTimeoutMs)
-        try {
-          const answer = await fetch(stateTarget, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state, params, action }), redirect: 'manual', signal })
-          status = answer.status
-          await answer.arrayBuffer()
-        } catch (error) {
-          if (!signal.aborted) throw error
+        // Only the status matters: the body is not read.
+        const sent = await exchange({ url: stateTarget, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state, params, action }) }, { timeoutMs: stateTimeoutMs, maxResponseBytes: 0, prefixBytes: () => 0 })
+        if (sent.ok) {
+          status = sent.status
+          if (status < 200 || status > 299) failure = `${named}: the state-change URL ${stateTarget.href} answered ${status}`
+        } else if (sent.failure.kind === 'timeout') {
           failure = `${named}: no answer within ${stateTimeoutMs} ms from the state-change URL ${stateTarget.href}`
           hung.set(named, failure)
-        }
-        if (!failure && status !== undefined && (status < 200 || status > 299)) failure = `${named}: the state-change URL ${stateTarget.href} answered ${status}`
+        } else failure = `${named}: the state-change URL ${stateTarget.href} could not be reached (${sent.failure.kind === 'network' ? (sent.failure.code ?? sent.failure.message) : sent.failure.message})`
       }
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
-      failure = stateTarget && status === undefined ? `${named}: the state-change URL ${stateTarget.href} could not be reached (${cause})` : `${named}: the state handler failed (${cause})`
+      failure = `${named}: the state handler failed (${errorCode(error) ?? (error as Error).message})`
     }
     record(stateCalls, { kind: 'state', state, action, params, status, failure })
     if (failure) return failWith(res, 500, failure)
@@ -282,21 +238,13 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
     const recordedHeader = recordedSignatureOf(req.headers as Record<string, unknown>)
     const key = exchangeKey(req.method ?? 'GET', req.url ?? '/', recordedHeader)
     const resigned = resignRequest(req.url ?? '/', req.headers as Record<string, unknown>, { secret: options.secret, foreignSecret, basePath, challenge: freshChallenge() })
-    const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || SIGNATURE_SPELLINGS.has(name)) continue
-      headers[name] = Array.isArray(value) ? value.join(', ') : value
-    }
+    // The exchange asks for what the help desk's client accepts (gzip, deflate, br); the answer is
+    // decoded here and relayed identity-encoded.
+    const headers = forwardableHeaders(req.headers, [...SET_BY_THE_PROXY, ...SIGNATURE_SPELLINGS])
     if (resigned.signature !== undefined) headers[HEADERS.signature] = resigned.signature
-    // What the help desk's fetch sends; the answer is decoded here and relayed identity-encoded.
-    headers['accept-encoding'] = 'gzip, deflate, br'
     const target = new URL(resigned.url, base.origin)
     target.search = base.search
-    let outcome = await send(target, headers, req.method ?? 'GET', limits)
-    if (outcome.ok) {
-      const decoded = decodedBody(outcome.answer.body, outcome.answer.headers['content-encoding'], limits.maxResponseBytes)
-      outcome = decoded.ok ? { ok: true, answer: { ...outcome.answer, body: decoded.body } } : { ok: false, status: outcome.answer.status, elapsedMs: outcome.answer.elapsedMs, finding: decoded.finding }
-    }
+    const outcome = await send(target, headers, req.method ?? 'GET', limits)
     const findings = outcome.ok ? answerFindings(outcome.answer, limits.budgetMs) : [outcome.finding]
     let body = outcome.ok ? outcome.answer.body : Buffer.alloc(0)
     if (outcome.ok && resigned.challenge && outcome.answer.status >= 200 && outcome.answer.status < 300) {
@@ -307,9 +255,8 @@ export async function startContractProxy(options: ContractProxyOptions): Promise
     }
     record(exchanges, { kind: 'request', key, recorded: resigned.recorded, status: outcome.ok ? outcome.answer.status : outcome.status, elapsedMs: Math.round(outcome.ok ? outcome.answer.elapsedMs : outcome.elapsedMs), findings })
     if (findings.length > 0 || !outcome.ok) return failWith(res, 502, findings.join('; '))
-    const relayed: Record<string, string | string[]> = {}
-    for (const [name, value] of Object.entries(outcome.answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'content-encoding') relayed[name] = value
-    res.writeHead(outcome.answer.status, relayed).end(neutraliseBody(body, String(outcome.answer.headers['content-type'] ?? '')))
+    // The body is decoded and may be rewritten (challenge, escapes): its coding and length are not relayed.
+    res.writeHead(outcome.answer.status, forwardableHeaders(outcome.answer.headers, ['content-length', 'content-encoding'])).end(neutraliseBody(body, String(outcome.answer.headers['content-type'] ?? '')))
   }
 
   const server = createServer((req, res) => {

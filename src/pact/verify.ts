@@ -1,5 +1,6 @@
 import type { Verifier } from '@pact-foundation/pact'
 import { CkitError } from '../errors.js'
+import { exchange } from '../http/exchange.js'
 import { CONTRACT } from './contract.js'
 import { contractFiles, loadContract, SHIPPED_CONTRACTS, type LoadedContract } from './contracts.js'
 import { startContractProxy, type ProxyExchange, type StateCall, type StateHandler } from './proxy.js'
@@ -94,12 +95,8 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
   // With a broker the pacts are fetched by the verifier: the shipped one tells which request is which.
   const contracts = (pactUrls ?? contractFiles([SHIPPED_CONTRACTS])).map(loadContract)
   // Nothing useful happens against a provider that is not there: say so before starting.
-  try {
-    await fetch(base.origin, { method: 'HEAD', signal: AbortSignal.timeout(5000), redirect: 'manual' })
-  } catch (cause) {
-    const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name
-    throw new CkitError('CKIT_PACT_PROVIDER_UNREACHABLE', `cannot reach the provider at ${base.origin} (${code}); is it running?`, { cause })
-  }
+  const probe = await exchange({ url: base.origin, method: 'HEAD' }, { timeoutMs: 5000, maxResponseBytes: 0, prefixBytes: () => 0 })
+  if (!probe.ok) throw new CkitError('CKIT_PACT_PROVIDER_UNREACHABLE', `cannot reach the provider at ${base.origin} (${probe.failure.message}); is it running?`)
   const proxy = await startContractProxy({
     providerBaseUrl: options.providerBaseUrl,
     secret: options.secret,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { readBodyPrefix } from '../http/body.js'
+import { exchange, headerValue } from '../http/exchange.js'
 import { CkitError } from '../errors.js'
 import type { WebhookPayload } from '../schema/index.js'
 import { schemeOf, type SchemeName } from './schemes.js'
@@ -136,55 +136,26 @@ export interface AttemptOutcome {
 /** How much of a refusal's body is kept: enough for a receiver's JSON error, never a whole page. */
 const ANSWER_BYTES = 1024
 
-/** The start of a refusal's body, trimmed; undefined when empty or unreadable. */
-async function answerOf(response: Response): Promise<string | undefined> {
-  const text = (await readBodyPrefix(response, ANSWER_BYTES))?.trim()
-  return text ? text : undefined
-}
+const is2xx = (status: number): boolean => status >= 200 && status < 300
 
 /**
- * One POST, always settled within `timeoutMs`. The timer is our own and ref'd: `AbortSignal.timeout`
- * is unref'd, and undici can leave a request pending forever when the receiver half-closes without
- * reading a large body, so with nothing else keeping the event loop alive the process used to exit
- * mid-delivery (exit 13, no summary). Racing the exchange against the timer ends every attempt in a
- * verdict even if the abort is never observed by fetch.
+ * One POST, always settled within `timeoutMs` (the exchange's one ref'd timer: the process stays
+ * alive while it waits, even when the receiver half-closes without reading the body). A 2xx body
+ * is never read; a refusal's start is kept, so a 409 or 401 says why.
  */
 export async function postOnce(target: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number): Promise<AttemptOutcome> {
-  const controller = new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort()
-      resolve('expired')
-    }, timeoutMs)
-  })
-  const timedOut: AttemptOutcome = { status: null, errorKind: 'timeout', error: `no answer within ${timeoutMs} ms` }
-  const exchange = (async (): Promise<AttemptOutcome> => {
-    const response = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal })
-    if (response.status >= 200 && response.status < 300) {
-      await response.body?.cancel().catch(() => {})
-      return { status: response.status }
-    }
-    const answer = await answerOf(response)
-    const location = response.headers.get('location')
-    const detail = response.status >= 300 && response.status < 400 ? `HTTP ${response.status} redirect${location ? ` to ${location}` : ''} (redirects are not followed)` : `HTTP ${response.status}`
-    return { status: response.status, errorKind: 'http_status', error: detail, retryAfter: response.headers.get('retry-after'), ...(answer === undefined ? {} : { answer }) }
-  })()
-  try {
-    const settled = await Promise.race([exchange, expired])
-    if (settled === 'expired') {
-      // The abandoned exchange may still reject later; that is not news any more.
-      exchange.catch(() => {})
-      return timedOut
-    }
-    return settled
-  } catch (error) {
-    if (controller.signal.aborted) return timedOut
-    const err = error as Error & { cause?: { code?: string; message?: string } }
-    return { status: null, errorKind: 'network', error: err.cause?.code ?? err.cause?.message ?? err.message }
-  } finally {
-    clearTimeout(timer)
+  const sent = await exchange({ url: target, method: 'POST', headers, body }, { timeoutMs, maxResponseBytes: ANSWER_BYTES, decode: true, prefixBytes: (status) => (is2xx(status) ? 0 : ANSWER_BYTES) })
+  if (sent.status === undefined || (!sent.ok && sent.failure.kind !== 'undecodable')) {
+    const failure = sent.ok ? undefined : sent.failure
+    return { status: null, errorKind: failure?.kind === 'timeout' ? 'timeout' : 'network', error: failure?.message ?? 'no answer' }
   }
+  const { status } = sent
+  if (is2xx(status)) return { status }
+  // A refusal in a coding that cannot be undone is still a refusal, only without its words.
+  const answer = sent.ok ? sent.body.toString('utf8').trim() : ''
+  const location = headerValue(sent.headers, 'location')
+  const detail = status >= 300 && status < 400 ? `HTTP ${status} redirect${location ? ` to ${location}` : ''} (redirects are not followed)` : `HTTP ${status}`
+  return { status, errorKind: 'http_status', error: detail, retryAfter: headerValue(sent.headers, 'retry-after') ?? null, ...(answer === '' ? {} : { answer }) }
 }
 
 /**

@@ -185,6 +185,17 @@ describe('ckit webhooks listen', () => {
     ])
     expect(downstream.received).toHaveLength(1)
   })
+  it('does not forward hop-by-hop headers (RFC 9110 §7.6.1), nor those the Connection header names', async () => {
+    const downstream = await serve(() => ({ status: 204 }))
+    const listener = await listen(['--secret', 's3cret', '--forward', downstream.url])
+    const payload = readFileSync(new URL('../fixtures/webhook/valid/message-created.json', import.meta.url), 'utf8')
+    const hopByHop = { te: 'trailers', trailer: 'x-checksum', upgrade: 'h2c', connection: 'x-next-hop-only', 'x-next-hop-only': 'secret', 'x-kept': 'yes' }
+    expect(await deliver(listener.url, { event: 'message.created', payload }, { secret: 's3cret', attempts: 1, headers: hopByHop })).toMatchObject({ delivered: true })
+    expect(await listener.stop()).toBe(0)
+    const forwarded = downstream.received[0]!.headers
+    expect(forwarded['x-kept']).toBe('yes')
+    for (const name of ['te', 'trailer', 'upgrade', 'x-next-hop-only']) expect(forwarded[name], name).toBeUndefined()
+  })
 })
 
 describe('ckit webhooks probe', () => {

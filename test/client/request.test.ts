@@ -48,7 +48,7 @@ describe('requestCustomerData against nock', () => {
     ['schema_invalid', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'javascript:alert(1)' }] }), { pointers: ['/sections/0/href'] }],
     ['template_error', () => nock(ORIGIN).get(/.*/).reply(200, { version: '2024-03-06', customer: {}, sections: [{ type: 'link', title: 'x', href: 'https://example.com/{{ data.customer.id' }] }), { pointers: ['/sections/0/href'] }],
     ['too_large', () => nock(ORIGIN).get(/.*/).reply(200, JSON.stringify({ version: '2024-03-06', customer: { pad: 'x'.repeat(600_000) }, sections: [] })), {}],
-    ['network', () => nock(ORIGIN).get(/.*/).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }), {}],
+    ['network', () => nock(ORIGIN).get(/.*/).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), {}],
     ['timeout', () => nock(ORIGIN).get(/.*/).delay(1000).reply(200, seed), {}],
   ])('reports %s', async (kind, setup, extra) => {
     setup()

@@ -9,6 +9,7 @@ import { CONTRACT, contractContext, loadContract, resignRequest, SHIPPED_CONTRAC
 import { headerProblem, lateMessage, linkProblems, neutraliseBody } from '../../src/pact/answer.js'
 import { buildSignedRequest, decodeContext, parseSignedRequest, pathParameterOf } from '../../src/signature/index.js'
 import { loadVerifier } from '../../src/pact/verify.js'
+import { rawGet } from '../helpers.js'
 
 const NOW = Date.parse('2026-12-01T10:00:00.000Z')
 const recorded = (email: string) => buildSignedRequest({ url: `http://127.0.0.1${CONTRACT.basePath}`, secret: CONTRACT.secret, context: contractContext(email) })
@@ -191,6 +192,28 @@ describe('startContractProxy (fast, with a short budget)', () => {
       expect(seen).toBe(true)
       expect(proxy.exchanges).toMatchObject([{ recorded: 'valid', status: 200, findings: [] }])
       expect(await (await fetch(`${proxy.url}/yetto/escape`)).text()).toBe('{"version":"\\\\x1b[2J"}')
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('does not forward hop-by-hop headers (RFC 9110 §7.6.1) either way, nor those the Connection header names', async () => {
+    let forwarded: Record<string, unknown> = {}
+    const base = await provider((req, res) => {
+      forwarded = req.headers
+      res.writeHead(200, { 'content-type': 'application/json', trailer: 'x-checksum', 'x-answer-hop': '1', connection: 'x-answer-hop', 'x-answer-kept': '1' }).end('{"version":"2024-03-06"}')
+    })
+    const proxy = await startContractProxy({ providerBaseUrl: `${base}/yetto`, secret: 'p' })
+    try {
+      // Over a raw socket: Node's own client refuses to send a Trailer header on a GET.
+      const hopByHop = { TE: 'trailers', Trailer: 'x-checksum', Upgrade: 'h2c', Connection: 'x-next-hop-only', 'X-Next-Hop-Only': 'secret', 'X-Kept': 'yes' }
+      const answer = await rawGet(`${proxy.url}${new URL(request.url).pathname}`, { ...request.headers, ...hopByHop }, 5000)
+      expect(answer.status).toBe(200)
+      expect(forwarded['x-kept']).toBe('yes')
+      for (const name of ['te', 'trailer', 'upgrade', 'x-next-hop-only']) expect(forwarded[name], name).toBeUndefined()
+      const head = answer.bytes.toString('latin1').split('\r\n\r\n')[0]!.toLowerCase()
+      expect(head).toContain('x-answer-kept: 1')
+      for (const name of ['trailer', 'x-answer-hop']) expect(head, name).not.toContain(`\r\n${name}:`)
     } finally {
       await proxy.close()
     }

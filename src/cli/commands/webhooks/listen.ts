@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { Option } from 'commander'
 import { CkitError } from '../../../errors.js'
+import { forwardableHeaders } from '../../../http/headers.js'
 import { terminalSafe } from '../../../render/text.js'
 import type { CommandSpec } from '../../command.js'
 import { jsonLine } from '../../format.js'
@@ -11,7 +12,6 @@ import { SCHEME_CHOICES } from './shared.js'
 import { resolveSecret } from '../sign.js'
 
 const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
-const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'])
 
 /**
  * 🔧 The listener's bounds (docs/webhooks.md). A sender gets 10 s per attempt, so a request that
@@ -114,7 +114,8 @@ export const listenCommand: CommandSpec = {
         let status = result.ok ? 204 : result.status
         let forwarded: number | string | undefined
         if (result.ok && forward) {
-          const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && typeof value === 'string')) as Record<string, string>
+          // Host and Content-Length are the forwarding request's own; hop-by-hop headers stay behind.
+          const headers = forwardableHeaders(req.headers, ['host', 'content-length'])
           // The senders' POST: it settles within its timeout even when the downstream hangs up unread.
           const passed = await postOnce(forward, headers, raw, 10_000)
           forwarded = passed.status ?? (passed.errorKind === 'timeout' ? 'timeout' : 'network error')

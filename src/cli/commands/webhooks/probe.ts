@@ -60,16 +60,11 @@ export const probeCommand: CommandSpec = {
       return pretty ? JSON.stringify(payload, null, 2) : JSON.stringify(payload)
     }
     const sign = (text: string, key = secret, timestamp = Math.floor(Date.now() / 1000), event = 'message.created') => scheme.headers(key, { id: randomUUID(), event, body: text, timestamp })
+    const { exchange } = await import('../../../http/exchange.js')
+    // Only the status matters: no body is read.
     const send = async (text: string, headers: Record<string, string>) => {
-      const started = performance.now()
-      try {
-        const response = await fetch(target, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...headers }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
-        await response.body?.cancel().catch(() => {})
-        return { status: response.status as number | null, latencyMs: Math.round(performance.now() - started), error: undefined as string | undefined }
-      } catch (error) {
-        const err = error as Error & { cause?: { code?: string } }
-        return { status: null, latencyMs: Math.round(performance.now() - started), error: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message) }
-      }
+      const sent = await exchange({ url: target, method: 'POST', body: text, headers: { 'content-type': 'application/json', ...headers } }, { timeoutMs, maxResponseBytes: 0, prefixBytes: () => 0 })
+      return { status: sent.ok ? sent.status : null, latencyMs: Math.round(sent.latencyMs), error: sent.ok ? undefined : sent.failure.message }
     }
     const checks: ProbeCheck[] = []
     /** Checks the scheme cannot pass, so they are not run: a false red is as wrong as a false green. */
