@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { junitXml, reportText } from '../../src/cli/report.js'
-import { cli } from '../helpers.js'
+import { cli, localServer } from '../helpers.js'
 
 /** Parses with a real XML parser (python3's expat): each testcase's name, and its failure or skip if any. */
 function parseJunit(path: string): { suite: Record<string, string>; cases: { name: string; failure?: string; skipped?: string }[] } {
@@ -30,22 +28,20 @@ const schema = JSON.parse(readFileSync(new URL('../../docs/conformance-report.sc
 const validReport = new Ajv2020({ allErrors: true }).compile(schema)
 
 describe('one report for both check suites: text, --json and JUnit', () => {
-  let server: Server
+  let server: Awaited<ReturnType<typeof localServer>>
   let url: string
   let dir: string
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ckit-report-'))
     // Broken for both suites: it answers everything 200 with a valid empty response, signed or not.
-    server = createServer((req, res) => {
+    server = await localServer((req, res) => {
       req.resume()
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"2024-03-06","customer":{"id":"c"},"sections":[]}'))
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    url = server.url
   })
   afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+    await server.close()
     rmSync(dir, { recursive: true, force: true })
   })
 

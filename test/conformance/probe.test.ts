@@ -1,27 +1,23 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { allPassed, probeReceiver, PROBE_CHECK_NAMES, type CheckResult } from '../../src/conformance/index.js'
 import { verify } from '../../src/signature/index.js'
+import { localServer } from '../helpers.js'
 
-const servers: Server[] = []
+const servers: { close: () => Promise<void> }[] = []
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
+  for (const server of servers.splice(0)) await server.close()
 })
 
 /** A receiver whose answer to each delivery `decide` chooses from the raw body and headers. */
 async function receiver(decide: (body: Buffer, headers: IncomingHttpHeaders) => number): Promise<string> {
-  const server = createServer((req, res) => {
+  const server = await localServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => res.writeHead(decide(Buffer.concat(chunks), req.headers)).end())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   servers.push(server)
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`
+  return `${server.url}hooks`
 }
 
 const verdicts = (checks: readonly CheckResult[]) => Object.fromEntries(checks.map((c) => [c.name, c.status]))
