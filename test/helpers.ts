@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { createServer, type RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { runCli } from '../src/cli/index.js'
 import type { Io } from '../src/cli/io.js'
 
@@ -117,4 +119,17 @@ export async function startCli(argv: string[], env: Record<string, string> = {})
   })
   for (let waited = 0; !out.stdout.includes('\n') && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
   return { out, firstLine: out.stdout.split('\n')[0]!, stop: () => (stopSignal('SIGTERM'), done) }
+}
+
+/** An HTTP server on a free local port, for a test to point a client at; `close` ends open connections too. */
+export async function localServer(handler: RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
 }

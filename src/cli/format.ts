@@ -42,15 +42,6 @@ export function shellQuote(value: string): string {
   return /^[\w./:=@%+,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
 
-/** One named check as JUnit reports it. */
-export interface JunitCheck {
-  readonly name: string
-  readonly ok: boolean
-  readonly latencyMs: number
-  readonly reason: string
-  readonly fix?: string
-}
-
 /**
  * What XML 1.0 forbids even as a character reference: C0 controls other than tab, newline and
  * carriage return, U+FFFE/U+FFFF, and unpaired surrogates. One of them from an endpoint (a key
@@ -67,12 +58,3 @@ const visibleEscape = (c: string): string => {
 /** Text safe in XML 1.0 content and in a double- or single-quoted attribute. */
 export const escapeXml = (text: string): string =>
   text.replace(XML_FORBIDDEN, visibleEscape).replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-
-/** JUnit XML of named checks (probe, conformance), as CI systems display it. */
-export function junitXml(target: string, checks: readonly JunitCheck[], suite = 'ckit webhooks probe'): string {
-  const failures = checks.filter((c) => !c.ok).length
-  const cases = checks
-    .map((c) => `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(c.name)}" time="${(c.latencyMs / 1000).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${escapeXml(c.reason)}">${escapeXml(`${c.reason}${c.fix ? `\nfix: ${c.fix}` : ''}`)}</failure>\n    `}</testcase>`)
-    .join('\n')
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(suite)} ${escapeXml(target)}" tests="${checks.length}" failures="${failures}">\n${cases}\n  </testsuite>\n</testsuites>\n`
-}

@@ -5,16 +5,11 @@ import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
 import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
+import type { CheckResult as Result } from './result.js'
 import { underscoreFix } from './underscores.js'
 
 /** One named check of a live endpoint: ✔ pass, ✖ fail, ⚠ warn. */
-export interface CheckResult {
-  readonly name: CheckName
-  readonly status: 'pass' | 'fail' | 'warn'
-  readonly reason: string
-  /** One line saying what to change, on ✖ and ⚠. */
-  readonly fix?: string
-}
+type CheckResult = Result<CheckName>
 
 export const CHECK_NAMES = [
   'reachable',

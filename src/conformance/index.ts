@@ -1,2 +1,6 @@
 export { runConformance, exchange, CHECK_NAMES, CONFORMANCE_DEFAULTS } from './checks.js'
-export type { CheckResult, CheckName, ConformanceOptions, Exchange } from './checks.js'
+export type { CheckName, ConformanceOptions, Exchange } from './checks.js'
+export { probeReceiver, PROBE_CHECK_NAMES, PROBE_DEFAULTS } from './probe.js'
+export type { ProbeCheckName, ProbeOptions } from './probe.js'
+export { allPassed, CHECK_STATUSES } from './result.js'
+export type { CheckResult, CheckStatus } from './result.js'

@@ -1,9 +1,10 @@
-import type { Verifier } from '@pact-foundation/pact'
 import { CkitError } from '../errors.js'
 import { exchange } from '../http/exchange.js'
-import { CONTRACT } from './contract.js'
-import { contractFiles, loadContract, SHIPPED_CONTRACTS, type LoadedContract } from './contracts.js'
-import { startContractProxy, type ProxyExchange, type StateCall, type StateHandler } from './proxy.js'
+import { contractFiles, loadContract, SHIPPED_CONTRACTS } from './contracts.js'
+import { loadVerifier } from './engine.js'
+import { startContractProxy, type StateHandler } from './proxy.js'
+import { reportFromError, reportFromOutput, verdictsOf, type ProviderVerification, type VerifierReport } from './verdicts.js'
+import { verifierOptions, type BrokerOptions, type PactLogLevel } from './verifier-options.js'
 
 export interface VerifyProviderOptions {
   /** Where the endpoint is configured, e.g. http://127.0.0.1:3000/yetto (the path parameter is appended). */
@@ -16,64 +17,10 @@ export interface VerifyProviderOptions {
   readonly stateChangeUrl?: string
   /** In-process state handlers (tests): state sentence → setup, or { setup, teardown }. */
   readonly stateHandlers?: Readonly<Record<string, StateHandler>>
-  readonly broker?: { readonly url: string; readonly token?: string; readonly providerVersion?: string; readonly publish?: boolean; readonly consumerVersionSelectors?: readonly Record<string, unknown>[] }
-  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug'
+  readonly broker?: BrokerOptions
+  readonly logLevel?: PactLogLevel
   /** The help desk's answer budget (default 3000 ms); tests shorten it. */
   readonly budgetMs?: number
-}
-
-export interface InteractionVerdict {
-  readonly description: string
-  readonly ok: boolean
-  /** What did not match: the contract proxy's findings first, then the verifier's (path and expectation). */
-  readonly mismatches: readonly string[]
-}
-
-export interface ProviderVerification {
-  readonly ok: boolean
-  readonly interactions: readonly InteractionVerdict[]
-  /** Every state-change request sent, in order (what the provider's state-change URL received). */
-  readonly stateChanges: readonly StateCall[]
-  /** What the proxy refused in answers to requests no known interaction sent (e.g. a broker's other pact). */
-  readonly unclaimed: readonly string[]
-  /** The verifier's own report, line by line (ANSI colour removed). */
-  readonly output: readonly string[]
-}
-
-export interface VerifierReport {
-  errors?: { interaction: string; mismatch?: { message?: string; mismatches?: { mismatch?: string; path?: string }[] } }[]
-  interactionResults?: { description: string; result: string }[]
-  output?: string[]
-}
-
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '')
-const STATE_HANDLER_FAILED = /state change handlers? has failed/i
-
-/**
- * The verifier's JSON report as verdicts per interaction, with what the contract proxy saw: an
- * interaction fails on its proxy findings (late, too large, bad header or link) and on a failed
- * state change, named with the state and the status, whatever the verifier concluded.
- */
-export function verdictsOf(report: VerifierReport, seen: { contracts: readonly LoadedContract[]; exchanges: readonly ProxyExchange[]; stateCalls: readonly StateCall[] }): ProviderVerification {
-  const keysOf = new Map<string, Set<string>>()
-  for (const interaction of seen.contracts.flatMap((c) => c.interactions)) keysOf.set(interaction.description, (keysOf.get(interaction.description) ?? new Set()).add(interaction.key))
-  const claimed = new Set<ProxyExchange>()
-  const interactions = (report.interactionResults ?? []).map((result) => {
-    const errors = (report.errors ?? []).filter((e) => e.interaction.endsWith(` - ${result.description}`) || e.interaction.includes(` - ${result.description} - `))
-    const verifier = errors.flatMap((e) => e.mismatch?.mismatches?.map((m) => `${m.path ?? ''} ${m.mismatch ?? ''}`.trim()) ?? (e.mismatch?.message ? [e.mismatch.message] : []))
-    const keys = keysOf.get(result.description) ?? new Set()
-    const mine = seen.exchanges.filter((x) => keys.has(x.key))
-    for (const exchange of mine) claimed.add(exchange)
-    const findings = [...new Set(mine.flatMap((x) => x.findings))]
-    const stateFailed = verifier.some((m) => STATE_HANDLER_FAILED.test(m))
-    const states = stateFailed ? [...new Set(seen.stateCalls.filter((c) => c.failure !== undefined && errors.some((e) => e.interaction.includes(`Given ${c.state}`))).map((c) => c.failure!))] : []
-    const mismatches = [...findings, ...states, ...verifier]
-    return { description: result.description, ok: result.result === 'OK' && findings.length === 0 && states.length === 0, mismatches }
-  })
-  const unclaimed = seen.exchanges.filter((x) => !claimed.has(x) && x.findings.length > 0).map((x) => `${x.key.split(' ').slice(0, 2).join(' ')}: ${x.findings.join('; ')}`)
-  const output = (report.output ?? []).flatMap((line) => stripAnsi(line).split('\n'))
-  return { ok: interactions.length > 0 && interactions.every((i) => i.ok) && unclaimed.length === 0, interactions, stateChanges: seen.stateCalls, unclaimed, output }
 }
 
 /**
@@ -106,54 +53,17 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Pr
   })
   try {
     const PactVerifier = await loadVerifier()
-    const verifier = new PactVerifier({
-      provider: CONTRACT.provider,
-      providerBaseUrl: proxy.url,
-      // pact-js 16 only runs in-process state handlers and swallows their errors; the core's
-      // own state-change request (setup and teardown) goes to the proxy, which relays it and fails it.
-      providerStatesSetupUrl: proxy.stateUrl,
-      logLevel: options.logLevel ?? 'error',
-      ...(broker
-        ? {
-            pactBrokerUrl: broker.url,
-            ...(broker.token ? { pactBrokerToken: broker.token } : {}),
-            ...(broker.providerVersion ? { providerVersion: broker.providerVersion } : {}),
-            publishVerificationResult: broker.publish === true,
-            ...(broker.consumerVersionSelectors ? { consumerVersionSelectors: broker.consumerVersionSelectors as never } : {}),
-          }
-        : { pactUrls: pactUrls! }),
-    } as ConstructorParameters<typeof Verifier>[0])
-    let report: VerifierReport | undefined
+    const verifier = new PactVerifier(verifierOptions({ proxyUrl: proxy.url, stateUrl: proxy.stateUrl, ...(options.logLevel ? { logLevel: options.logLevel } : {}), source: broker ? { broker } : { pactUrls: pactUrls! } }))
+    let report: VerifierReport
     try {
-      const output = await verifier.verifyProvider()
-      report = typeof output === 'string' && output.trim().startsWith('{') ? (JSON.parse(output) as VerifierReport) : { output: typeof output === 'string' ? output.split('\n') : [] }
+      report = reportFromOutput(await verifier.verifyProvider())
     } catch (error) {
-      const message = (error as Error).message
-      if (!message.trim().startsWith('{')) throw error
-      report = JSON.parse(message) as VerifierReport
+      const failed = reportFromError(error)
+      if (!failed) throw error
+      report = failed
     }
     return verdictsOf(report, { contracts, exchanges: proxy.exchanges, stateCalls: proxy.stateCalls })
   } finally {
     await proxy.close()
-  }
-}
-
-/** The npm package ckit pact verify drives; optional, so installs that never verify stay slim. */
-export const PACT_ENGINE = '@pact-foundation/pact'
-
-/**
- * The Pact engine (a 16 MB native library and its server) is an optional peer dependency: only
- * `ckit pact verify` needs it, so it is loaded here, on demand, and its absence is a usage error
- * that says how to add it.
- */
-export async function loadVerifier(load: () => Promise<{ Verifier: typeof Verifier }> = () => import('@pact-foundation/pact')): Promise<typeof Verifier> {
-  try {
-    return (await load()).Verifier
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(PACT_ENGINE)) {
-      throw new CkitError('CKIT_PACT_ENGINE_MISSING', `ckit pact verify runs the Pact engine, which connection-kit does not install by default: npm install --save-dev ${PACT_ENGINE}@16 (about 20 MB), then run it again. ckit pact proxy works without it.`, { cause: error })
-    }
-    throw error
   }
 }

@@ -5,47 +5,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CONTRACT, contractContext, loadContract, resignRequest, SHIPPED_CONTRACTS, startContractProxy, STATES, verdictsOf } from '../../src/pact/index.js'
+import { CONTRACT, contractContext, loadContract, SHIPPED_CONTRACTS, startContractProxy, STATES } from '../../src/pact/index.js'
 import { headerProblem, lateMessage, linkProblems, neutraliseBody } from '../../src/pact/answer.js'
-import { buildSignedRequest, decodeContext, parseSignedRequest, pathParameterOf } from '../../src/signature/index.js'
-import { loadVerifier } from '../../src/pact/verify.js'
+import { buildSignedRequest, parseSignedRequest } from '../../src/signature/index.js'
 import { rawGet } from '../helpers.js'
 
-const NOW = Date.parse('2026-12-01T10:00:00.000Z')
 const recorded = (email: string) => buildSignedRequest({ url: `http://127.0.0.1${CONTRACT.basePath}`, secret: CONTRACT.secret, context: contractContext(email) })
-const options = { secret: 'provider-secret', foreignSecret: 'not-the-provider', basePath: '/hooks/yetto', nowMs: NOW }
-const check = (url: string, signature: string | undefined) => parseSignedRequest({ path: url, headers: signature ? { X_YETTO_SIGNATURE: signature } : {}, secret: 'provider-secret', now: () => NOW })
-
-describe('resignRequest', () => {
-  const request = recorded(CONTRACT.knownEmail)
-  const path = new URL(request.url).pathname
-
-  it('re-signs what the contract signed with the provider secret, stamped now, under the base path', () => {
-    const out = resignRequest(path, { x_yetto_signature: request.signature }, options)
-    expect(out.recorded).toBe('valid')
-    expect(out.url.startsWith('/hooks/yetto/')).toBe(true)
-    expect(check(out.url, out.signature)).toMatchObject({ ok: true, context: { requested_at: new Date(NOW).toISOString(), requester: { email: CONTRACT.knownEmail } } })
-  })
-
-  it('stamps unsigned and mis-signed requests now too, so only the signature can refuse them', () => {
-    const unsigned = resignRequest(path, {}, options)
-    expect(unsigned).toMatchObject({ recorded: 'unsigned', signature: undefined })
-    expect(check(unsigned.url, undefined)).toMatchObject({ ok: false, reason: 'missing' })
-    const misSigned = resignRequest(path, { X_YETTO_SIGNATURE: `sha256=${'0'.repeat(64)}` }, options)
-    expect(misSigned.recorded).toBe('mis-signed')
-    expect(check(misSigned.url, misSigned.signature)).toMatchObject({ ok: false, reason: 'mismatch' })
-    for (const out of [unsigned, misSigned]) {
-      const context = decodeContext(pathParameterOf(out.url))
-      expect(context.ok && context.context.requested_at).toBe(new Date(NOW).toISOString())
-    }
-    // Signed with the foreign key, correctly: a checker that skipped the HMAC would accept it.
-    expect(parseSignedRequest({ path: misSigned.url, headers: { X_YETTO_SIGNATURE: misSigned.signature! }, secret: 'not-the-provider', now: () => NOW }).ok).toBe(true)
-  })
-
-  it('refuses a foreign key equal to the provider secret', () => {
-    expect(() => resignRequest(path, {}, { ...options, foreignSecret: options.secret })).toThrow(/must differ/)
-  })
-})
 
 describe('answer checks', () => {
   it('every link must be http:, https: or mailto: (any case), not only one', () => {
@@ -123,40 +88,6 @@ describe('loadContract refuses terminal controls the Pact core would print raw',
 
   it('takes plain text, non-ASCII letters included', () => {
     expect(loadContract(withEdit('fine-customer-endpoint.json', (p) => void (p.interactions[0]!.description = 'une requête signée'))).interactions[0]!.description).toBe('une requête signée')
-  })
-})
-
-describe('verdictsOf', () => {
-  const contracts = [loadContract(join(SHIPPED_CONTRACTS, 'help-desk-customer-endpoint.json'))]
-  const key = (i: number) => contracts[0]!.interactions[i]!.key
-  const ok = (description: string) => ({ description, result: 'OK' })
-
-  it('fails an interaction the verifier passed when the proxy found something, and puts the finding first', () => {
-    const report = { interactionResults: contracts[0]!.interactions.map((i) => ok(i.description)) }
-    const result = verdictsOf(report, { contracts, exchanges: [{ kind: 'request', key: key(0), recorded: 'valid', status: 200, elapsedMs: 3512, findings: ['answered in 3512 ms; the help desk gives up after 3000 ms'] }], stateCalls: [] })
-    expect(result.ok).toBe(false)
-    expect(result.interactions[0]).toEqual({ description: 'a signed request for a known customer', ok: false, mismatches: ['answered in 3512 ms; the help desk gives up after 3000 ms'] })
-    expect(result.interactions.slice(1).every((i) => i.ok)).toBe(true)
-  })
-
-  it('names the failed state instead of the verifier\'s generic message, once despite its retries', () => {
-    const generic = 'One or more of the setup state change handlers has failed'
-    const failure = `provider state "${STATES.settingUp}" (setup): the state-change URL http://x/state answered 500`
-    const call = { kind: 'state' as const, state: STATES.settingUp, action: 'setup', params: {}, status: 500, failure }
-    const report = { interactionResults: [{ description: 'a signed set-up challenge', result: 'Error' }], errors: [{ interaction: `Verifying a pact between help-desk and customer-endpoint Given ${STATES.settingUp} - a signed set-up challenge`, mismatch: { message: generic } }] }
-    expect(verdictsOf(report, { contracts, exchanges: [], stateCalls: [call, call, call] }).interactions[0]!.mismatches).toEqual([failure, generic])
-  })
-
-  it('a refused answer no known interaction claims (a broker pact with other requests) still fails the run', () => {
-    const report = { interactionResults: contracts[0]!.interactions.map((i) => ok(i.description)) }
-    const result = verdictsOf(report, { contracts, exchanges: [{ kind: 'request', key: 'GET /other/path -', recorded: 'unsigned', status: 200, elapsedMs: 5, findings: ['$.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'] }], stateCalls: [] })
-    expect(result.interactions.every((i) => i.ok)).toBe(true)
-    expect(result.unclaimed).toEqual(['GET /other/path: $.sections[0].href "javascript:x" is not a link the help desk opens (http:, https: or mailto:)'])
-    expect(result.ok).toBe(false)
-  })
-
-  it('nothing verified is not a pass', () => {
-    expect(verdictsOf({}, { contracts, exchanges: [], stateCalls: [] }).ok).toBe(false)
   })
 })
 
@@ -363,18 +294,5 @@ describe('startContractProxy (fast, with a short budget)', () => {
   it('refuses bad options with typed errors', async () => {
     await expect(startContractProxy({ providerBaseUrl: 'ftp://x', secret: 'p' })).rejects.toMatchObject({ code: 'CKIT_PACT_INVALID_OPTION' })
     await expect(startContractProxy({ providerBaseUrl: 'http://127.0.0.1:1', secret: '' })).rejects.toMatchObject({ code: 'CKIT_SIG_MISSING_SECRET' })
-  })
-})
-
-describe('the optional Pact engine', () => {
-  it('is loaded on demand; when it is not installed, the error says how to add it', async () => {
-    const missing = Object.assign(new Error("Cannot find package '@pact-foundation/pact' imported from /app/node_modules/connection-kit/dist/pact/verify.js"), { code: 'ERR_MODULE_NOT_FOUND' })
-    const error = await loadVerifier(() => Promise.reject(missing)).catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'CKIT_PACT_ENGINE_MISSING', errorClass: 'usage' })
-    expect((error as Error).message).toMatch(/npm install --save-dev @pact-foundation\/pact@16/)
-    // Any other failure is not disguised as a missing engine.
-    const broken = Object.assign(new Error("Cannot find module './native.node'"), { code: 'ERR_MODULE_NOT_FOUND' })
-    expect(await loadVerifier(() => Promise.reject(broken)).catch((e: unknown) => e)).toBe(broken)
-    expect(typeof (await loadVerifier())).toBe('function')
   })
 })

@@ -70,7 +70,8 @@ describe('schemas/', () => {
     expect(catalogue.get('message.created')).toBe('message')
     expect(catalogue.get('plug_installation.destroyed')).toBe('plug_installation')
     const objects = load('webhook-objects.schema.json')['$defs'] as Record<string, unknown>
-    for (const key of catalogue.values()) expect(objects[key]).toBeDefined()
+    // Each payload object is an object schema that requires an id, not merely a name that exists.
+    for (const key of catalogue.values()) expect(objects[key], key).toMatchObject({ type: 'object', required: expect.arrayContaining(['id']) })
   })
 })
 

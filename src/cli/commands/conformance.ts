@@ -2,32 +2,27 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CkitError } from '../../errors.js'
 import type { CommandSpec } from '../command.js'
-import { EXIT } from '../exit-codes.js'
-import { writeOutput } from '../io.js'
 import { emailOption, urlOption, wholeNumberOption } from '../parse.js'
-import { junitXml, terminalSafeJson } from '../format.js'
-import { terminalSafe } from '../../render/text.js'
+import { reportOptions, reportOptionsOf, writeCheckReport } from '../report.js'
 import { resolveSecret } from './sign.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
-const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
 
 export const conformanceCommand: CommandSpec = {
   name: 'conformance',
   summary: 'will the help desk accept my endpoint? Named live checks (signature, challenge, latency, schema, templates, links, security), each failure with a fix',
   examples: ['ckit conformance http://127.0.0.1:3000/yetto --secret s3cret --email kelly@example.com', 'ckit conformance https://crm.example.com/yetto --emails emails.txt --requests 50 --junit conformance.xml'],
   define: (command) =>
-    command
-      .argument('<url>', 'the endpoint as configured in the help desk', urlOption('<url>'))
-      .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
-      .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
-      .option('--emails <file>', 'a file of known customer e-mails, one per line (# comments; an empty file is a usage error)')
-      .option('--unknown-email <email>', 'an e-mail with no customer (default nobody@unknown.invalid)', emailOption('--unknown-email'))
-      .option('--requests <n>', 'requests in the latency sample, sequential and then concurrent (default 10 each)', wholeNumberOption('--requests', 1, 10_000))
-      .option('--concurrency <n>', 'requests at once in the concurrent half (default 4)', wholeNumberOption('--concurrency', 1, 100))
-      .option('--json', 'print { ok, checks } on stdout (docs/conformance-report.schema.json)')
-      .option('--junit <file>', 'write the checks as JUnit XML, for CI')
-      .addHelpText('after', '\nExit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error.'),
+    reportOptions(
+      command
+        .argument('<url>', 'the endpoint as configured in the help desk', urlOption('<url>'))
+        .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
+        .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
+        .option('--emails <file>', 'a file of known customer e-mails, one per line (# comments; an empty file is a usage error)')
+        .option('--unknown-email <email>', 'an e-mail with no customer (default nobody@unknown.invalid)', emailOption('--unknown-email'))
+        .option('--requests <n>', 'requests in the latency sample, sequential and then concurrent (default 10 each)', wholeNumberOption('--requests', 1, 10_000))
+        .option('--concurrency <n>', 'requests at once in the concurrent half (default 4)', wholeNumberOption('--concurrency', 1, 100))
+    ).addHelpText('after', '\nExit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error.'),
   async run([url], options, io) {
     const secret = resolveSecret(options, io)
     const emails = [...((options['email'] as string[] | undefined) ?? [])]
@@ -55,20 +50,6 @@ export const conformanceCommand: CommandSpec = {
       onProgress: (done, total) => io.progress?.(`latency sample ${done}/${total}`),
     })
     io.progress?.(null)
-    const ok = checks.every((c) => c.status !== 'fail')
-    // Reasons and fixes quote the endpoint (key names, variable names, its Content-Type): every
-    // line a person or a CI page shows passes through the terminal neutraliser.
-    if (options['junit']) {
-      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: terminalSafe(c.reason), ...(c.fix ? { fix: terminalSafe(c.fix) } : {}) })), 'ckit conformance'))
-    }
-    if (options['json']) {
-      io.stdout.write(`${terminalSafeJson({ ok, url, checks }, 2)}\n`)
-    } else {
-      for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${terminalSafe(c.reason)}${c.fix && c.status !== 'pass' ? `\n    fix: ${terminalSafe(c.fix)}` : ''}\n`)
-      const failed = checks.filter((c) => c.status === 'fail').length
-      const warned = checks.filter((c) => c.status === 'warn').length
-      io.stdout.write(ok ? `the help desk would accept this endpoint${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}\n` : `${failed} of ${checks.length} checks failed\n`)
-    }
-    return ok ? EXIT.ok : EXIT.problems
+    return writeCheckReport(io, { suite: 'conformance', url: url!, checks }, reportOptionsOf(options), 'the help desk would accept this endpoint')
   },
 }
