@@ -116,7 +116,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
       }
       headerScenario = chosen.scenario
     }
-    const choice = state.scenarios.choose(entry.email, headerScenario)
+    const choice = state.scenarios.choose(entry.email, headerScenario, context.reason)
     entry.scenario = choice.scenario.name
     entry.scenarioSource = choice.source
 
