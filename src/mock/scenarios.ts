@@ -347,7 +347,9 @@ export class ScenarioBook {
   #drawn(scenario: Scenario, source: string, who: string, n: number | undefined): ScenarioChoice {
     if ((scenario.kind !== 'delay' && scenario.kind !== 'drip') || scenario.latency === undefined) return { scenario, source }
     const number = n ?? this.#next(`${source}\u0000${who}`)
-    return { scenario: { ...scenario, ms: sampleLatency(scenario.latency, this.#current.seed, who, number) }, source }
+    const ms = sampleLatency(scenario.latency, this.#current.seed, who, number)
+    // The journal shows what was drawn beside the distribution.
+    return { scenario: { ...scenario, name: `${scenario.name} (${ms} ms)`, ms }, source }
   }
 
   /** Adds one rule in front of the others; counters of the others go on (their sequences do not restart). */
