@@ -13,7 +13,7 @@ const context = (email: string, reason: RequestContext['reason'] = 'conversation
 })
 
 let mock: RunningMock
-const fetchAs = (target: RunningMock, email: string, reason?: RequestContext['reason']) => requestCustomerData({ url: target.url, secret: SECRET }, context(email, reason), { timeoutMs: 1000 })
+const fetchAs = (target: RunningMock, email: string, reason?: RequestContext['reason']) => requestCustomerData({ url: target.url, secret: SECRET }, context(email, reason), { timeoutMs: 10_000 })
 const admin = (path: string, init: { method?: string; body?: unknown } = {}, target = mock) =>
   fetch(`${target.origin}/__admin${path}`, init.body === undefined ? { method: init.method ?? 'GET', headers: { 'x-ckit-admin': '1' } } : { method: init.method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) })
 
