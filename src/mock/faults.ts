@@ -125,7 +125,7 @@ export function schemaInvalid(normal: CustomerConnectionResponse, variant: Schem
 }
 
 /** Waits, unless the request is gone; resolves false when aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await sleep(ms, undefined, { signal })
     return true

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { CkitError } from '../errors.js'
 import { LruCache } from '../lru.js'
 
 /** Variants of `schema-invalid:<variant>`, each with the client failure kind it produces. */
@@ -277,6 +278,21 @@ export function compileScenarioConfig(input: unknown, seed: number): ScenarioCon
   if (compiled.length === rules.length) errors.push(...duplicateIds(compiled, (i) => `/rules/${i}/id`))
   if (errors.length > 0 || !defaultScenario) return { ok: false, errors }
   return { ok: true, book: withRules({ defaultScenario, rules: [], config: {}, seed }, compiled) }
+}
+
+/**
+ * A configuration file's scenarios (scenarios.yaml, the proxy's --config) with the global
+ * --scenario as its default; throws CKIT_MOCK_UNKNOWN_SCENARIO naming the file and pointers.
+ */
+export function compileScenarioFile(config: unknown, scenario: string | undefined, seed: number, label: string): CompiledConfig {
+  if (scenario !== undefined) {
+    const parsed = parseScenario(scenario)
+    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `--scenario ${parsed.message}`)
+  }
+  const base = (config ?? {}) as Record<string, unknown>
+  const compiled = compileScenarioConfig(scenario === undefined ? base : { ...base, default: scenario }, seed)
+  if (!compiled.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', compiled.errors.map((e) => `${label}${e.pointer}: ${e.message}`).join('; '))
+  return compiled.book
 }
 
 export type AddRuleResult = { ok: true; config: CompiledConfig; id: string } | { ok: false; errors: ConfigError[] }
