@@ -1,11 +1,14 @@
 import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requestCustomerData, testConnection } from '../../src/client/index.js'
 import { startProxy, type ProxyVerdict, type RunningProxy } from '../../src/desk/index.js'
 import { SCENARIO_CATALOGUE, SCHEMA_INVALID_VARIANTS, startMock } from '../../src/mock/index.js'
 import type { RequestContext } from '../../src/schema/index.js'
-import { spawnUntil } from '../helpers.js'
+import { cli, spawnUntil, startCli } from '../helpers.js'
 
 /**
  * The mock's fault catalogue in front of a real endpoint (examples/node-http-endpoint, built from
@@ -126,6 +129,35 @@ describe('ckit proxy in front of examples/node-http-endpoint', () => {
       }
     } finally {
       await mock.close()
+    }
+  })
+})
+
+describe('ckit proxy --scenario / --config / --seed', () => {
+  it('serves the rules of a scenarios.yaml-style file, and refuses a bad one with its pointers before listening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-proxy-faults-'))
+    try {
+      const good = join(dir, 'faults.yaml')
+      writeFileSync(good, 'rules:\n  - match: "kelly@example.com"\n    sequence: ["status:503", "ok"]\n')
+      const running = await startCli(['proxy', '--upstream', endpoint.url, '--port', '0', '--config', good, '--seed', '3', '--json'])
+      try {
+        const { listening } = JSON.parse(running.firstLine) as { listening: string }
+        const connection = { url: listening, secret: SECRET }
+        expect(await requestCustomerData(connection, context('kelly@example.com'))).toMatchObject({ ok: false, error: { kind: 'http_status', status: 503 } })
+        expect((await requestCustomerData(connection, context('kelly@example.com'))).ok).toBe(true)
+        expect(running.out.stdout).toMatch(/"scenario":"status:503","scenarioSource":"rule:kelly@example.com"/)
+      } finally {
+        expect(await running.stop()).toBe(0)
+      }
+      const bad = join(dir, 'bad.yaml')
+      writeFileSync(bad, 'rules:\n  - reason: cron\n    scenario: delay:uniform:9:1\n')
+      const refused = await cli(['proxy', '--upstream', endpoint.url, '--port', '0', '--config', bad])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(`${bad}/rules/0/reason`)
+      expect(refused.stderr).toContain(`${bad}/rules/0/scenario`)
+      expect((await cli(['proxy', '--upstream', endpoint.url, '--port', '0', '--scenario', 'teapot'])).stderr).toMatch(/--scenario "teapot": unknown scenario/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
