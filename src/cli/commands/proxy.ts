@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { CkitError } from '../../errors.js'
-import { parseYamlText } from '../../yaml.js'
 import type { CommandSpec } from '../command.js'
-import { serveUntilShutdown } from '../io.js'
+import { readYamlOption, serveUntilShutdown } from '../io.js'
 import { urlOption, wholeNumberOption } from '../parse.js'
 import type { ProxyVerdict } from '../../desk/index.js'
 import type { Io } from '../io.js'
@@ -15,20 +11,6 @@ const ANSWERED: Record<ProxyVerdict['answered'], (verdict: ProxyVerdict) => stri
   problem: () => ' → 502/504 problem+json',
   reset: () => ' → connection reset (as the upstream did)',
   fault: (verdict) => ` → fault ${verdict.scenario} (${verdict.scenarioSource})`,
-}
-
-/** --config: fault rules in the mock's scenarios.yaml syntax (YAML or JSON). */
-async function readScenarios(cwd: string, file: string | undefined): Promise<unknown> {
-  if (file === undefined) return undefined
-  let text: string
-  try {
-    text = await readFile(resolve(cwd, file), 'utf8')
-  } catch {
-    throw new CkitError('CKIT_CLI_USAGE', `cannot read --config ${file}`)
-  }
-  const parsed = parseYamlText(text)
-  if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
-  return parsed.value ?? {}
 }
 
 export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra = ''): void {
@@ -64,7 +46,8 @@ export const proxyCommand: CommandSpec = {
       ...(options['secret'] ? { secret: options['secret'] as string } : {}),
       errors: options['errors'] === true,
       ...(options['scenario'] ? { scenario: options['scenario'] as string } : {}),
-      ...(options['config'] ? { scenarios: await readScenarios(io.cwd, options['config'] as string), scenariosLabel: options['config'] as string } : {}),
+      // Fault rules in the mock's scenarios.yaml syntax; compiled (and refused with pointers) by startProxy.
+      ...(options['config'] ? { scenarios: (await readYamlOption(io, '--config', options['config'] as string)) ?? {}, scenariosLabel: options['config'] as string } : {}),
       ...(options['seed'] !== undefined ? { seed: options['seed'] as number } : {}),
       onExchange: (verdict) => printVerdict(io, verdict, json),
     })
