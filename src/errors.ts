@@ -23,7 +23,7 @@ export const CKIT_CODES = Object.freeze({
   CKIT_RENDER_INVALID_OPTION: code('usage', 'A limit given to createRenderer or TemplateEngine is not a whole number of at least 1.'),
   CKIT_CLIENT_INVALID_OPTION: code('usage', 'An option of the client (timeoutMs, maxResponseBytes, headers, strict, timer) is out of range or of the wrong type.'),
   CKIT_MOCK_INVALID_OPTION: code('usage', 'An option of the mock endpoint (port, host, base path, seed, secret…) is out of range or of the wrong type.'),
-  CKIT_MOCK_INVALID_DATA: code('usage', 'A file in the mock data folder (customers, customer.schema.json, sections.json, scenarios.yaml) is unreadable or invalid; the message names the file and pointer.'),
+  CKIT_MOCK_INVALID_DATA: code('usage', 'Files in the mock data folder (customers, customer.schema.json, sections.json, scenarios.yaml) are unreadable or invalid; one error reports every problem of every file: the message names each file and pointer, and `err.errors` lists them as `{ file, pointer, message }`.'),
   CKIT_MOCK_TOO_MANY_CUSTOMERS: code('usage', 'Setting a runtime customer would take the mock past runtimeCustomers or runtimeCustomerBytes; the admin API answers 507 too_many_customers.'),
   CKIT_MOCK_UNKNOWN_SCENARIO: code('usage', 'A scenario name or scenario rule is not in the catalogue (never silently treated as ok).'),
   CKIT_MOCK_INVALID_SESSION: code('usage', 'A session id is not 1 to 64 letters, digits, _ or -; the admin API and the connection route answer 400 invalid_session.'),
@@ -45,14 +45,24 @@ export const CKIT_CODES = Object.freeze({
 
 export type CkitCode = keyof typeof CKIT_CODES
 
+/** One problem of several reported at once: where (a file, a JSON pointer) and what. */
+export interface CkitProblem {
+  readonly file?: string
+  readonly pointer: string
+  readonly message: string
+}
+
 export class CkitError<C extends CkitCode = CkitCode> extends Error {
   override readonly name = 'CkitError'
+  /** Every problem, when one error reports several (the message lists them too). */
+  readonly errors: readonly CkitProblem[] | undefined
   constructor(
     readonly code: C,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { errors?: readonly CkitProblem[] },
   ) {
     super(message, options)
+    this.errors = options?.errors
   }
 
   /** usage, data, remote or internal: what kind of problem this is (the CLI's exit code follows it). */

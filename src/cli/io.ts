@@ -3,6 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, basename, join, resolve } from 'node:path'
 import { CkitError } from '../errors.js'
 import { readErrorReason } from '../files.js'
+import { parseYamlText } from '../yaml.js'
 
 /** Everything a command touches outside itself, injected so tests capture both streams. */
 export interface Io {
@@ -57,6 +58,19 @@ export async function readInput(io: Io, file: string): Promise<{ bytes: Buffer; 
   } catch (cause) {
     throw new CkitError('CKIT_CLI_USAGE', `cannot read ${file}: ${readErrorReason(cause)}`, { cause })
   }
+}
+
+/** A JSON or YAML file given to an option (--config); unreadable or not parseable is a usage error (exit 2). */
+export async function readYamlOption(io: Io, option: string, file: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(resolve(io.cwd, file), 'utf8')
+  } catch {
+    throw new CkitError('CKIT_CLI_USAGE', `cannot read ${option} ${file}`)
+  }
+  const parsed = parseYamlText(text)
+  if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `${option} ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
+  return parsed.value
 }
 
 export const printJson = (io: Io, value: unknown): void => {

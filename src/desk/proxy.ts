@@ -5,7 +5,11 @@ import { parseJson, validate, type CustomerConnectionResponse } from '../schema/
 import { forwardableHeaders } from '../http/headers.js'
 import { hostAllowed } from '../http/host.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
-import { exchange } from '../conformance/checks.js'
+import { CONFORMANCE_DEFAULTS, exchange } from '../conformance/checks.js'
+import { applyScenario, nodeWire, wait, type FaultEnvironment, type NormalAnswer } from '../mock/faults.js'
+import { MOCK_DEFAULTS } from '../mock/options.js'
+import { SCENARIO_HEADER } from '../mock/plugins/connection.js'
+import { compileScenarioFile, parseScenario, ScenarioBook, type Scenario } from '../mock/scenarios.js'
 
 /** One exchange through the proxy, as logged. */
 export interface ProxyVerdict {
@@ -17,8 +21,15 @@ export interface ProxyVerdict {
   readonly ok: boolean
   /** Each problem with its pointer, empty when the answer is one the help desk accepts. */
   readonly problems: readonly { readonly pointer: string; readonly message: string }[]
-  /** What the client got: passed through, or a problem+json the proxy made. */
-  readonly answered: 'passed-through' | 'problem'
+  /**
+   * What the client got: the upstream's answer passed through, a problem+json the proxy made, a
+   * reset (the upstream reset or refused the connection: the client sees the same), or a fault
+   * scenario (before forwarding, `status` is null: the upstream was not asked).
+   */
+  readonly answered: 'passed-through' | 'problem' | 'reset' | 'fault'
+  /** The fault scenario applied (`ok` when none) and where it came from: header, rule:…, default. */
+  readonly scenario: string
+  readonly scenarioSource: string
 }
 
 export interface ProxyOptions {
@@ -30,6 +41,14 @@ export interface ProxyOptions {
   readonly secret?: string
   /** Turn an answer the help desk would refuse into 502 application/problem+json explaining why. */
   readonly errors?: boolean
+  /** The fault scenario for requests no header or rule chooses (`--scenario`; default ok). */
+  readonly scenario?: string
+  /** Fault rules by e-mail and reason, as in the mock's scenarios.yaml (`--config`): `{ default?, rules? }`. */
+  readonly scenarios?: unknown
+  /** Where `scenarios` came from, for error messages (default "scenarios"). */
+  readonly scenariosLabel?: string
+  /** Seeds probabilities and latency distributions, as the mock's --seed (default 1). */
+  readonly seed?: number
   readonly onExchange?: (verdict: ProxyVerdict, response: CustomerConnectionResponse | undefined, request: ForwardedRequest) => void | Promise<void>
 }
 
@@ -44,8 +63,26 @@ export interface RunningProxy {
   close(): Promise<void>
 }
 
-/** Set by the exchange for the upstream request itself (it asks for and undoes the codings the help desk does); forwardableHeaders drops the hop-by-hop ones. */
-const SET_BY_THE_PROXY = ['host', 'content-length', 'accept-encoding']
+/**
+ * Set by the exchange for the upstream request itself (it asks for and undoes the codings the help
+ * desk does; forwardableHeaders drops the hop-by-hop ones), and the scenario header, which is the
+ * proxy's to obey, not the upstream's.
+ */
+const NOT_FORWARDED = ['host', 'content-length', 'accept-encoding', SCENARIO_HEADER]
+
+/** Faults that need nothing from the upstream: answered without asking it. */
+const BEFORE_FORWARDING: ReadonlySet<Scenario['kind']> = new Set(['hang', 'reset', 'status', 'html-error-page', 'malformed-json', 'empty-body'])
+/** Faults made of the upstream's real answer. */
+const ON_THE_ANSWER: ReadonlySet<Scenario['kind']> = new Set(['truncated-json', 'schema-invalid', 'too-large', 'drip', 'wrong-challenge'])
+const NOTHING: NormalAnswer = { body: '', prepared: undefined, challenge: undefined }
+const FAULT_LIMITS = { budgetMs: CONFORMANCE_DEFAULTS.budgetMs, maxResponseBytes: CONFORMANCE_DEFAULTS.maxResponseBytes }
+
+/** The upstream's answer as the base of a content fault: its body, and its JSON object when it has one. */
+function upstreamAnswer(body: Buffer, status: number, challenge: string | undefined): NormalAnswer {
+  const parsed = parseJson(body)
+  const isObject = parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && !Array.isArray(parsed.value)
+  return { body: body.toString('utf8'), prepared: isObject ? { response: parsed.value as CustomerConnectionResponse } : undefined, challenge, status }
+}
 
 /**
  * The help desk sends base64url(JSON) as the path parameter. Anything else is refused before it
@@ -68,10 +105,18 @@ const problem = (status: number, title: string, detail: string, errors: readonly
  * Stands between a help desk and a real endpoint: forwards each request with its signature
  * intact, checks the answer as the help desk would (status, time, JSON, schema, templates, links),
  * reports a verdict per exchange, and with `errors` answers a refused response with a 502
- * problem+json. Upstream timeouts and resets always become problem+json; the budget bounds every
- * exchange, so the proxy never hangs past it.
+ * problem+json. An upstream timeout becomes a 504 problem+json (the budget bounds every exchange,
+ * so the proxy never hangs past it); an upstream reset or refusal resets the client's connection,
+ * so the help desk sees what it would see without the proxy.
+ *
+ * It also applies the mock's fault catalogue in front of the real endpoint (X-Mock-Scenario,
+ * `scenario`, `scenarios` rules, seeded like the mock): faults that need no upstream answer
+ * before forwarding, latencies before forwarding, content faults on the upstream's real answer.
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  // The mock's own rule book: same syntax, same seeded draws. Throws CKIT_MOCK_UNKNOWN_SCENARIO at start-up.
+  const book = new ScenarioBook(compileScenarioFile(options.scenarios, options.scenario, options.seed ?? MOCK_DEFAULTS.seed, options.scenariosLabel ?? 'scenarios'))
+  let requests = 0
   const server: Server = createServer((req, res) => {
     void (async () => {
       const time = new Date().toISOString()
@@ -89,7 +134,29 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         const parsed = parseSignedRequest({ path: req.url ?? '/', headers: req.headers, secret: options.secret, toleranceSeconds: Infinity })
         return parsed.ok ? 'ok' : parsed.reason
       })() : 'not-checked'
-      const headers = forwardableHeaders(req.headers, SET_BY_THE_PROXY)
+      const rawHeader = req.headers[SCENARIO_HEADER]
+      const fromHeader = rawHeader === undefined ? undefined : parseScenario(Array.isArray(rawHeader) ? rawHeader[0] : rawHeader)
+      if (fromHeader && !fromHeader.ok) {
+        return void res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem(400, 'Unknown scenario', `${SCENARIO_HEADER}: ${fromHeader.message}`))
+      }
+      const { scenario, source } = book.choose(email ?? undefined, fromHeader?.scenario, decoded.ok ? decoded.context.reason : undefined)
+      const gone = new AbortController()
+      res.once('close', () => gone.abort())
+      // A hung response needs no bookkeeping here: close() ends every connection.
+      const env: FaultEnvironment = { ...FAULT_LIMITS, signal: () => gone.signal, hold: () => {} }
+      const wire = nodeWire(res, `proxy-${++requests}`)
+      const sent = req.headers[HEADERS.signature.toLowerCase()]
+      const forwarded: ForwardedRequest = typeof sent === 'string' ? { signature: sent } : {}
+      const faulted = { scenario: scenario.name, scenarioSource: source }
+      if (BEFORE_FORWARDING.has(scenario.kind)) {
+        await applyScenario(scenario, NOTHING, wire, env)
+        return options.onExchange?.({ time, email, signature, status: null, latencyMs: 0, ok: true, problems: [], answered: 'fault', ...faulted }, undefined, forwarded)
+      }
+      if (scenario.kind === 'delay' || scenario.kind === 'timeout') {
+        // Delay, then forward: a client that gave up meanwhile is not forwarded for.
+        if (!(await wait(scenario.kind === 'delay' ? scenario.ms : FAULT_LIMITS.budgetMs + 500, gone.signal))) return
+      }
+      const headers = forwardableHeaders(req.headers, NOT_FORWARDED)
       const target = parameter === '' ? options.upstream : appendPathParameter(options.upstream, parameter)
       const answer = await exchange(target, headers)
       const problems: { pointer: string; message: string }[] = []
@@ -121,17 +188,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         }
       }
       const refused = answer.status === null || problems.length > 0
-      const makeProblem = answer.status === null || (options.errors === true && refused)
-      const verdict: ProxyVerdict = { time, email, signature, status: answer.status, latencyMs: answer.latencyMs, ok: !refused, problems, answered: makeProblem ? 'problem' : 'passed-through' }
-      if (makeProblem) {
+      const unreachable = answer.status === null && !answer.timedOut
+      const onTheAnswer = answer.status !== null && ON_THE_ANSWER.has(scenario.kind)
+      const makeProblem = !unreachable && !onTheAnswer && (answer.status === null || (options.errors === true && refused))
+      const answered = unreachable ? 'reset' : onTheAnswer ? 'fault' : makeProblem ? 'problem' : 'passed-through'
+      const verdict: ProxyVerdict = { time, email, signature, status: answer.status, latencyMs: answer.latencyMs, ok: !refused, problems, answered, ...faulted }
+      if (unreachable) {
+        // A 502 here made the client report http_status for what was a network failure.
+        res.socket?.resetAndDestroy()
+      } else if (onTheAnswer) {
+        await applyScenario(scenario, upstreamAnswer(answer.body ?? Buffer.alloc(0), answer.status!, decoded.ok ? decoded.context.challenge : undefined), wire, env)
+      } else if (makeProblem) {
+        const title = answer.timedOut ? 'The customer endpoint did not answer in time' : 'The customer endpoint sent a response the help desk would refuse'
         const status = answer.timedOut ? 504 : 502
-        const title = answer.timedOut ? 'The customer endpoint did not answer in time' : answer.status === null ? 'The customer endpoint could not be reached' : 'The customer endpoint sent a response the help desk would refuse'
         res.writeHead(status, { 'content-type': 'application/problem+json' }).end(problem(status, title, problems.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; '), problems))
       } else {
         res.writeHead(answer.status!, { 'content-type': answer.contentType ?? 'application/octet-stream' }).end(answer.body)
       }
-      const sent = req.headers[HEADERS.signature.toLowerCase()]
-      await options.onExchange?.(verdict, response, typeof sent === 'string' ? { signature: sent } : {})
+      await options.onExchange?.(verdict, response, forwarded)
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' }).end(problem(500, 'The proxy failed', 'an internal error'))
     })

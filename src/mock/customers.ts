@@ -1,7 +1,7 @@
 import type { generateSync as GenerateSync } from 'json-schema-faker'
 import { CkitError } from '../errors.js'
 import { LruCache } from '../lru.js'
-import { validate, type CustomerConnectionResponse } from '../schema/index.js'
+import { validate, type CustomerConnectionResponse, type Section } from '../schema/index.js'
 import { exceedsDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../schema/json.js'
 import type { MockData } from './data.js'
 import { compileGenerator, generatorTools, type CompiledGenerator, type GeneratorTools } from './generator.js'
@@ -35,6 +35,23 @@ export interface RuntimeCustomer {
 }
 
 export type RuntimeCustomerResult = { ok: true; served: { email: string; origin: CustomerOrigin; response: CustomerConnectionResponse } } | { ok: false; errors: { pointer: string; keyword: string; message: string }[] }
+
+export type CustomerDocumentResult = { ok: true; document: RuntimeCustomer; response: CustomerConnectionResponse } | { ok: false; errors: { pointer: string; keyword: string; message: string }[] }
+
+/**
+ * What a customer must be to be served, wherever it comes from (PUT /__admin/customers, the
+ * handle, a file of the data folder's customers/): `{ customer, sections? }` that makes a valid
+ * response under the contract, strictly, with `defaultSections` when it has none of its own.
+ */
+export function checkCustomerDocument(document: unknown, defaultSections: readonly Section[]): CustomerDocumentResult {
+  const given = document as Partial<RuntimeCustomer> | null | undefined
+  const candidate = { version: '2024-03-06', customer: given?.customer, sections: given?.sections ?? defaultSections }
+  const checked = validate('response', candidate, { strict: true })
+  const errors = checked.errors.map(({ pointer, keyword, message }) => ({ pointer, keyword, message }))
+  if (!given || typeof given !== 'object' || Array.isArray(given)) errors.unshift({ pointer: '', keyword: 'type', message: 'must be an object { "customer": {…}, "sections"?: […] }' })
+  if (errors.length > 0 || !given) return { ok: false, errors }
+  return { ok: true, document: { customer: given.customer!, ...(given.sections ? { sections: given.sections } : {}) }, response: checked.value as CustomerConnectionResponse }
+}
 
 /** JSON Merge Patch (RFC 7386): null removes, objects merge, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -135,10 +152,10 @@ export class CustomerSource {
     return new CustomerSource(this.#shared.data, this.#options, this.#shared)
   }
 
-  async customerFor(email: string): Promise<{ customer: Record<string, unknown>; source: 'fixed' | 'generated' }> {
+  async customerFor(email: string): Promise<{ customer: Record<string, unknown>; sections?: readonly Section[]; source: 'fixed' | 'generated' }> {
     const key = email.toLowerCase()
     const fixed = this.#shared.data.customers.get(key)
-    if (fixed) return { customer: fixed, source: 'fixed' }
+    if (fixed) return { ...fixed, source: 'fixed' }
     const tools = await loadGenerator()
     const schema = this.#shared.data.customerSchema
     const compiled = compiledFor(schema, tools)
@@ -164,9 +181,9 @@ export class CustomerSource {
     }
     const cached = cache.get(key)
     if (cached) return cached
-    const { customer, source } = await this.customerFor(key)
+    const { customer, sections: own, source } = await this.customerFor(key)
     // The same text as JSON.stringify of the whole response, without serialising the shared sections again.
-    const sections = (this.#shared.sectionsJson ??= JSON.stringify(data.sections))
+    const sections = own ? JSON.stringify(own) : (this.#shared.sectionsJson ??= JSON.stringify(data.sections))
     const prepared = new PreparedResponse(`{"version":"2024-03-06","customer":${JSON.stringify(customer)},"sections":${sections}}`, source)
     cache.set(key, prepared, prepared.body.length + key.length)
     return prepared
@@ -180,12 +197,9 @@ export class CustomerSource {
    */
   set(email: string, document: RuntimeCustomer): RuntimeCustomerResult {
     const key = email.trim().toLowerCase()
-    const candidate = { version: '2024-03-06', customer: document?.customer, sections: document?.sections ?? this.#shared.data.sections }
-    const checked = validate('response', candidate, { strict: true })
-    const errors = checked.errors.map(({ pointer, keyword, message }) => ({ pointer, keyword, message }))
-    if (!document || typeof document !== 'object' || Array.isArray(document)) errors.unshift({ pointer: '', keyword: 'type', message: 'must be an object { "customer": {…}, "sections"?: […] }' })
-    if (errors.length > 0) return { ok: false, errors }
-    const stored: RuntimeCustomer = { customer: document.customer, ...(document.sections ? { sections: document.sections } : {}) }
+    const checked = checkCustomerDocument(document, this.#shared.data.sections)
+    if (!checked.ok) return checked
+    const stored = checked.document
     const chars = JSON.stringify(stored).length + key.length
     const previous = this.#overrides.get(key)
     const entries = this.#overrides.size + (previous ? 0 : 1)
@@ -198,7 +212,7 @@ export class CustomerSource {
     }
     this.#overrides.set(key, { document: stored, chars })
     this.#overrideChars = total
-    return { ok: true, served: { email: key, origin: 'runtime', response: checked.value as CustomerConnectionResponse } }
+    return { ok: true, served: { email: key, origin: 'runtime', response: checked.response } }
   }
 
   /** Merges a JSON Merge Patch into what is served now (runtime, file or faker), then sets it. */

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type * as Ajv2020Module from 'ajv/dist/2020.js'
 import type AjvFormatsModule from 'ajv-formats'
-import { CkitError } from '../errors.js'
-import { humanise, parseJson, validate, type Section } from '../schema/index.js'
+import { CkitError, type CkitProblem } from '../errors.js'
+import { checkCustomerDocument, type RuntimeCustomer } from './customers.js'
+import { parseJson, validate, type Section } from '../schema/index.js'
 import { parseYamlText } from '../yaml.js'
 import { isMissing, readErrorReason } from '../files.js'
 
@@ -15,8 +16,8 @@ export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../mocks/', import.met
 
 export interface MockData {
   readonly dir: string
-  /** Fixed customers by lower-cased e-mail. */
-  readonly customers: ReadonlyMap<string, Record<string, unknown>>
+  /** Fixed customers by lower-cased e-mail: the customer and, optionally, its own sections. */
+  readonly customers: ReadonlyMap<string, RuntimeCustomer>
   /** JSON Schema (with faker hints) for generated customers. */
   readonly customerSchema: Record<string, unknown>
   readonly sections: readonly Section[]
@@ -26,16 +27,25 @@ export interface MockData {
 
 const invalid = (message: string): CkitError => new CkitError('CKIT_MOCK_INVALID_DATA', message)
 
-function readJson(path: string, label: string): unknown {
-  let text: string
+/** Every problem of a data folder, gathered so one run reports them all. */
+type Problems = CkitProblem[]
+
+/** The text of a file, or undefined with the problem noted; a missing optional file is no problem. */
+function readText(path: string, label: string, problems: Problems, optional = false): string | undefined {
   try {
-    text = readFileSync(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch (cause) {
-    throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label}: ${readErrorReason(cause)}`, { cause })
+    if (!(optional && isMissing(cause))) problems.push({ file: label, pointer: '', message: `cannot be read: ${readErrorReason(cause)}` })
+    return undefined
   }
+}
+
+function readJson(path: string | undefined, label: string, problems: Problems): unknown {
+  const text = path === undefined ? undefined : readText(path, label, problems)
+  if (text === undefined) return undefined
   const parsed = parseJson(text)
-  if (!parsed.ok) throw invalid(`${label} is not valid JSON: ${parsed.error.message}`)
-  return parsed.value
+  if (!parsed.ok) problems.push({ file: label, pointer: '', message: `is not valid JSON: ${parsed.error.message}` })
+  return parsed.ok ? parsed.value : undefined
 }
 
 const require = createRequire(import.meta.url)
@@ -47,7 +57,7 @@ const require = createRequire(import.meta.url)
  * link, means the link cannot be re-pointed between this check and the read. A missing file is
  * left for the reader to report.
  */
-function insideFolder(realDir: string, dir: string, path: string, label: string): string {
+function insideFolder(realDir: string, dir: string, path: string, label: string, problems: Problems): string | undefined {
   let real: string
   try {
     real = realpathSync(path)
@@ -55,7 +65,8 @@ function insideFolder(realDir: string, dir: string, path: string, label: string)
     return path
   }
   if (real !== realDir && !real.startsWith(realDir.endsWith(sep) ? realDir : `${realDir}${sep}`)) {
-    throw invalid(`${label} is a link to ${real}, outside the data folder ${dir}: only files inside it are served (copy the file in instead)`)
+    problems.push({ file: label, pointer: '', message: `is a link to ${real}, outside the data folder ${dir}: only files inside it are served (copy the file in instead)` })
+    return undefined
   }
   return real
 }
@@ -79,7 +90,22 @@ function customerValidator(schema: Record<string, unknown>, label: string) {
   }
 }
 
-/** Loads and checks a mock data folder; every problem names the file and the JSON pointer. */
+/**
+ * A customers/ file is what a runtime customer is, `{ "customer": {…}, "sections"?: […] }`, or
+ * the customer object alone (what `ckit record` writes). An object with no other key than
+ * `customer` and `sections`, and an object `customer`, is the first.
+ */
+function asCustomerDocument(value: unknown): { document: unknown; bare: boolean } {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+  const wrapped = isObject(value) && isObject(value['customer']) && Object.keys(value).every((k) => k === 'customer' || k === 'sections')
+  return wrapped ? { document: value, bare: false } : { document: { customer: value }, bare: true }
+}
+
+/**
+ * Loads and checks a mock data folder. Every problem of every file is reported at once, in one
+ * CkitError whose message lists each file and JSON pointer (and whose `errors` has them apart):
+ * fixing a folder takes one run, not one run per problem.
+ */
 export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
   let folder
   try {
@@ -88,54 +114,68 @@ export function loadMockData(dir: string = DEFAULT_DATA_DIR): MockData {
     throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot use the data folder ${dir}: ${readErrorReason(cause)}`, { cause })
   }
   if (!folder.isDirectory()) throw invalid(`the data folder ${dir} is a file, not a folder`)
+  const problems: Problems = []
   const label = (file: string) => join(basename(dir), file)
   const realDir = realpathSync(dir)
-  const contained = (file: string) => insideFolder(realDir, dir, join(dir, file), label(file))
-  const customerSchema = readJson(contained('customer.schema.json'), label('customer.schema.json')) as Record<string, unknown>
-  if (customerSchema === null || typeof customerSchema !== 'object' || Array.isArray(customerSchema)) throw invalid(`${label('customer.schema.json')} must be a JSON Schema object`)
-  // The shipped defaults are checked by the test suite (test/mock/data.test.ts), not on every start.
-  const checkCustomer = resolve(dir) === resolve(DEFAULT_DATA_DIR) ? undefined : customerValidator(customerSchema, label('customer.schema.json'))
+  const contained = (file: string) => insideFolder(realDir, dir, join(dir, file), label(file), problems)
 
-  const sections = readJson(contained('sections.json'), label('sections.json'))
-  const asResponse = validate('response', { version: '2024-03-06', customer: {}, sections }, { strict: true })
-  if (!asResponse.valid) {
-    const e = asResponse.errors[0]!
-    throw invalid(`${label('sections.json')}${e.pointer.replace(/^\/sections/, '')}: ${e.message}`)
+  let customerSchema = readJson(contained('customer.schema.json'), label('customer.schema.json'), problems) as Record<string, unknown>
+  if (customerSchema === null || typeof customerSchema !== 'object' || Array.isArray(customerSchema)) {
+    if (customerSchema !== undefined) problems.push({ file: label('customer.schema.json'), pointer: '', message: 'must be a JSON Schema object' })
+    customerSchema = {}
+  } else if (resolve(dir) !== resolve(DEFAULT_DATA_DIR)) {
+    // Compiled to catch a broken schema at start-up rather than at the first generated customer;
+    // the shipped defaults are checked by the test suite (test/mock/data.test.ts), not on every start.
+    try {
+      customerValidator(customerSchema, label('customer.schema.json'))
+    } catch (error) {
+      problems.push({ file: label('customer.schema.json'), pointer: '', message: (error as Error).message.replace(`${label('customer.schema.json')} `, '') })
+    }
   }
 
-  const customers = new Map<string, Record<string, unknown>>()
+  const rawSections = readJson(contained('sections.json'), label('sections.json'), problems)
+  let sections: Section[] = []
+  if (rawSections !== undefined) {
+    const asResponse = validate('response', { version: '2024-03-06', customer: {}, sections: rawSections }, { strict: true })
+    for (const e of asResponse.errors) problems.push({ file: label('sections.json'), pointer: e.pointer.replace(/^\/sections/, ''), message: e.message })
+    if (asResponse.valid) sections = rawSections as Section[]
+  }
+
+  const customers = new Map<string, RuntimeCustomer>()
   let files: string[] = []
   try {
     files = readdirSync(join(dir, 'customers')).filter((f) => f.endsWith('.json'))
   } catch (cause) {
     // A data folder without fixed customers only generates them; any other problem is reported.
-    if (!isMissing(cause)) throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label('customers/')}: ${readErrorReason(cause)}`, { cause })
+    if (!isMissing(cause)) problems.push({ file: label('customers/'), pointer: '', message: `cannot be read: ${readErrorReason(cause)}` })
   }
   for (const file of files.sort()) {
-    const email = file.slice(0, -'.json'.length).toLowerCase()
-    const customer = readJson(contained(join('customers', file)), label(`customers/${file}`))
-    if (checkCustomer && !checkCustomer(customer)) {
-      const e = humanise(checkCustomer.errors ?? [], customerSchema)[0]!
-      throw invalid(`${label(`customers/${file}`)}${e.pointer}: ${e.message} (fixed customers must match customer.schema.json)`)
-    }
-    customers.set(email, customer as Record<string, unknown>)
+    const fileLabel = label(`customers/${file}`)
+    const value = readJson(contained(join('customers', file)), fileLabel, problems)
+    if (value === undefined) continue
+    // The same check as PUT /__admin/customers/<email>: what one accepts, the other does too.
+    const { document, bare } = asCustomerDocument(value)
+    const checked = checkCustomerDocument(document, sections)
+    if (checked.ok) customers.set(file.slice(0, -'.json'.length).toLowerCase(), checked.document)
+    else for (const e of checked.errors) problems.push({ file: fileLabel, pointer: bare ? e.pointer.replace(/^\/customer/, '') : e.pointer, message: e.message })
   }
 
   let scenarios: unknown = {}
   const scenarioFile = contained('scenarios.yaml')
-  let scenarioText: string | undefined
-  try {
-    scenarioText = readFileSync(scenarioFile, 'utf8')
-  } catch (cause) {
-    // No scenarios.yaml: every request gets the default scenario. Unreadable is another matter.
-    if (!isMissing(cause)) throw new CkitError('CKIT_MOCK_INVALID_DATA', `cannot read ${label('scenarios.yaml')}: ${readErrorReason(cause)}`, { cause })
-  }
+  // No scenarios.yaml: every request gets the default scenario. Unreadable is another matter.
+  const scenarioText = scenarioFile === undefined ? undefined : readText(scenarioFile, label('scenarios.yaml'), problems, true)
   if (scenarioText !== undefined) {
     const parsed = parseYamlText(scenarioText)
-    if (!parsed.ok) throw invalid(`${label('scenarios.yaml')} is not valid YAML${parsed.where}`)
-    scenarios = parsed.value ?? {}
+    if (!parsed.ok) problems.push({ file: label('scenarios.yaml'), pointer: '', message: `is not valid YAML${parsed.where}` })
+    else scenarios = parsed.value ?? {}
   }
-  return { dir, customers, customerSchema, sections: sections as Section[], scenarios }
+
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.file}${p.pointer}${p.pointer === '' ? ' ' : ': '}${p.message}`)
+    const message = lines.length === 1 ? lines[0]! : `${lines.length} problems in the data folder ${dir}: ${lines.join('; ')}`
+    throw new CkitError('CKIT_MOCK_INVALID_DATA', message, { errors: problems })
+  }
+  return { dir, customers, customerSchema, sections, scenarios }
 }
 
 export { customerValidator }

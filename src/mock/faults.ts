@@ -14,6 +14,40 @@ export interface NormalAnswer {
   readonly status?: number
 }
 
+/**
+ * Where a fault is written: the mock's fastify reply, or the proxy's plain node:http response.
+ * One fault implementation serves both.
+ */
+export interface FaultWire {
+  /** Names the request in error bodies. */
+  readonly requestId: string
+  /** A complete answer. */
+  send(status: number, type: string, body: string, headers?: Readonly<Record<string, string>>): void
+  /** Takes the raw response over, for faults below HTTP: waits, resets, hangs, drips. */
+  takeOver(): ServerResponse
+}
+
+/** The mock's wire: answers go through fastify; a take-over hijacks the reply. */
+export function fastifyWire(request: FastifyRequest, reply: FastifyReply): FaultWire {
+  return {
+    requestId: request.id,
+    send: (status, type, body, headers) => void (headers ? reply.headers(headers) : reply).code(status).header('content-type', type).send(body),
+    takeOver: () => {
+      reply.hijack()
+      return reply.raw
+    },
+  }
+}
+
+/** A wire over a plain node:http response (the proxy). */
+export function nodeWire(res: ServerResponse, requestId: string): FaultWire {
+  return {
+    requestId,
+    send: (status, type, body, headers) => void res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body),
+    takeOver: () => res,
+  }
+}
+
 export interface FaultEnvironment {
   readonly budgetMs: number
   readonly maxResponseBytes: number
@@ -91,7 +125,7 @@ export function schemaInvalid(normal: CustomerConnectionResponse, variant: Schem
 }
 
 /** Waits, unless the request is gone; resolves false when aborted. */
-async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await sleep(ms, undefined, { signal })
     return true
@@ -100,64 +134,57 @@ async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-function sendJson(reply: FastifyReply, body: string, status = 200, type = 'application/json'): void {
-  void reply.code(status).header('content-type', type).send(body)
-}
-
 /**
  * Produces exactly the scenario's fault on the wire. Socket-level faults take the raw response
- * over from fastify (`hijack`), so what the client sees is the socket, not a framework's error page.
+ * over (in the mock, from fastify), so what the client sees is the socket, not a framework's error page.
  */
-export async function applyScenario(scenario: Scenario, normal: NormalAnswer, request: FastifyRequest, reply: FastifyReply, env: FaultEnvironment): Promise<void> {
+export async function applyScenario(scenario: Scenario, normal: NormalAnswer, wire: FaultWire, env: FaultEnvironment): Promise<void> {
+  const json = 'application/json'
   switch (scenario.kind) {
     case 'ok':
-      return sendJson(reply, normal.body, normal.status)
+      return wire.send(normal.status ?? 200, json, normal.body)
     case 'wrong-challenge':
-      return sendJson(reply, normal.challenge === undefined ? normal.body : JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
+      return wire.send(200, json, normal.challenge === undefined ? normal.body : JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
     case 'delay':
     case 'timeout': {
       const ms = scenario.kind === 'delay' ? scenario.ms : env.budgetMs + 500
-      reply.hijack()
+      const raw = wire.takeOver()
       if (await wait(ms, env.signal())) {
-        reply.raw.writeHead(normal.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normal.body) })
-        reply.raw.end(normal.body)
+        raw.writeHead(normal.status ?? 200, { 'content-type': json, 'content-length': Buffer.byteLength(normal.body) })
+        raw.end(normal.body)
       } else {
-        reply.raw.destroy()
+        raw.destroy()
       }
       return
     }
     case 'status': {
-      const answer = statusBody(scenario.status, request.id)
-      void reply.headers(answer.headers)
-      return sendJson(reply, answer.body, scenario.status, answer.type)
+      const answer = statusBody(scenario.status, wire.requestId)
+      return wire.send(scenario.status, answer.type, answer.body, answer.headers)
     }
     case 'html-error-page':
-      return sendJson(reply, LOGIN_PAGE, 200, 'text/html; charset=utf-8')
+      return wire.send(200, 'text/html; charset=utf-8', LOGIN_PAGE)
     case 'malformed-json':
-      return sendJson(reply, MALFORMED_JSON)
+      return wire.send(200, json, MALFORMED_JSON)
     case 'empty-body':
-      return sendJson(reply, '')
+      return wire.send(200, json, '')
     case 'truncated-json':
-      return sendJson(reply, normal.body.slice(0, Math.floor(normal.body.length / 2)))
+      return wire.send(200, json, normal.body.slice(0, Math.floor(normal.body.length / 2)))
     case 'schema-invalid':
-      return sendJson(reply, JSON.stringify(schemaInvalid(normal.prepared?.response ?? EMPTY_RESPONSE, scenario.variant)))
+      return wire.send(200, json, JSON.stringify(schemaInvalid(normal.prepared?.response ?? EMPTY_RESPONSE, scenario.variant)))
     case 'too-large': {
       const base = normal.prepared?.response ?? EMPTY_RESPONSE
       const padding = 'x'.repeat(env.maxResponseBytes + 64 * 1024)
-      return sendJson(reply, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
+      return wire.send(200, json, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
     }
     case 'reset':
-      reply.hijack()
-      request.raw.socket.resetAndDestroy()
+      wire.takeOver().socket?.resetAndDestroy()
       return
     case 'hang':
-      reply.hijack()
-      env.hold(reply.raw)
+      env.hold(wire.takeOver())
       return
     case 'drip': {
-      reply.hijack()
-      const raw = reply.raw
-      raw.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
+      const raw = wire.takeOver()
+      raw.writeHead(200, { 'content-type': json, 'transfer-encoding': 'chunked' })
       const size = Math.ceil(normal.body.length / scenario.chunks)
       for (let i = 0; i < scenario.chunks; i++) {
         if (i > 0 && !(await wait(scenario.ms, env.signal()))) return void raw.destroy()

@@ -103,11 +103,9 @@ export function mockHandle(state: () => MockState, url: string): MockHandle {
         current.scenarios.replace(compiled(compileScenarioConfig(config, current.options.seed), 'scenarios.set', (book) => book))
       },
       add: (rule) => {
-        const current = state()
-        const result = compileScenarioConfig({ rules: [rule] }, current.options.seed)
-        // Pointers name the rule itself, not its place in a one-rule list.
-        const own = result.ok ? result : { ...result, errors: result.errors.map((e) => ({ ...e, pointer: e.pointer.replace(/^\/rules\/0/, '') })) }
-        return current.scenarios.add(compiled(own, 'scenarios.add', (book) => book.rules[0]!))
+        const added = state().scenarios.add(rule)
+        if (!added.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `scenarios.add: ${added.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`)
+        return added.id
       },
       remove: (id) => state().scenarios.remove(id),
     },

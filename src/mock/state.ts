@@ -1,12 +1,11 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyRequest } from 'fastify'
-import { CkitError } from '../errors.js'
 import { createSigner, type Signer } from '../signature/index.js'
 import { CustomerSource } from './customers.js'
 import { loadMockData, type MockData } from './data.js'
 import { Journal, type JournalEntry } from './journal.js'
 import type { ResolvedMockOptions } from './options.js'
-import { compileScenarioConfig, parseScenario, ScenarioBook } from './scenarios.js'
+import { compileScenarioFile, ScenarioBook, type CompiledConfig } from './scenarios.js'
 import { SessionRegistry } from './sessions.js'
 
 /** Everything the mock's route groups share, built once at start-up. */
@@ -42,20 +41,9 @@ export interface RouteGroupOptions {
 }
 
 /** Loads a data folder and compiles its scenarios (with the global --scenario, if any). Throws CkitError naming the file and place. */
-function loadAndCompile(options: ResolvedMockOptions): { data: MockData; book: ReturnType<typeof compileScenarioConfig> & { ok: true } } {
+function loadAndCompile(options: ResolvedMockOptions): { data: MockData; book: CompiledConfig } {
   const data = loadMockData(options.dataDir)
-  const config = data.scenarios as Record<string, unknown> | null
-  const withGlobal = options.scenario === undefined ? config : { ...(config ?? {}), default: options.scenario }
-  if (options.scenario !== undefined) {
-    const parsed = parseScenario(options.scenario)
-    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `--scenario ${parsed.message}`)
-  }
-  const compiled = compileScenarioConfig(withGlobal ?? {}, options.seed)
-  if (!compiled.ok) {
-    const detail = compiled.errors.map((e) => `scenarios.yaml${e.pointer}: ${e.message}`).join('; ')
-    throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', detail)
-  }
-  return { data, book: compiled }
+  return { data, book: compileScenarioFile(data.scenarios, options.scenario, options.seed, 'scenarios.yaml') }
 }
 
 /** Loads data and compiles scenarios; any problem is a CkitError naming the file and place. */
@@ -66,7 +54,7 @@ export function createMockState(options: ResolvedMockOptions): MockState {
     options,
     data,
     customers: new CustomerSource(data, { seed: options.seed, cacheEntries: options.cacheEntries, cacheBytes: options.cacheBytes, runtimeCustomers: options.runtimeCustomers, runtimeCustomerBytes: options.runtimeCustomerBytes }),
-    scenarios: new ScenarioBook(book.book),
+    scenarios: new ScenarioBook(book),
     journal: new Journal(options.journalEntries),
     signer: options.verify && options.secret ? createSigner(options.secret) : undefined,
     inFlight: new Set(),
@@ -117,7 +105,7 @@ export function reloadMockData(state: MockState): { ok: true } | { ok: false; me
   state.customers.reload(loaded.data)
   for (const each of [state, ...state.sessions.states()]) {
     each.data = loaded.data
-    each.scenarios.rebase(loaded.book.book)
+    each.scenarios.rebase(loaded.book)
   }
   return { ok: true }
 }

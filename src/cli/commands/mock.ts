@@ -1,16 +1,14 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
 import { CkitError, isCkitError } from '../../errors.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
-import { parseYamlText } from '../../yaml.js'
 import type { StartMockOptions } from '../../mock/index.js'
 import type { ReloadResult } from '../../mock/watch.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
 import { wholeNumberOption } from '../parse.js'
 import { shellQuote } from '../format.js'
-import { serveUntilShutdown, type Io } from '../io.js'
+import { readYamlOption, serveUntilShutdown, type Io } from '../io.js'
 import { SECRET_ENV } from './sign.js'
 
 const LOG_KINDS = ['pretty', 'json', 'off'] as const
@@ -88,15 +86,7 @@ const CONFIG_KEYS = new Set([...Object.keys(MOCK_DEFAULTS).filter((key) => key !
 /** --config: a JSON or YAML file of mock options; command-line flags override it. */
 async function readConfig(io: Io, file: string | undefined): Promise<Record<string, unknown>> {
   if (file === undefined) return {}
-  let text: string
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8')
-  } catch {
-    throw new CkitError('CKIT_CLI_USAGE', `cannot read --config ${file}`)
-  }
-  const parsed = parseYamlText(text)
-  if (!parsed.ok) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} is neither JSON nor YAML: ${parsed.reason}${parsed.where}`)
-  const value = parsed.value
+  const value = await readYamlOption(io, '--config', file)
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file} must hold an object of mock options`)
   for (const key of Object.keys(value)) if (!CONFIG_KEYS.has(key)) throw new CkitError('CKIT_CLI_USAGE', `--config ${file}: unknown option ${JSON.stringify(key)} (known: ${[...CONFIG_KEYS].join(', ')})`)
   const config = value as Record<string, unknown>

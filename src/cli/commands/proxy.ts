@@ -1,22 +1,29 @@
 import type { CommandSpec } from '../command.js'
-import { serveUntilShutdown } from '../io.js'
+import { readYamlOption, serveUntilShutdown } from '../io.js'
 import { urlOption, wholeNumberOption } from '../parse.js'
 import type { ProxyVerdict } from '../../desk/index.js'
 import type { Io } from '../io.js'
 import { terminalSafe } from '../../render/text.js'
 import { jsonLine } from '../format.js'
 
+const ANSWERED: Record<ProxyVerdict['answered'], (verdict: ProxyVerdict) => string> = {
+  'passed-through': () => '',
+  problem: () => ' → 502/504 problem+json',
+  reset: () => ' → connection reset (as the upstream did)',
+  fault: (verdict) => ` → fault ${verdict.scenario} (${verdict.scenarioSource})`,
+}
+
 export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra = ''): void {
   // Problems quote the upstream (tag names, property names): nothing of it may drive the terminal.
   if (json) return void io.stdout.write(jsonLine(verdict))
   const problems = verdict.problems.slice(0, 3).map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')
-  io.stdout.write(terminalSafe(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${verdict.answered === 'problem' ? ' → 502/504 problem+json' : ''}${extra}`).replace(/\n/g, ' ') + '\n')
+  io.stdout.write(terminalSafe(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${ANSWERED[verdict.answered](verdict)}${extra}`).replace(/\n/g, ' ') + '\n')
 }
 
 export const proxyCommand: CommandSpec = {
   name: 'proxy',
   summary: 'stand between a help desk and your endpoint: forward each request, check each answer as the help desk would, log a verdict',
-  examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --port 4030 --secret s3cret --errors'],
+  examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --port 4030 --secret s3cret --errors', 'ckit proxy --upstream http://127.0.0.1:3000/yetto --config faults.yaml --seed 7'],
   define: (command) =>
     command
       .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', urlOption('--upstream'))
@@ -24,8 +31,11 @@ export const proxyCommand: CommandSpec = {
       .option('--host <host>', 'address to bind (default 127.0.0.1); requests must name it in Host (DNS rebinding gets 421)')
       .option('--secret <secret>', 'also check each request signature (never refused: the upstream decides)')
       .option('--errors', 'answer a response the help desk would refuse with 502 application/problem+json explaining why')
+      .option('--scenario <name>', 'fault scenario for every request no header or rule chooses, from the mock\'s catalogue (default ok)')
+      .option('--config <file>', 'fault rules by e-mail and reason, in the mock\'s scenarios.yaml syntax ({ default?, rules? })')
+      .option('--seed <n>', 'seed for rule probabilities and latency distributions (default 1)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .option('--json', 'one JSON line per exchange on stdout (after a first { "listening": url } line)')
-      .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nA last path segment that is not base64url is refused (400), never forwarded.\nStops on Ctrl-C, exit 0.'),
+      .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. An upstream timeout becomes a 504 problem+json;\nan upstream reset or refusal resets the client connection too.\nFaults: X-Mock-Scenario (not forwarded), --scenario, --config rules; see docs/mock.md.\nA last path segment that is not base64url is refused (400), never forwarded.\nStops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
     const { startProxy } = await import('../../desk/index.js')
     const json = options['json'] === true
@@ -35,6 +45,10 @@ export const proxyCommand: CommandSpec = {
       ...(options['host'] ? { host: options['host'] as string } : {}),
       ...(options['secret'] ? { secret: options['secret'] as string } : {}),
       errors: options['errors'] === true,
+      ...(options['scenario'] ? { scenario: options['scenario'] as string } : {}),
+      // Fault rules in the mock's scenarios.yaml syntax; compiled (and refused with pointers) by startProxy.
+      ...(options['config'] ? { scenarios: (await readYamlOption(io, '--config', options['config'] as string)) ?? {}, scenariosLabel: options['config'] as string } : {}),
+      ...(options['seed'] !== undefined ? { seed: options['seed'] as number } : {}),
       onExchange: (verdict) => printVerdict(io, verdict, json),
     })
     io.stderr.write(`proxying ${proxy.url} → ${options['upstream'] as string}${options['errors'] ? ' (refused answers become 502 problem+json)' : ''}; Ctrl-C to stop\n`)

@@ -53,7 +53,7 @@ const ERROR_BODY = {
 }
 
 /** The OpenAPI description of an admin route: its answers, including the refusals every admin route can give. */
-function adminSchema(summary: string, ok: { description: string; content?: Record<string, unknown> }, extra: { mutating?: boolean; badRequest?: string; full?: boolean; querystring?: Record<string, unknown> } = {}) {
+function adminSchema(summary: string, ok: { description: string; content?: Record<string, unknown> }, extra: { mutating?: boolean; badRequest?: string; notFound?: string; full?: boolean; querystring?: Record<string, unknown> } = {}) {
   const response: Record<string, unknown> = {
     200: { description: ok.description, content: ok.content ?? json({ type: 'object', additionalProperties: true }) },
     401: { description: 'An admin token is set and the request did not carry it', content: json(ERROR_BODY) },
@@ -61,6 +61,7 @@ function adminSchema(summary: string, ok: { description: string; content?: Recor
   }
   if (extra.mutating) response[415] = { description: `Neither Content-Type: application/json nor an ${ADMIN_INTENT_HEADER} header (a cross-site request)`, content: json(ERROR_BODY) }
   if (extra.badRequest) response[400] = { description: extra.badRequest, content: json(ERROR_BODY) }
+  if (extra.notFound) response[404] = { description: extra.notFound, content: json(ERROR_BODY) }
   if (extra.full) response[507] = { description: 'Setting it would take the runtime customers past runtimeCustomers or runtimeCustomerBytes (too_many_customers); nothing changed', content: json(ERROR_BODY) }
   return { summary, tags: ['admin'], response, ...(extra.querystring ? { querystring: extra.querystring } : {}) }
 }
@@ -96,7 +97,9 @@ export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions)
     endpoints: {
       'GET /__admin/health': 'liveness and what is loaded',
       'GET /__admin/scenarios': 'the active scenario configuration and the catalogue',
-      'PUT /__admin/scenarios': 'replace the configuration: { "default"?: NAME, "rules"?: [ { "match", "scenario" | "sequence", "p"?, "otherwise"? } ] }',
+      'PUT /__admin/scenarios': 'replace the configuration: { "default"?: NAME, "rules"?: [ { "id"?, "match"? and/or "reason"?, "scenario" | "sequence", "p"?, "otherwise"? } ] }',
+      'POST /__admin/scenarios/rules': 'add one rule in front of the others (the last added wins); answers { "id" }',
+      'DELETE /__admin/scenarios/rules/<id>': 'remove that rule',
       'GET /__admin/journal?email=&limit=': 'recent requests, newest first',
       'DELETE /__admin/journal': 'forget recorded requests',
       'POST /__admin/reset': 'restore start-up scenarios, counters, an empty journal and no runtime customers',
@@ -137,6 +140,18 @@ export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions)
     if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', compiled.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: compiled.errors })
     state.scenarios.replace(compiled.book)
     return { active: state.scenarios.config }
+  })
+
+  app.post('/scenarios/rules', { schema: adminSchema('Add one rule in front of the others (the rule added last wins)', { description: '{ id }: the id to remove it with' }, { mutating: true, badRequest: 'The rule is invalid (errors[] has the pointers, relative to the rule); nothing changed' }), ...documentedOnly }, async (request, reply) => {
+    const added = stateOf(request).scenarios.add(request.body)
+    if (!added.ok) return bad(reply, 400, 'invalid_rule', added.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: added.errors })
+    return { id: added.id }
+  })
+
+  app.delete('/scenarios/rules/:id', { schema: { ...adminSchema('Remove one rule', { description: '{ removed: id }' }, { mutating: true, notFound: 'No rule has that id (unknown_rule)' }), params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } }, ...documentedOnly }, async (request, reply) => {
+    const { id } = request.params as { id: string }
+    if (!stateOf(request).scenarios.remove(id)) return bad(reply, 404, 'unknown_rule', `no rule has the id ${JSON.stringify(id)}; GET /__admin/scenarios lists them`)
+    return { removed: id }
   })
 
   const journalQuery = {

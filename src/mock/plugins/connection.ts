@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
-import { applyScenario, type NormalAnswer } from '../faults.js'
+import { applyScenario, fastifyWire, type NormalAnswer } from '../faults.js'
 import type { OpenEntry, SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState, RouteGroupOptions } from '../state.js'
@@ -118,7 +118,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
       }
       headerScenario = chosen.scenario
     }
-    const choice = state.scenarios.choose(entry.email, headerScenario)
+    const choice = state.scenarios.choose(entry.email, headerScenario, context.reason)
     entry.scenario = choice.scenario.name
     entry.scenarioSource = choice.source
 
@@ -134,7 +134,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
       normal = { body: prepared.body, prepared, challenge: undefined }
     }
 
-    await applyScenario(choice.scenario, normal, request, reply, {
+    await applyScenario(choice.scenario, normal, fastifyWire(request, reply), {
       budgetMs: state.options.budgetMs,
       maxResponseBytes: state.options.maxResponseBytes,
       signal: () => {
