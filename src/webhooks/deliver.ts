@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readBodyPrefix } from '../http/body.js'
 import { CkitError } from '../errors.js'
 import type { WebhookPayload } from '../schema/index.js'
-import { schemeOf, type SchemeName } from './schemes.js'
+import { schemeOf, type SchemeKey, type SchemeName } from './schemes.js'
 
 /**
  * 🔧 docs/protocol.md §Webhooks, delivery: 2xx within 10 s is success; network errors, timeouts,
@@ -74,8 +74,8 @@ export interface DeliverOptions {
 }
 
 interface Resolved {
-  readonly secret: string
-  readonly scheme: ReturnType<typeof schemeOf>
+  /** The scheme's key, prepared once for every delivery and attempt. */
+  readonly key: SchemeKey
   readonly attempts: number
   readonly backoffMs: number
   readonly timeoutMs: number
@@ -96,11 +96,8 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
 
 export function resolveDeliverOptions(options: DeliverOptions): Resolved {
   if (typeof options?.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'deliver needs the webhook signing secret')
-  const scheme = schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme)
-  scheme.checkSecret(options.secret)
   return {
-    secret: options.secret,
-    scheme,
+    key: schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme).prepare(options.secret),
     attempts: wholeNumber('attempts', options.attempts ?? DELIVERY_DEFAULTS.attempts, 1, 100),
     backoffMs: wholeNumber('backoffMs', options.backoffMs ?? DELIVERY_DEFAULTS.backoffMs, 0, 86_400_000),
     timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? DELIVERY_DEFAULTS.timeoutMs, 1, 600_000),
@@ -204,7 +201,7 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
   for (let attempt = 1; ; attempt++) {
     const started = performance.now()
     const at = o.now()
-    const headers = { 'content-type': 'application/json', ...o.headers, ...o.scheme.headers(o.secret, { id, event: delivery.event, body, timestamp: Math.floor(at / 1000) }) }
+    const headers = { 'content-type': 'application/json', ...o.headers, ...o.key.headers({ id, event: delivery.event, body, timestamp: Math.floor(at / 1000) }) }
     const outcome = await postOnce(target, headers, body, o.timeoutMs)
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
     const more = !delivered && attempt < o.attempts && isRetryable(outcome.status)

@@ -1,5 +1,5 @@
 export { SCHEMES, SCHEME_NAMES, schemeOf } from './schemes.js'
-export type { Scheme, SchemeName, SchemeVerdict, OutgoingDelivery } from './schemes.js'
+export type { Scheme, SchemeKey, SchemeName, SchemeVerdict, OutgoingDelivery, VerifyOptions } from './schemes.js'
 export { webhookStory } from './story.js'
 export type { StoryEvent } from './story.js'
 export { deliver, deliverAll, retryAfterMs, DELIVERY_DEFAULTS } from './deliver.js'
