@@ -4,6 +4,8 @@ import { render } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { forwardableHeaders } from '../http/headers.js'
 import { hostAllowed } from '../http/host.js'
+import { PROXY_DEFAULTS } from './defaults.js'
+import { formatBytes, HELP_DESK_LIMITS } from '../http/limits.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
 import { exchange } from '../conformance/checks.js'
 
@@ -75,7 +77,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const time = new Date().toISOString()
-      const bound = options.host ?? '127.0.0.1'
+      const bound = options.host ?? PROXY_DEFAULTS.host
       if (!hostAllowed(bound, req.headers.host)) {
         return void res.writeHead(421, { 'content-type': 'application/problem+json' }).end(problem(421, 'Host not allowed', `the proxy answers only to the address it is bound to (${bound}); Host ${JSON.stringify(req.headers.host ?? '')} looks like DNS rebinding`))
       }
@@ -97,7 +99,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       if (answer.status === null) {
         problems.push({ pointer: '', message: answer.error ?? 'no answer' })
       } else if (answer.tooLarge) {
-        problems.push({ pointer: '', message: 'the response passed 512 KiB' })
+        problems.push({ pointer: '', message: `the response passed ${formatBytes(HELP_DESK_LIMITS.maxResponseBytes)}` })
       } else if (answer.status < 200 || answer.status > 299) {
         // Judged as the client judges it: redirects are not followed, and every other non-2xx is
         // an error card, except the unknown-customer answer.
@@ -138,11 +140,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 4030, options.host ?? '127.0.0.1', () => resolve())
+    server.listen(options.port ?? PROXY_DEFAULTS.port, options.host ?? PROXY_DEFAULTS.host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
+    url: `http://${options.host ?? PROXY_DEFAULTS.host}:${port}/`,
     close: () => new Promise((resolve) => {
       server.closeAllConnections()
       server.close(() => resolve())
