@@ -2,22 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { readBodyPrefix } from '../http/body.js'
 import { CkitError } from '../errors.js'
 import type { WebhookPayload } from '../schema/index.js'
-import { schemeOf, type SchemeKey, type SchemeName } from './schemes.js'
+import { DELIVERY_DEFAULTS, type SchemeName } from './defaults.js'
+import { schemeOf, type SchemeKey } from './schemes.js'
 
-/**
- * 🔧 docs/protocol.md §Webhooks, delivery: 2xx within 10 s is success; network errors, timeouts,
- * 5xx, 408 and 429 are retried with exponential backoff and full jitter, 6 attempts over up to
- * about an hour (a 2-minute base: the waits are at most 2, 4, 8, 16 and 32 minutes); other 4xx and
- * 3xx are final. `Retry-After` (seconds or an HTTP date) replaces the backoff, capped.
- */
-export const DELIVERY_DEFAULTS = Object.freeze({
-  scheme: 'yetto' as SchemeName,
-  attempts: 6,
-  backoffMs: 120_000, // 2 minutes: the first retry waits up to this, then doubling
-  timeoutMs: 10_000, // 10 s per attempt
-  maxRetryAfterMs: 3_600_000, // 1 hour: a Retry-After longer than this is capped
-  concurrency: 4,
-})
+export { DELIVERY_DEFAULTS } from './defaults.js'
 
 export interface Delivery {
   readonly event: string

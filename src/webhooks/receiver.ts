@@ -4,15 +4,10 @@ import { CkitError } from '../errors.js'
 import type { Issue, WebhookPayload } from '../schema/index.js'
 import { createSigner, ReplayGuard, type HeadersLike, type Signer } from '../signature/index.js'
 import { acceptWebhookBody, bodyReplayKey } from '../signature/webhook.js'
-import { schemeOf, type Scheme, type SchemeKey, type SchemeName } from './schemes.js'
+import { RECEIVER_DEFAULTS, type SchemeName } from './defaults.js'
+import { schemeOf, type Scheme, type SchemeKey } from './schemes.js'
 
-/** 🔧 Receiver defaults: 1 MiB bodies, a 5-minute window where the scheme signs the timestamp. */
-export const RECEIVER_DEFAULTS = Object.freeze({
-  scheme: 'yetto' as SchemeName,
-  maxBodyBytes: 1024 * 1024, // 1 MiB
-  toleranceSeconds: 300, // 5 minutes
-  replayEntries: 100_000,
-})
+export { RECEIVER_DEFAULTS } from './defaults.js'
 
 export interface ReceiverOptions {
   readonly secret: string

@@ -1,16 +1,11 @@
 import { timingSafeEqual } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { CkitError } from '../errors.js'
+import { SCHEME_NAMES, type SchemeName } from './defaults.js'
 import { createSigner, HEADERS, readFirstHeader, readHeader, signWebhook, type HeadersLike } from '../signature/index.js'
 import { checkYettoWebhook, type WebhookVerdict } from '../signature/webhook.js'
 
-/**
- * How a delivery is signed. `yetto` is the help desk's own (docs/protocol.md: only the body is
- * signed); `standard` is Standard Webhooks (id and timestamp signed too, via the `standardwebhooks`
- * package); `github` is X-Hub-Signature-256, so the tools serve receivers of other services too.
- */
-export const SCHEME_NAMES = ['yetto', 'standard', 'github'] as const
-export type SchemeName = (typeof SCHEME_NAMES)[number]
+export { SCHEME_NAMES, type SchemeName } from './defaults.js'
 
 /** One delivery as it leaves the sender: the same id and body on every attempt. */
 export interface OutgoingDelivery {
@@ -44,6 +39,8 @@ interface SchemeDefinition {
   /** Where the event name and delivery id travel, read for logs before (or without) verification. */
   readonly eventHeader: string
   readonly idHeader: string
+  /** Where the attempt's time travels, if anywhere. */
+  readonly timestampHeader: string | undefined
   /** A valid secret of this scheme that is not `secret`: what a receiver configured with `secret` must refuse. */
   otherSecret(secret: string): string
   /** Throws `CKIT_WEBHOOKS_INVALID_OPTION` (or `CKIT_SIG_MISSING_SECRET`) when the secret cannot be a key of this scheme, so a sender or receiver fails at start, not per delivery. */
@@ -71,6 +68,7 @@ const yetto = scheme({
   signatureHeader: HEADERS.signature,
   eventHeader: HEADERS.event,
   idHeader: HEADERS.delivery,
+  timestampHeader: HEADERS.timestamp,
   otherSecret: (secret) => `${secret}-not`,
   prepare(secret) {
     const signer = createSigner(secret)
@@ -109,6 +107,7 @@ const standard = scheme({
   // Not part of the scheme; receivers of our events read the name here.
   eventHeader: HEADERS.event,
   idHeader: STANDARD_HEADERS.id,
+  timestampHeader: STANDARD_HEADERS.timestamp,
   otherSecret(secret) {
     standardWebhook(secret)
     // Valid base64 by now, which Node decodes to the same bytes as the library.
@@ -177,6 +176,7 @@ const github = scheme({
   signatureHeader: GITHUB_HEADERS.signature,
   eventHeader: GITHUB_HEADERS.event,
   idHeader: GITHUB_HEADERS.delivery,
+  timestampHeader: undefined,
   otherSecret: (secret) => `${secret}-not`,
   prepare(secret) {
     // GitHub's signature is the Yetto one (sha256=<hex HMAC of the body>) under another name.
