@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { ExitMeanings } from './exit-codes.js'
 import type { Io } from './io.js'
 
 /** One CLI command: its own file under commands/, registered in commands/index.ts. */
@@ -7,6 +8,8 @@ export interface CommandSpec {
   readonly summary: string
   /** One real example, shown at the end of `--help`. */
   readonly examples: readonly string[]
+  /** What its exit codes mean: `--help` lists them with their numbers from EXIT. */
+  readonly exitCodes?: ExitMeanings
   /** Declares arguments and options on the commander command. */
   define(command: Command): Command
   /** Returns the exit code; never calls process.exit. */

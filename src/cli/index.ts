@@ -4,13 +4,13 @@ import { isCkitError } from '../errors.js'
 import { terminalSafe } from '../render/text.js'
 import { isGroup, type CommandGroup, type CommandSpec } from './command.js'
 import { COMMANDS } from './commands/index.js'
-import { EXIT, EXIT_FOR_CLASS } from './exit-codes.js'
+import { EXIT, EXIT_FOR_CLASS, exitCodesHelp } from './exit-codes.js'
 import { processIo, type Io } from './io.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** Builds the program; every command's output goes through `io`. */
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ckit')
     .description('connection-kit: contract-first toolkit for help-desk customer connections and webhooks (alias: connection-kit)')
     .version(VERSION, '-V, --version')
@@ -31,7 +31,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       for (const sub of spec.subcommands) register(command, sub)
       return
     }
-    spec.define(command).action(async (...received: unknown[]) => {
+    spec.define(command)
+    if (spec.exitCodes) command.addHelpText('after', exitCodesHelp(spec.exitCodes))
+    command.action(async (...received: unknown[]) => {
       // commander passes the declared arguments, then the options object, then the command.
       const options = received[received.length - 2] as Record<string, unknown>
       const args = received.slice(0, -2).map((a) => (a === undefined ? undefined : String(a))) as string[]

@@ -2,6 +2,7 @@ import { CkitError } from '../../errors.js'
 import type { Plan } from '../../automation/index.js'
 import { validateText } from '../../schema/index.js'
 import { terminalSafe } from '../../render/text.js'
+import { HELP_DESK_LIMITS } from '../../http/limits.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { issueLines } from '../format.js'
@@ -94,6 +95,7 @@ export const automateCommand: CommandSpec = {
     'ckit automate --switch sla.json --event message.created --payload message.json --at "31 minutes" --execute --json',
     'ckit automate --switch vip.json --event conversation.created --payload conv.json --connection http://127.0.0.1:4010/ --secret ckit-mock-secret --email kelly@example.com',
   ],
+  exitCodes: { ok: 'evaluated (skipped handlers included)', problems: 'invalid switch or payload', usage: 'usage error', remote: '--execute and an http_request failed' },
   define: (command) =>
     command
       .requiredOption('--switch <file>', 'switch JSON (version 2023-03-06)')
@@ -105,12 +107,11 @@ export const automateCommand: CommandSpec = {
       .option('--connection <url>', 'fetch data.customer from this customer connection at evaluation time')
       .option('--secret <secret>', `with --connection: signing secret (default $${SECRET_ENV})`)
       .option('--email <email>', 'with --connection: requester e-mail', emailOption('--email'))
-      .option('--timeout <ms>', 'with --connection: budget (default 3000)', timeoutOption)
+      .option('--timeout <ms>', `with --connection: budget (default ${HELP_DESK_LIMITS.answerBudgetMs})`, timeoutOption)
       .option('--at <time>', 'evaluate as of this time (ISO, or a duration after the event such as "31 minutes"): scheduled actions due by then run')
       .option('--execute', 'perform the actions: labels and assignees on an in-memory conversation, http_request for real')
       .option('--allow-private-network', 'with --execute: let http_request actions reach loopback, private and link-local addresses (refused by default)')
-      .option('--json', 'print one JSON document: { plan } or, with --execute, { plan, conversation, requests, notRun }')
-      .addHelpText('after', '\nExit codes: 0 evaluated (skipped handlers included), 1 invalid switch or payload, 2 usage error, 3 --execute and an http_request failed.'),
+      .option('--json', 'print one JSON document: { plan } or, with --execute, { plan, conversation, requests, notRun }'),
   async run(_args, options, io) {
     if ((options['payload'] === undefined) === (options['fake'] === undefined)) throw new CkitError('CKIT_CLI_USAGE', 'give exactly one of --payload <file> or --fake')
     if (options['customer'] !== undefined && options['connection'] !== undefined) throw new CkitError('CKIT_CLI_USAGE', 'give --customer or --connection, not both')

@@ -7,7 +7,8 @@ import { writeOutput } from '../io.js'
 import { emailOption, urlOption, wholeNumberOption } from '../parse.js'
 import { junitXml, terminalSafeJson } from '../format.js'
 import { terminalSafe } from '../../render/text.js'
-import { resolveSecret } from './sign.js'
+import { CONFORMANCE_DEFAULTS } from '../../conformance/defaults.js'
+import { resolveSecret, SECRET_ENV } from './sign.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
@@ -16,18 +17,18 @@ export const conformanceCommand: CommandSpec = {
   name: 'conformance',
   summary: 'will the help desk accept my endpoint? Named live checks (signature, challenge, latency, schema, templates, links, security), each failure with a fix',
   examples: ['ckit conformance http://127.0.0.1:3000/yetto --secret s3cret --email kelly@example.com', 'ckit conformance https://crm.example.com/yetto --emails emails.txt --requests 50 --junit conformance.xml'],
+  exitCodes: { ok: 'every check passed (warnings allowed)', problems: 'a check failed', usage: 'usage error' },
   define: (command) =>
     command
       .argument('<url>', 'the endpoint as configured in the help desk', urlOption('<url>'))
-      .option('--secret <secret>', 'the signing secret (default $CKIT_SECRET)')
-      .option('--email <email>', 'a known customer e-mail (repeatable; default kelly@example.com)', collect)
+      .option('--secret <secret>', `the signing secret (default $${SECRET_ENV})`)
+      .option('--email <email>', `a known customer e-mail (repeatable; default ${CONFORMANCE_DEFAULTS.emails.join(', ')})`, collect)
       .option('--emails <file>', 'a file of known customer e-mails, one per line (# comments; an empty file is a usage error)')
-      .option('--unknown-email <email>', 'an e-mail with no customer (default nobody@unknown.invalid)', emailOption('--unknown-email'))
-      .option('--requests <n>', 'requests in the latency sample, sequential and then concurrent (default 10 each)', wholeNumberOption('--requests', 1, 10_000))
-      .option('--concurrency <n>', 'requests at once in the concurrent half (default 4)', wholeNumberOption('--concurrency', 1, 100))
+      .option('--unknown-email <email>', `an e-mail with no customer (default ${CONFORMANCE_DEFAULTS.unknownEmail})`, emailOption('--unknown-email'))
+      .option('--requests <n>', `requests in the latency sample, sequential and then concurrent (default ${CONFORMANCE_DEFAULTS.requests} each)`, wholeNumberOption('--requests', 1, 10_000))
+      .option('--concurrency <n>', `requests at once in the concurrent half (default ${CONFORMANCE_DEFAULTS.concurrency})`, wholeNumberOption('--concurrency', 1, 100))
       .option('--json', 'print { ok, checks } on stdout (docs/conformance-report.schema.json)')
-      .option('--junit <file>', 'write the checks as JUnit XML, for CI')
-      .addHelpText('after', '\nExit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error.'),
+      .option('--junit <file>', 'write the checks as JUnit XML, for CI'),
   async run([url], options, io) {
     const secret = resolveSecret(options, io)
     const emails = [...((options['email'] as string[] | undefined) ?? [])]

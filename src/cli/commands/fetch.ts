@@ -1,4 +1,5 @@
 import { Option } from 'commander'
+import { HELP_DESK_LIMITS } from '../../http/limits.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { isStyled, printJson, writeOutput } from '../io.js'
@@ -25,7 +26,7 @@ export const fetchCommand: CommandSpec = {
       .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
       .option('--json', 'the same as --format json')
       .option('--save <file>', "write the endpoint's response, as received, to a file (when it was valid), for ckit validate or render")
-      .option('--timeout <ms>', 'budget for connect + headers + body (default 3000)', timeoutOption)
+      .option('--timeout <ms>', `budget for connect + headers + body (default ${HELP_DESK_LIMITS.answerBudgetMs})`, timeoutOption)
       .option('--strict', 'unknown section types, unknown properties and undefined variables fail the request')
       .addHelpText('after', `${FAILURE_EXIT_HELP}\n--format json prints the result: { ok, response, rendered, latencyMs } or { ok: false, error: { kind, message, status?, pointers? }, latencyMs }.`),
   async run([url], options, io) {

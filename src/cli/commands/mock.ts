@@ -8,6 +8,7 @@ import type { StartMockOptions } from '../../mock/index.js'
 import type { ReloadResult } from '../../mock/watch.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
 import { wholeNumberOption } from '../parse.js'
 import { shellQuote } from '../format.js'
 import { serveUntilShutdown, type Io } from '../io.js'
@@ -76,7 +77,7 @@ async function initDataFolder(io: Io, dir: string): Promise<number> {
     throw new CkitError('CKIT_CLI_USAGE', `cannot create ${dir}: ${readErrorReason(cause)}`, { cause })
   }
   io.stderr.write(`created ${dir} from the defaults: customers/, customer.schema.json, sections.json, scenarios.yaml\nserve it with: ckit mock --data ${dir} --watch\n`)
-  return 0
+  return EXIT.ok
 }
 
 /**
@@ -108,6 +109,7 @@ export const mockCommand: CommandSpec = {
   name: 'mock',
   summary: 'serve the faker-powered mock customer endpoint with fault scenarios, journal, admin API and docs',
   examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock init ./my-mocks && ckit mock --data ./my-mocks --watch'],
+  exitCodes: { ok: 'stopped cleanly', usage: 'bad option or mock data (the message names the file and pointer)' },
   define: (command) =>
     command
       .argument('[init]', '"init": create a data folder from the shipped defaults, to edit (ckit mock init <dir>)')
@@ -115,7 +117,7 @@ export const mockCommand: CommandSpec = {
       .option('--watch', 'with --data: apply edits to the data folder while running (all or nothing; an invalid edit keeps the last good data)')
       .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})${envNote('port')}`, wholeNumberOption('--port', 0, 65535))
       .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)${envNote('host')}`)
-      .option('--base-path <path>', `path of the customer-connection route (default /)${envNote('basePath')}`)
+      .option('--base-path <path>', `path of the customer-connection route (default ${MOCK_DEFAULTS.basePath})${envNote('basePath')}`)
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV}, else the public test secret "${MOCK_DEFAULTS.secret}")`)
       .option('--no-verify', 'accept unsigned requests')
       .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})${envNote('seed')}`, wholeNumberOption('--seed', 0, 2 ** 31 - 1))
@@ -129,7 +131,7 @@ export const mockCommand: CommandSpec = {
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
       .addHelpText(
         'after',
-        '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.\nExit codes: 0 stopped cleanly, 2 bad option or mock data (the message names the file and pointer).',
+        '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.',
       ),
   async run([action, dir], given, io) {
     if (action !== undefined) {

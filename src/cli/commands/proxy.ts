@@ -2,6 +2,7 @@ import type { CommandSpec } from '../command.js'
 import { serveUntilShutdown } from '../io.js'
 import { urlOption, wholeNumberOption } from '../parse.js'
 import type { ProxyVerdict } from '../../desk/index.js'
+import { PROXY_DEFAULTS } from '../../desk/defaults.js'
 import type { Io } from '../io.js'
 import { terminalSafe } from '../../render/text.js'
 import { jsonLine } from '../format.js'
@@ -16,12 +17,12 @@ export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra
 export const proxyCommand: CommandSpec = {
   name: 'proxy',
   summary: 'stand between a help desk and your endpoint: forward each request, check each answer as the help desk would, log a verdict',
-  examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --port 4030 --secret s3cret --errors'],
+  examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --secret s3cret --errors'],
   define: (command) =>
     command
       .requiredOption('--upstream <url>', 'your endpoint as configured in the help desk', urlOption('--upstream'))
-      .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
-      .option('--host <host>', 'address to bind (default 127.0.0.1); requests must name it in Host (DNS rebinding gets 421)')
+      .option('--port <port>', `port (default ${PROXY_DEFAULTS.port}; 0 for any)`, wholeNumberOption('--port', 0, 65535))
+      .option('--host <host>', `address to bind (default ${PROXY_DEFAULTS.host}); requests must name it in Host (DNS rebinding gets 421)`)
       .option('--secret <secret>', 'also check each request signature (never refused: the upstream decides)')
       .option('--errors', 'answer a response the help desk would refuse with 502 application/problem+json explaining why')
       .option('--json', 'one JSON line per exchange on stdout (after a first { "listening": url } line)')
@@ -31,7 +32,7 @@ export const proxyCommand: CommandSpec = {
     const json = options['json'] === true
     const proxy = await startProxy({
       upstream: options['upstream'] as string,
-      port: (options['port'] as number | undefined) ?? 4030,
+      ...(options['port'] !== undefined ? { port: options['port'] as number } : {}),
       ...(options['host'] ? { host: options['host'] as string } : {}),
       ...(options['secret'] ? { secret: options['secret'] as string } : {}),
       errors: options['errors'] === true,

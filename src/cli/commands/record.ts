@@ -3,6 +3,7 @@ import type { CommandSpec } from '../command.js'
 import { serveUntilShutdown } from '../io.js'
 import { collect, urlOption, wholeNumberOption } from '../parse.js'
 import { printVerdict } from './proxy.js'
+import { PROXY_DEFAULTS } from '../../desk/defaults.js'
 
 export const recordCommand: CommandSpec = {
   name: 'record',
@@ -15,7 +16,7 @@ export const recordCommand: CommandSpec = {
       .option('--redact <pointer>', 'a JSON pointer from the response root to replace with "[redacted]", like /customer/email or /sections/0/href (repeatable; one that matches nothing is warned about)', collect)
       .option('--force', 'overwrite customers already recorded (replaced by rename: a symlink there is replaced, not followed)')
       .option('--secret <secret>', 'the signing secret: checked on requests; an answer whose files would contain it (or a signature) is not written')
-      .option('--port <port>', 'port (default 4030; 0 for any)', wholeNumberOption('--port', 0, 65535))
+      .option('--port <port>', `port (default ${PROXY_DEFAULTS.port}; 0 for any)`, wholeNumberOption('--port', 0, 65535))
       .option('--json', 'one JSON line per exchange on stdout')
       .addHelpText('after', '\nSend requests through it (the help desk, ckit fetch …); then: ckit mock --data <dir>. Stops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
@@ -25,7 +26,7 @@ export const recordCommand: CommandSpec = {
     const record = createRecorder({ dir, redact: (options['redact'] as string[] | undefined) ?? [], force: options['force'] === true, ...(options['secret'] ? { secret: options['secret'] as string } : {}) })
     const proxy = await startProxy({
       upstream: options['upstream'] as string,
-      port: (options['port'] as number | undefined) ?? 4030,
+      ...(options['port'] !== undefined ? { port: options['port'] as number } : {}),
       ...(options['secret'] ? { secret: options['secret'] as string } : {}),
       onExchange: (verdict, response, request) => {
         const outcome = record(verdict, response, request)

@@ -13,6 +13,7 @@ export const renderCommand: CommandSpec = {
   name: 'render',
   summary: 'show what an agent sees for a customer-connection response (text, HTML page or JSON)',
   examples: ['ckit render response.json', 'ckit render response.json --format html --out sidebar.html', 'curl -s "$URL" | ckit render - --strict --format json'],
+  exitCodes: { ok: 'rendered cleanly (warnings allowed)', problems: 'rendered with errors or the response is invalid', usage: 'usage error or unreadable file' },
   define: (command) =>
     command
       .argument('<file>', 'customer-connection response JSON, or - for standard input')
@@ -20,8 +21,7 @@ export const renderCommand: CommandSpec = {
       .option('--json', 'the same as --format json')
       .option('--strict', 'undefined variables and unknown section types are errors, not warnings')
       .option('--fragment', 'with --format html: only the sidebar fragment, not a whole page')
-      .option('--out <file>', 'write the output to a file (whole or not at all) instead of stdout')
-      .addHelpText('after', '\nExit codes: 0 rendered cleanly (warnings allowed), 1 rendered with errors or the response is invalid, 2 usage error or unreadable file.'),
+      .option('--out <file>', 'write the output to a file (whole or not at all) instead of stdout'),
   async run([file], options, io) {
     const { bytes, name } = await readInput(io, file!)
     const strict = options['strict'] === true

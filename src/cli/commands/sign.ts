@@ -23,6 +23,7 @@ export const signCommand: CommandSpec = {
     'ckit sign --secret s3cret - < webhook-body.json',
     'ckit sign --secret s3cret --context context.json --url https://crm.example.com/yetto',
   ],
+  exitCodes: { ok: 'signed', problems: 'the context is invalid', usage: 'usage error or unreadable file' },
   define: (command) =>
     command
       .argument('[message]', 'string to sign (a path parameter or a raw webhook body); - reads bytes from standard input')
@@ -30,8 +31,7 @@ export const signCommand: CommandSpec = {
       .option('--context <file>', 'request-context JSON to encode as the path parameter and sign (- for standard input)')
       .option('--keep-requested-at', "with --context: sign the context's requested_at as it is (default: stamp the current time, since endpoints refuse contexts older than 5 minutes)")
       .option('--url <base>', 'with --context: the configured connection URL, to print the full signed URL and a curl line')
-      .option('--json', 'print one JSON result on stdout')
-      .addHelpText('after', '\nExit codes: 0 signed, 1 the context is invalid, 2 usage error or unreadable file.'),
+      .option('--json', 'print one JSON result on stdout'),
   async run([message], options, io) {
     const secret = resolveSecret(options, io)
     const contextFile = options['context'] as string | undefined

@@ -1,3 +1,4 @@
+import { HELP_DESK_LIMITS } from '../../http/limits.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { printJson } from '../io.js'
@@ -7,13 +8,13 @@ import { resolveSecret, SECRET_ENV } from './sign.js'
 
 export const testConnectionCommand: CommandSpec = {
   name: 'test-connection',
-  summary: "the set-up check (the help desk's Test button): a random challenge must come back within 3 s",
+  summary: `the set-up check (the help desk's Test button): a random challenge must come back within ${HELP_DESK_LIMITS.answerBudgetMs / 1000} s`,
   examples: ['ckit test-connection http://127.0.0.1:4010/ --secret ckit-mock-secret'],
   define: (command) =>
     command
       .argument('<url>', 'the connection URL to test')
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
-      .option('--timeout <ms>', 'budget (default 3000)', timeoutOption)
+      .option('--timeout <ms>', `budget (default ${HELP_DESK_LIMITS.answerBudgetMs})`, timeoutOption)
       .option('--json', 'print { ok, latencyMs, error? } on stdout')
       .addHelpText('after', FAILURE_EXIT_HELP),
   async run([url], options, io) {

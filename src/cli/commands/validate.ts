@@ -31,6 +31,7 @@ export const validateCommand: CommandSpec = {
     'ckit validate response.json',
     'curl -s https://crm.example.com/yetto | ckit validate - --kind response --strict --json',
   ],
+  exitCodes: { ok: 'valid', problems: 'invalid (including invalid JSON or an undetectable kind)', usage: 'usage error or unreadable file' },
   define: (command) =>
     command
       .argument('<file>', 'JSON document to check, or - for standard input')
@@ -38,11 +39,7 @@ export const validateCommand: CommandSpec = {
       .option('--strict', 'treat forward-compatibility warnings (unknown section type, unknown property, undefined variable) as errors')
       .option('--schema-only', 'for a response: check the schema only, without rendering it as the help desk does')
       .option('--json', 'print one JSON result on stdout')
-      .addHelpText(
-        'after',
-        '\nA response is also rendered (templates, hrefs), as the help desk does before showing it: what it cannot display is an error.' +
-          '\nExit codes: 0 valid, 1 invalid (including invalid JSON or an undetectable kind), 2 usage error or unreadable file.',
-      ),
+      .addHelpText('after', '\nA response is also rendered (templates, hrefs), as the help desk does before showing it: what it cannot display is an error.'),
   async run([file], options, io) {
     const { bytes, name } = await readInput(io, file!)
     const strict = options['strict'] === true

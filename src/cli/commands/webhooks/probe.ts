@@ -4,12 +4,12 @@ import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
 import { junitXml } from '../../format.js'
 import { writeOutput } from '../../io.js'
-import { durationOption, urlOption } from '../../parse.js'
-import { SCHEME_CHOICES } from './shared.js'
-import { resolveSecret } from '../sign.js'
+import { durationOption, formatDuration, urlOption } from '../../parse.js'
+import { DELIVERY_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
+import { resolveSecret, SECRET_ENV } from '../sign.js'
 
-/** The help desk gives a receiver this long (docs/protocol.md §Webhooks). */
-const SLOW_MS = 10_000
+/** The help desk gives a receiver this long (docs/protocol.md §Webhooks): the sender's per-attempt timeout. */
+const SLOW_MS = DELIVERY_DEFAULTS.timeoutMs
 
 export interface ProbeCheck {
   readonly name: string
@@ -24,16 +24,16 @@ export const probeCommand: CommandSpec = {
   name: 'probe',
   summary: 'check a webhook receiver: it must accept signed deliveries and reject tampered, unsigned and wrongly signed ones',
   examples: ['ckit webhooks probe --to http://127.0.0.1:3000/webhooks --secret s3cret', 'ckit webhooks probe --to https://hooks.example.com/yetto --secret s3cret --expect-replay-protection --junit probe.xml'],
+  exitCodes: { ok: 'every check passed', problems: 'a check failed', usage: 'usage error' },
   define: (command) =>
     command
       .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
-      .option('--secret <secret>', 'the signing secret the receiver is configured with (default $CKIT_SECRET)')
-      .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
+      .option('--secret <secret>', `the signing secret the receiver is configured with (default $${SECRET_ENV})`)
+      .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_NAMES]).default(DELIVERY_DEFAULTS.scheme))
       .option('--expect-replay-protection', 'also require that a replayed delivery is rejected, and a stale or future timestamp where the scheme signs it (standard)')
-      .option('--timeout <duration>', `per request (default ${SLOW_MS / 1000}s, what the help desk allows)`, durationOption('--timeout'))
+      .option('--timeout <duration>', `per request (default ${formatDuration(SLOW_MS)}, what the help desk allows)`, durationOption('--timeout'))
       .option('--json', 'print { ok, checks } on stdout')
-      .option('--junit <file>', 'write the checks as JUnit XML, for CI')
-      .addHelpText('after', '\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.'),
+      .option('--junit <file>', 'write the checks as JUnit XML, for CI'),
   async run(_args, options, io) {
     const secret = resolveSecret(options, io)
     const target = options['to'] as string
@@ -103,7 +103,7 @@ export const probeCommand: CommandSpec = {
     }
     const signatureHeader = scheme.signatureHeader
     const validBody = body()
-    await mustAccept('valid', validBody, sign(validBody), `accept deliveries signed with this secret: verify ${signatureHeader} over the raw body and answer 2xx within 10 s`)
+    await mustAccept('valid', validBody, sign(validBody), `accept deliveries signed with this secret: verify ${signatureHeader} over the raw body and answer 2xx within ${SLOW_MS / 1000} s`)
     const pretty = body(true)
     await mustAccept('raw-body', pretty, sign(pretty), 'verify the signature over the raw request bytes before parsing; re-serialised JSON never matches (express.raw(), or webhookMiddleware from connection-kit/webhooks)')
     // Real deliveries carry names like "José Müller 🙂": a receiver that HMACs a re-decoded string
@@ -156,16 +156,16 @@ export const probeCommand: CommandSpec = {
       // An attacker replays the body; for yetto the unsigned id and timestamp headers are rewritten too.
       // An attacker replays the body; where id and timestamp are unsigned they come with fresh values.
       const replayHeaders = scheme.signsIdAndTimestamp ? firstHeaders : sign(first)
-      await mustReject('replay', () => ({ text: first, headers: replayHeaders }), scheme.signsIdAndTimestamp ? 'remember accepted webhook-id values and refuse repeats' : 'remember the MAC of accepted bodies and refuse repeats: the delivery id and timestamp headers are not signed (ReplayGuard)', ['message.created'], 'a captured delivery can be replayed')
+      await mustReject('replay', () => ({ text: first, headers: replayHeaders }), scheme.signsIdAndTimestamp ? `remember accepted ${scheme.idHeader} values and refuse repeats` : 'remember the MAC of accepted bodies and refuse repeats: the delivery id and timestamp headers are not signed (ReplayGuard)', ['message.created'], 'a captured delivery can be replayed')
       if (scheme.signsIdAndTimestamp) {
         const dated = (offsetSeconds: number) => () => {
           const text = body()
           return { text, headers: sign(text, secret, now() + offsetSeconds) }
         }
-        await mustReject('stale-timestamp', dated(-3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes from now', ['message.created'], 'a captured delivery can be replayed once the receiver forgets its id')
+        await mustReject('stale-timestamp', dated(-3600), `refuse deliveries whose ${scheme.timestampHeader} is more than 5 minutes from now`, ['message.created'], 'a captured delivery can be replayed once the receiver forgets its id')
         // The spec's window is symmetric (|now - ts| > 300 s is refused): a correctly signed delivery
         // dated an hour ahead is one an attacker who captured it can replay once the id store forgets it.
-        await mustReject('future-timestamp', dated(3600), 'refuse deliveries whose webhook-timestamp is more than 5 minutes ahead of now too, not only behind', ['message.created'], 'a captured delivery dated ahead stays replayable after the receiver forgets its id')
+        await mustReject('future-timestamp', dated(3600), `refuse deliveries whose ${scheme.timestampHeader} is more than 5 minutes ahead of now too, not only behind`, ['message.created'], 'a captured delivery dated ahead stays replayable after the receiver forgets its id')
       } else {
         // A receiver cannot be required to refuse what an attacker can rewrite: an unsigned timestamp
         // (yetto, advisory and off by default) or none at all (github). The replay check covers both.

@@ -15,6 +15,7 @@ export const sendCommand: CommandSpec = {
     'ckit webhooks send --to http://127.0.0.1:3000/webhooks --secret s3cret --event message.created --fake',
     'ckit webhooks send --to http://127.0.0.1:3000/webhooks --secret s3cret --story --count 10 --rate 5/s --scheme standard',
   ],
+  exitCodes: { ok: 'all delivered', problems: 'invalid --payload', usage: 'usage error', remote: 'a delivery failed after its retries' },
   define: (command) =>
     senderOptions(command)
       .option('--event <name>', 'event name, e.g. message.created', eventOption)
@@ -23,8 +24,7 @@ export const sendCommand: CommandSpec = {
       .option('--story', 'send a whole conversation, created to closed, in order')
       .option('--seed <n>', 'seed for --fake and --story: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
       .option('--count <n>', 'how many deliveries (or stories) (default 1)', wholeNumberOption('--count', 1, 1_000_000))
-      .option('--rate <rate>', 'start at most this many deliveries per second, e.g. 5/s', rateOption('--rate'))
-      .addHelpText('after', '\nExit codes: 0 all delivered, 1 invalid --payload, 2 usage error, 3 a delivery failed after its retries.'),
+      .option('--rate <rate>', 'start at most this many deliveries per second, e.g. 5/s', rateOption('--rate')),
   async run(_args, options, io) {
     const count = (options['count'] as number | undefined) ?? 1
     const generated = options['fake'] === true || options['story'] === true ? runSeed(options) : undefined

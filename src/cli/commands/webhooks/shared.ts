@@ -4,21 +4,21 @@ import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { AttemptLog, DeliverOptions, Delivery, DeliveryResult, SchemeName } from '../../../webhooks/index.js'
 import type { Io } from '../../io.js'
-import { durationOption, urlOption, wholeNumberOption } from '../../parse.js'
+import { DELIVERY_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
+import { EXIT } from '../../exit-codes.js'
+import { durationOption, formatDuration, urlOption, wholeNumberOption } from '../../parse.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
-
-export const SCHEME_CHOICES = ['yetto', 'standard', 'github'] as const
 
 /** The sender's flags, shared by send and simulate. */
 export function senderOptions(command: Command): Command {
   return command
     .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
     .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
-    .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
-    .option('--attempts <n>', 'attempts per delivery (default 6)', wholeNumberOption('--attempts', 1, 100))
-    .option('--backoff <duration>', 'the first retry waits up to this, each later one up to twice as long (default 2m)', durationOption('--backoff'))
-    .option('--timeout <duration>', 'per attempt (default 10s)', durationOption('--timeout'))
-    .option('--concurrency <n>', 'deliveries in flight at once (default 4)', wholeNumberOption('--concurrency', 1, 1000))
+    .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_NAMES]).default(DELIVERY_DEFAULTS.scheme))
+    .option('--attempts <n>', `attempts per delivery (default ${DELIVERY_DEFAULTS.attempts})`, wholeNumberOption('--attempts', 1, 100))
+    .option('--backoff <duration>', `the first retry waits up to this, each later one up to twice as long (default ${formatDuration(DELIVERY_DEFAULTS.backoffMs)})`, durationOption('--backoff'))
+    .option('--timeout <duration>', `per attempt (default ${formatDuration(DELIVERY_DEFAULTS.timeoutMs)})`, durationOption('--timeout'))
+    .option('--concurrency <n>', `deliveries in flight at once (default ${DELIVERY_DEFAULTS.concurrency})`, wholeNumberOption('--concurrency', 1, 1000))
     .option('--log <file.jsonl>', 'append one JSON line per attempt (delivery id, event, attempt, status, latency, error kind)')
     .option('--json', 'print one JSON summary on stdout')
 }
@@ -56,7 +56,7 @@ const percentile = (sorted: number[], p: number): number | null => (sorted.lengt
 /**
  * Sends deliveries at an optional rate with a concurrency limit, logs attempts, shows progress on
  * a terminal, and prints the summary. Each group is delivered in order (a story's events must
- * arrive as they happened); groups run side by side. Exit 0 when all were delivered, 3 when any failed.
+ * arrive as they happened); groups run side by side. Exits ok when all were delivered, remote when any failed.
  */
 export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
   const { deliver } = await import('../../../webhooks/index.js')
@@ -65,7 +65,7 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
   const deliverOptions = deliverOptionsFrom(options, io, (entry) => {
     if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
   })
-  const concurrency = (options['concurrency'] as number | undefined) ?? 4
+  const concurrency = (options['concurrency'] as number | undefined) ?? DELIVERY_DEFAULTS.concurrency
   const total = groups.reduce((sum, group) => sum + group.length, 0)
   const results: DeliveryResult[] = []
   let nextGroup = 0
@@ -110,5 +110,5 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
     const seedNote = seed === undefined ? '' : `; seed ${seed.value}${seed.chosen ? '' : ` (--seed ${seed.value} sends these bodies again)`}`
     io.stdout.write(`delivered ${summary.delivered}/${summary.deliveries}, retried ${summary.retried}, failed ${summary.failed}; latency p50 ${summary.p50Ms ?? '-'} ms, p95 ${summary.p95Ms ?? '-'} ms${seedNote}\n`)
   }
-  return summary.failed > 0 ? 3 : 0
+  return summary.failed > 0 ? EXIT.remote : EXIT.ok
 }

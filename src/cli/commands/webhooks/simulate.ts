@@ -7,12 +7,12 @@ export const simulateCommand: CommandSpec = {
   name: 'simulate',
   summary: "stream a help desk's activity (conversations opened, answered, labeled, assigned, closed) to a receiver at a rate",
   examples: ['ckit webhooks simulate --to http://127.0.0.1:3000/webhooks --secret s3cret --duration 60s --rate 5/s'],
+  exitCodes: { ok: 'all delivered', usage: 'usage error', remote: 'a delivery failed after its retries' },
   define: (command) =>
     senderOptions(command)
       .option('--duration <duration>', 'how long to send (default 60s)', durationOption('--duration'))
       .option('--rate <rate>', 'deliveries per second (default 5/s)', rateOption('--rate'))
-      .option('--seed <n>', 'first story seed: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
-      .addHelpText('after', '\nExit codes: 0 all delivered, 2 usage error, 3 a delivery failed after its retries.'),
+      .option('--seed <n>', 'first story seed: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1)),
   async run(_args, options, io) {
     const rate = (options['rate'] as number | undefined) ?? 5
     const total = Math.max(1, Math.round((((options['duration'] as number | undefined) ?? 60_000) / 1000) * rate))
