@@ -120,7 +120,7 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
 export async function startMock(options: StartMockOptions = {}): Promise<RunningMock> {
   const { watch: onReload, ...mockOptions } = options
   const resolved = resolveMockOptions(mockOptions)
-  if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir, --data): the shipped defaults do not change')
+  if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir): the shipped defaults do not change')
   const app = await buildMockServer(mockOptions)
   await app.listen({ port: resolved.port, host: resolved.host })
   // Warm the customer generator once start-up is over: evaluating Faker's modules blocks the event

@@ -30,7 +30,7 @@ function loadAndCompile(options: ResolvedMockOptions): { data: MockData; book: R
   const withGlobal = options.scenario === undefined ? config : { ...(config ?? {}), default: options.scenario }
   if (options.scenario !== undefined) {
     const parsed = parseScenario(options.scenario)
-    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `--scenario ${parsed.message}`)
+    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `scenario ${parsed.message}`, { option: 'scenario' })
   }
   const compiled = compileScenarioConfig(withGlobal ?? {}, options.seed)
   if (!compiled.ok) {

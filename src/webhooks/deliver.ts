@@ -178,8 +178,16 @@ export async function postOnce(target: string, headers: Record<string, string>, 
  * time). Never throws for what the target does; throws CkitError for bad options.
  */
 export async function deliver(target: string, delivery: Delivery, options: DeliverOptions): Promise<DeliveryResult> {
+  return createSender(options)(target, delivery)
+}
+
+/**
+ * `deliver` with its options checked and its key prepared once, for many deliveries: what a
+ * sender that runs for a while (`ckit webhooks send`, `deliverAll`) holds.
+ */
+export function createSender(options: DeliverOptions): (target: string, delivery: Delivery) => Promise<DeliveryResult> {
   const o = resolveDeliverOptions(options)
-  return deliverResolved(target, delivery, o)
+  return (target, delivery) => deliverResolved(target, delivery, o)
 }
 
 async function deliverResolved(target: string, delivery: Delivery, o: Resolved): Promise<DeliveryResult> {
@@ -218,14 +226,14 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
 
 /** Delivers many webhooks, at most `concurrency` at a time, results in the order given. */
 export async function deliverAll(target: string, deliveries: readonly Delivery[], options: DeliverOptions & { concurrency?: number }): Promise<DeliveryResult[]> {
-  const o = resolveDeliverOptions(options)
+  const send = createSender(options)
   const concurrency = wholeNumber('concurrency', options.concurrency ?? DELIVERY_DEFAULTS.concurrency, 1, 1000)
   const results: DeliveryResult[] = new Array(deliveries.length)
   let next = 0
   const worker = async () => {
     while (next < deliveries.length) {
       const index = next++
-      results[index] = await deliverResolved(target, deliveries[index]!, o)
+      results[index] = await send(target, deliveries[index]!)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, deliveries.length) }, worker))

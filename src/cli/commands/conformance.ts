@@ -13,7 +13,18 @@ import { resolveSecret, SECRET_ENV } from './sign.js'
 const collect = (value: string, previous: string[] = []) => [...previous, emailOption('--email')(value)]
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠' } as const
 
-export const conformanceCommand: CommandSpec = {
+interface ConformanceCommandOptions {
+  readonly secret?: string
+  readonly email?: string[]
+  readonly emails?: string
+  readonly unknownEmail?: string
+  readonly requests?: number
+  readonly concurrency?: number
+  readonly json?: true
+  readonly junit?: string
+}
+
+export const conformanceCommand: CommandSpec<ConformanceCommandOptions> = {
   name: 'conformance',
   summary: 'will the help desk accept my endpoint? Named live checks (signature, challenge, latency, schema, templates, links, security), each failure with a fix',
   examples: ['ckit conformance http://127.0.0.1:3000/yetto --secret s3cret --email kelly@example.com', 'ckit conformance https://crm.example.com/yetto --emails emails.txt --requests 50 --junit conformance.xml'],
@@ -31,18 +42,18 @@ export const conformanceCommand: CommandSpec = {
       .option('--junit <file>', 'write the checks as JUnit XML, for CI'),
   async run([url], options, io) {
     const secret = resolveSecret(options, io)
-    const emails = [...((options['email'] as string[] | undefined) ?? [])]
-    if (options['emails']) {
+    const emails = [...(options.email ?? [])]
+    if (options.emails) {
       let text: string
       try {
-        text = await readFile(resolve(io.cwd, options['emails'] as string), 'utf8')
+        text = await readFile(resolve(io.cwd, options.emails), 'utf8')
       } catch {
-        throw new CkitError('CKIT_CLI_USAGE', `cannot read --emails ${options['emails'] as string}`)
+        throw new CkitError('CKIT_CLI_USAGE', `cannot read --emails ${options.emails}`)
       }
       const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
       // An empty file is a mistake (a wrong path, a failed export): falling back to the default
       // e-mail would check a customer the user never named.
-      if (lines.length === 0) throw new CkitError('CKIT_CLI_USAGE', `--emails ${options['emails'] as string} has no e-mail: write one known customer e-mail per line (# starts a comment)`)
+      if (lines.length === 0) throw new CkitError('CKIT_CLI_USAGE', `--emails ${options.emails} has no e-mail: write one known customer e-mail per line (# starts a comment)`)
       for (const line of lines) emails.push(emailOption('--emails')(line))
     }
     const { runConformance } = await import('../../conformance/index.js')
@@ -50,19 +61,19 @@ export const conformanceCommand: CommandSpec = {
       url: url!,
       secret,
       emails,
-      ...(options['unknownEmail'] ? { unknownEmail: options['unknownEmail'] as string } : {}),
-      ...(options['requests'] ? { requests: options['requests'] as number } : {}),
-      ...(options['concurrency'] ? { concurrency: options['concurrency'] as number } : {}),
+      ...(options.unknownEmail ? { unknownEmail: options.unknownEmail } : {}),
+      ...(options.requests ? { requests: options.requests } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       onProgress: (done, total) => io.progress?.(`latency sample ${done}/${total}`),
     })
     io.progress?.(null)
     const ok = checks.every((c) => c.status !== 'fail')
     // Reasons and fixes quote the endpoint (key names, variable names, its Content-Type): every
     // line a person or a CI page shows passes through the terminal neutraliser.
-    if (options['junit']) {
-      await writeOutput(io, options['junit'] as string, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: terminalSafe(c.reason), ...(c.fix ? { fix: terminalSafe(c.fix) } : {}) })), 'ckit conformance'))
+    if (options.junit) {
+      await writeOutput(io, options.junit, junitXml(url!, checks.map((c) => ({ name: c.name, ok: c.status !== 'fail', latencyMs: 0, reason: terminalSafe(c.reason), ...(c.fix ? { fix: terminalSafe(c.fix) } : {}) })), 'ckit conformance'))
     }
-    if (options['json']) {
+    if (options.json) {
       io.stdout.write(`${terminalSafeJson({ ok, url, checks }, 2)}\n`)
     } else {
       for (const c of checks) io.stdout.write(`${SYMBOL[c.status]} ${c.name.padEnd(19)} ${terminalSafe(c.reason)}${c.fix && c.status !== 'pass' ? `\n    fix: ${terminalSafe(c.fix)}` : ''}\n`)

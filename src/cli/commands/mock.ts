@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
-import { CkitError, isCkitError } from '../../errors.js'
+import { CkitError } from '../../errors.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
 import { parseYamlText } from '../../yaml.js'
 import type { StartMockOptions } from '../../mock/index.js'
@@ -22,7 +22,27 @@ const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
  * Every `ckit mock` option can come from the environment, because a CI service container cannot
  * take command arguments. Flags win over these, and these over a --config file.
  */
-const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?: (value: string) => unknown }>> = {
+interface MockFlags {
+  readonly watch?: true
+  readonly port?: number
+  readonly host?: string
+  readonly basePath?: string
+  readonly secret?: string
+  /** False with --no-verify. */
+  readonly verify: boolean
+  readonly seed?: number
+  readonly data?: string
+  readonly scenario?: string
+  readonly config?: string
+  readonly tolerance?: number
+  readonly budgetMs?: number
+  readonly adminToken?: string
+  readonly log?: (typeof LOG_KINDS)[number]
+  readonly json?: true
+}
+type EnvFlag = Exclude<keyof MockFlags, 'watch' | 'secret' | 'verify' | 'json'>
+
+const MOCK_ENV: { readonly [K in EnvFlag]: { readonly name: string; readonly parse?: (value: string) => MockFlags[K] } } = {
   port: { name: 'CKIT_PORT', parse: wholeNumberOption('CKIT_PORT', 0, 65535) },
   host: { name: 'CKIT_HOST' },
   basePath: { name: 'CKIT_BASE_PATH' },
@@ -36,24 +56,25 @@ const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?
   adminToken: { name: ADMIN_TOKEN_ENV },
 }
 
-function oneOf(name: string, choices: readonly string[]) {
-  return (value: string): string => {
-    if (!choices.includes(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be one of ${choices.join(', ')}, instead got ${JSON.stringify(value)}`)
-    return value
+function oneOf<T extends string>(name: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be one of ${choices.join(', ')}, instead got ${JSON.stringify(value)}`)
+    return value as T
   }
 }
 
 /** The flags given, completed from MOCK_ENV for those not given (an empty variable counts as unset). */
-function withEnvironment(options: Record<string, unknown>, env: Io['env']): Record<string, unknown> {
-  const merged = { ...options }
+function withEnvironment(options: MockFlags, env: Io['env']): MockFlags {
+  const merged: Record<string, unknown> = { ...options }
   for (const [key, { name, parse }] of Object.entries(MOCK_ENV)) {
     const value = env[name]
     if (merged[key] === undefined && value !== undefined && value !== '') merged[key] = parse ? parse(value) : value
   }
-  return merged
+  // Each variable went through its flag's own parser, so every key holds its flag's type.
+  return merged as unknown as MockFlags
 }
 
-const envNote = (key: string): string => ` [env ${MOCK_ENV[key]!.name}]`
+const envNote = (key: EnvFlag): string => ` [env ${MOCK_ENV[key].name}]`
 
 /** `ckit mock init <dir>`: the shipped defaults, copied to edit; never over an existing folder. */
 async function initDataFolder(io: Io, dir: string): Promise<number> {
@@ -105,7 +126,7 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   return config
 }
 
-export const mockCommand: CommandSpec = {
+export const mockCommand: CommandSpec<MockFlags> = {
   name: 'mock',
   summary: 'serve the faker-powered mock customer endpoint with fault scenarios, journal, admin API and docs',
   examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock init ./my-mocks && ckit mock --data ./my-mocks --watch'],
@@ -139,26 +160,27 @@ export const mockCommand: CommandSpec = {
       return initDataFolder(io, dir)
     }
     const options = withEnvironment(given, io.env)
-    if (options['watch'] && options['data'] === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
-    const config = await readConfig(io, options['config'] as string | undefined)
-    const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
-    const chosenSecret = (options['secret'] as string | undefined) ?? (io.env[SECRET_ENV] || undefined) ?? (config['secret'] as string | undefined)
+    if (options.watch && options.data === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
+    const config = await readConfig(io, options.config)
+    const verify = options.verify === false ? false : ((config['verify'] as boolean | undefined) ?? true)
+    const chosenSecret = options.secret ?? (io.env[SECRET_ENV] || undefined) ?? (config['secret'] as string | undefined)
     const secret = verify ? (chosenSecret ?? MOCK_DEFAULTS.secret) : undefined
     // Only the public test secret is printed: one the user chose stays out of terminals and CI logs.
     const printableSecret = verify && chosenSecret === undefined ? secret : undefined
-    const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
+    const logKind = options.log ?? (io.stderr.isTTY ? 'pretty' : 'json')
     // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
     const flags: Record<string, unknown> = {}
-    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken', 'budgetMs']) if (options[key] !== undefined) flags[key] = options[key]
-    if (options['tolerance'] !== undefined) flags['toleranceSeconds'] = options['tolerance']
-    if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
+    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken', 'budgetMs'] as const) if (options[key] !== undefined) flags[key] = options[key]
+    if (options.tolerance !== undefined) flags['toleranceSeconds'] = options.tolerance
+    const dataDir = options.data === undefined ? undefined : resolve(io.cwd, options.data)
+    if (dataDir !== undefined) flags['dataDir'] = dataDir
     const mockOptions: StartMockOptions = {
       ...config,
       ...flags,
       verify,
       ...(secret !== undefined ? { secret } : {}),
-      logger: logKind === 'off' ? false : (logKind as 'json' | 'pretty'),
-      ...(options['watch'] ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${flags['dataDir'] as string}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
+      logger: logKind === 'off' ? false : logKind,
+      ...(options.watch ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${dataDir}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
     }
     // Imported here so that other commands never load fastify.
     const [{ startMock }, { deskPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../desk/index.js')])
@@ -166,7 +188,6 @@ export const mockCommand: CommandSpec = {
     try {
       mock = await startMock({ ...mockOptions, desk: deskPlugin })
     } catch (error) {
-      if (isCkitError(error) && error.code.startsWith('CKIT_MOCK_')) throw new CkitError('CKIT_CLI_USAGE', error.message, { cause: error })
       const err = error as NodeJS.ErrnoException
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new CkitError('CKIT_CLI_USAGE', `cannot listen: ${err.message}`, { cause: error })
       throw error
@@ -190,7 +211,7 @@ export const mockCommand: CommandSpec = {
         '',
       ].join('\n'),
     )
-    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
+    if (options.json) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
     return serveUntilShutdown(io, () => mock.close())
   },
 }

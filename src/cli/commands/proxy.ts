@@ -14,7 +14,16 @@ export function printVerdict(io: Io, verdict: ProxyVerdict, json: boolean, extra
   io.stdout.write(terminalSafe(`${verdict.time}  ${String(verdict.email ?? '-').padEnd(28)} ${String(verdict.status ?? '---')} in ${verdict.latencyMs} ms  signature ${verdict.signature}  ${verdict.ok ? 'ok' : `✖ ${problems}`}${verdict.answered === 'problem' ? ' → 502/504 problem+json' : ''}${extra}`).replace(/\n/g, ' ') + '\n')
 }
 
-export const proxyCommand: CommandSpec = {
+interface ProxyCommandOptions {
+  readonly upstream: string
+  readonly port?: number
+  readonly host?: string
+  readonly secret?: string
+  readonly errors?: true
+  readonly json?: true
+}
+
+export const proxyCommand: CommandSpec<ProxyCommandOptions> = {
   name: 'proxy',
   summary: 'stand between a help desk and your endpoint: forward each request, check each answer as the help desk would, log a verdict',
   examples: ['ckit proxy --upstream http://127.0.0.1:3000/yetto --secret s3cret --errors'],
@@ -29,16 +38,16 @@ export const proxyCommand: CommandSpec = {
       .addHelpText('after', '\nPoint the help desk (or ckit fetch) at the proxy. Upstream timeouts and resets become problem+json.\nA last path segment that is not base64url is refused (400), never forwarded.\nStops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
     const { startProxy } = await import('../../desk/index.js')
-    const json = options['json'] === true
+    const json = options.json === true
     const proxy = await startProxy({
-      upstream: options['upstream'] as string,
-      ...(options['port'] !== undefined ? { port: options['port'] as number } : {}),
-      ...(options['host'] ? { host: options['host'] as string } : {}),
-      ...(options['secret'] ? { secret: options['secret'] as string } : {}),
-      errors: options['errors'] === true,
+      upstream: options.upstream,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.secret ? { secret: options.secret } : {}),
+      errors: options.errors === true,
       onExchange: (verdict) => printVerdict(io, verdict, json),
     })
-    io.stderr.write(`proxying ${proxy.url} → ${options['upstream'] as string}${options['errors'] ? ' (refused answers become 502 problem+json)' : ''}; Ctrl-C to stop\n`)
+    io.stderr.write(`proxying ${proxy.url} → ${options.upstream}${options.errors ? ' (refused answers become 502 problem+json)' : ''}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url })}\n`)
     return serveUntilShutdown(io, () => proxy.close())
   },

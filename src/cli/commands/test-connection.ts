@@ -6,7 +6,13 @@ import { FAILURE_EXIT, FAILURE_EXIT_HELP } from '../remote.js'
 import { timeoutOption } from '../parse.js'
 import { resolveSecret, SECRET_ENV } from './sign.js'
 
-export const testConnectionCommand: CommandSpec = {
+interface TestConnectionOptions {
+  readonly secret?: string
+  readonly timeout?: number
+  readonly json?: true
+}
+
+export const testConnectionCommand: CommandSpec<TestConnectionOptions> = {
   name: 'test-connection',
   summary: `the set-up check (the help desk's Test button): a random challenge must come back within ${HELP_DESK_LIMITS.answerBudgetMs / 1000} s`,
   examples: ['ckit test-connection http://127.0.0.1:4010/ --secret ckit-mock-secret'],
@@ -20,10 +26,10 @@ export const testConnectionCommand: CommandSpec = {
   async run([url], options, io) {
     const secret = resolveSecret(options, io)
     const { testConnection } = await import('../../client/index.js')
-    const result = await testConnection({ url: url!, secret }, options['timeout'] ? { timeoutMs: options['timeout'] as number } : {})
-    if (options['json']) printJson(io, result)
+    const result = await testConnection({ url: url!, secret }, options.timeout ? { timeoutMs: options.timeout } : {})
+    if (options.json) printJson(io, result)
     if (result.ok) {
-      if (!options['json']) io.stdout.write(`ok: the endpoint echoed the challenge in ${result.latencyMs} ms\n`)
+      if (!options.json) io.stdout.write(`ok: the endpoint echoed the challenge in ${result.latencyMs} ms\n`)
       return EXIT.ok
     }
     io.stderr.write(`error: ${result.error.kind}: ${result.error.message} (after ${result.latencyMs} ms)\n`)

@@ -24,7 +24,14 @@ function withRendering(result: TextValidationResult, strict: boolean): { valid: 
   return { valid: errors.length === 0, errors, warnings }
 }
 
-export const validateCommand: CommandSpec = {
+interface ValidateOptions {
+  readonly kind?: DocumentKind
+  readonly strict?: true
+  readonly schemaOnly?: true
+  readonly json?: true
+}
+
+export const validateCommand: CommandSpec<ValidateOptions> = {
   name: 'validate',
   summary: 'check a response, request context, challenge, webhook or switch against the contract',
   examples: [
@@ -42,10 +49,10 @@ export const validateCommand: CommandSpec = {
       .addHelpText('after', '\nA response is also rendered (templates, hrefs), as the help desk does before showing it: what it cannot display is an error.'),
   async run([file], options, io) {
     const { bytes, name } = await readInput(io, file!)
-    const strict = options['strict'] === true
-    const checked = validateText(bytes, options['kind'] as DocumentKind | undefined, { strict })
-    const result = options['schemaOnly'] === true ? checked : withRendering(checked, strict)
-    if (options['json']) {
+    const strict = options.strict === true
+    const checked = validateText(bytes, options.kind, { strict })
+    const result = options.schemaOnly === true ? checked : withRendering(checked, strict)
+    if (options.json) {
       printJson(io, {
         valid: result.valid,
         kind: checked.kind ?? null,

@@ -8,7 +8,16 @@ import { resolveSecret, SECRET_ENV } from '../sign.js'
 /** The CLI's port: next to the mock's 4010, so a verifier can be pointed at a fixed address. */
 export const PACT_PROXY_PORT = 4011
 
-export const pactProxyCommand: CommandSpec = {
+interface PactProxyOptions {
+  readonly providerBaseUrl: string
+  readonly secret?: string
+  readonly port?: number
+  readonly host?: string
+  readonly stateChangeUrl?: string
+  readonly json?: true
+}
+
+export const pactProxyCommand: CommandSpec<PactProxyOptions> = {
   name: 'proxy',
   summary: 'a re-signing proxy in front of your endpoint, for any Pact verifier (pact_verifier_cli, pact-jvm, pact-python, pact-go, broker builds)',
   examples: [
@@ -30,13 +39,13 @@ export const pactProxyCommand: CommandSpec = {
   async run(_args, options, io) {
     const secret = resolveSecret(options, io)
     const { startContractProxy } = await import('../../../pact/index.js')
-    const json = options['json'] === true
+    const json = options.json === true
     const proxy = await startContractProxy({
-      providerBaseUrl: options['providerBaseUrl'] as string,
+      providerBaseUrl: options.providerBaseUrl,
       secret,
-      port: (options['port'] as number | undefined) ?? PACT_PROXY_PORT,
-      ...(options['host'] ? { host: options['host'] as string } : {}),
-      ...(options['stateChangeUrl'] ? { stateChangeUrl: options['stateChangeUrl'] as string } : {}),
+      port: options.port ?? PACT_PROXY_PORT,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.stateChangeUrl ? { stateChangeUrl: options.stateChangeUrl } : {}),
       onEvent: (event) => {
         if (json) return void io.stdout.write(`${JSON.stringify(event)}\n`)
         const line =
@@ -46,7 +55,7 @@ export const pactProxyCommand: CommandSpec = {
         io.stdout.write(`${terminalSafe(line)}\n`)
       },
     })
-    io.stderr.write(`contract proxy ${proxy.url} → ${options['providerBaseUrl'] as string}; point your Pact verifier here; Ctrl-C to stop\n`)
+    io.stderr.write(`contract proxy ${proxy.url} → ${options.providerBaseUrl}; point your Pact verifier here; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: proxy.url, stateUrl: proxy.stateUrl })}\n`)
     return serveUntilShutdown(io, () => proxy.close())
   },

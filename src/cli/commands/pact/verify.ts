@@ -4,7 +4,19 @@ import { collect, urlOption } from '../../parse.js'
 import { terminalSafe } from '../../../render/text.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
-export const pactVerifyCommand: CommandSpec = {
+interface PactVerifyOptions {
+  readonly providerBaseUrl: string
+  readonly secret?: string
+  readonly contracts?: string[]
+  readonly stateChangeUrl?: string
+  readonly brokerUrl?: string
+  readonly brokerToken?: string
+  readonly providerVersion?: string
+  readonly publish?: true
+  readonly json?: true
+}
+
+export const pactVerifyCommand: CommandSpec<PactVerifyOptions> = {
   name: 'verify',
   summary: 'verify your customer endpoint against the help-desk contracts (Pact), signing requests with your secret',
   examples: [
@@ -25,19 +37,19 @@ export const pactVerifyCommand: CommandSpec = {
       .option('--json', 'print { ok, interactions } on stdout'),
   async run(_args, options, io) {
     const secret = resolveSecret(options, io)
-    const brokerUrl = (options['brokerUrl'] as string | undefined) ?? io.env['PACT_BROKER_BASE_URL']
-    const brokerToken = (options['brokerToken'] as string | undefined) ?? io.env['PACT_BROKER_TOKEN']
+    const brokerUrl = options.brokerUrl ?? io.env['PACT_BROKER_BASE_URL']
+    const brokerToken = options.brokerToken ?? io.env['PACT_BROKER_TOKEN']
     const { verifyProvider } = await import('../../../pact/index.js')
     const result = await verifyProvider({
-      providerBaseUrl: options['providerBaseUrl'] as string,
+      providerBaseUrl: options.providerBaseUrl,
       secret,
-      ...(options['contracts'] ? { contracts: options['contracts'] as string[] } : {}),
-      ...(options['stateChangeUrl'] ? { stateChangeUrl: options['stateChangeUrl'] as string } : {}),
+      ...(options.contracts ? { contracts: options.contracts } : {}),
+      ...(options.stateChangeUrl ? { stateChangeUrl: options.stateChangeUrl } : {}),
       ...(brokerUrl
-        ? { broker: { url: brokerUrl, ...(brokerToken ? { token: brokerToken } : {}), ...(options['providerVersion'] ? { providerVersion: options['providerVersion'] as string } : {}), publish: options['publish'] === true, consumerVersionSelectors: [{ latest: true }] } }
+        ? { broker: { url: brokerUrl, ...(brokerToken ? { token: brokerToken } : {}), ...(options.providerVersion ? { providerVersion: options.providerVersion } : {}), publish: options.publish === true, consumerVersionSelectors: [{ latest: true }] } }
         : {}),
     })
-    if (options['json']) {
+    if (options.json) {
       io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions, ...(result.unclaimed.length > 0 ? { unclaimed: result.unclaimed } : {}) }, null, 2)}\n`)
     } else {
       // Descriptions come from the pact, mismatches quote the provider's answer: neither may steer the terminal.

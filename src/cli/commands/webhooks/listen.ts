@@ -8,7 +8,7 @@ import { jsonLine } from '../../format.js'
 import { serveUntilShutdown } from '../../io.js'
 import { urlOption, wholeNumberOption } from '../../parse.js'
 import { readFirstHeader } from '../../../signature/headers.js'
-import { RECEIVER_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
+import { RECEIVER_DEFAULTS, SCHEME_NAMES, type SchemeName } from '../../../webhooks/defaults.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
 const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
@@ -71,7 +71,19 @@ function boundConnections(server: ReturnType<typeof createServer>, max: number, 
   }
 }
 
-export const listenCommand: CommandSpec = {
+interface ListenOptions {
+  readonly port?: number
+  readonly host?: string
+  readonly secret?: string
+  readonly scheme: SchemeName
+  readonly tolerance?: number
+  readonly replayGuard?: true
+  readonly forward?: string
+  readonly maxConnections?: number
+  readonly json?: true
+}
+
+export const listenCommand: CommandSpec<ListenOptions> = {
   name: 'listen',
   summary: 'receive webhooks locally: one line per delivery with its signature and schema verdicts, optionally forwarded',
   examples: ['ckit webhooks listen --port 4020 --secret s3cret', 'ckit webhooks listen --secret s3cret --replay-guard --forward http://127.0.0.1:3000/webhooks'],
@@ -92,12 +104,12 @@ export const listenCommand: CommandSpec = {
     const { postOnce } = await import('../../../webhooks/deliver.js')
     const receiver = resolveReceiverOptions({
       secret: resolveSecret(options, io),
-      scheme: options['scheme'] as never,
-      ...(options['tolerance'] !== undefined ? { toleranceSeconds: options['tolerance'] as number } : {}),
-      replayGuard: options['replayGuard'] === true,
+      scheme: options.scheme,
+      ...(options.tolerance !== undefined ? { toleranceSeconds: options.tolerance } : {}),
+      replayGuard: options.replayGuard === true,
     })
-    const forward = options['forward'] as string | undefined
-    const json = options['json'] === true
+    const forward = options.forward
+    const json = options.json === true
     const server = createServer({ headersTimeout: LISTEN_DEFAULTS.headersTimeoutMs, requestTimeout: LISTEN_DEFAULTS.requestTimeoutMs, keepAliveTimeout: LISTEN_DEFAULTS.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
       void (async () => {
         const time = new Date().toISOString()
@@ -135,18 +147,18 @@ export const listenCommand: CommandSpec = {
         if (!res.headersSent) res.writeHead(500).end()
       })
     })
-    const maxConnections = (options['maxConnections'] as number | undefined) ?? LISTEN_DEFAULTS.maxConnections
+    const maxConnections = options.maxConnections ?? LISTEN_DEFAULTS.maxConnections
     const markBusy = boundConnections(server, maxConnections, () =>
       io.stderr.write(`${maxConnections} connections are open (--max-connections): closing the oldest ones that are not being answered to make room\n`),
     )
-    const host = (options['host'] as string | undefined) ?? LISTEN_DEFAULTS.host
+    const host = options.host ?? LISTEN_DEFAULTS.host
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new CkitError('CKIT_CLI_USAGE', `cannot listen: ${error.message}`, { cause: error })))
-      server.listen((options['port'] as number | undefined) ?? LISTEN_DEFAULTS.port, host, () => resolve())
+      server.listen(options.port ?? LISTEN_DEFAULTS.port, host, () => resolve())
     })
     const { port } = server.address() as AddressInfo
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
-    io.stderr.write(`listening for ${options['scheme'] as string} webhooks on ${url} (any path)${forward ? `, forwarding verified ones to ${forward}` : ''}; Ctrl-C to stop\n`)
+    io.stderr.write(`listening for ${options.scheme} webhooks on ${url} (any path)${forward ? `, forwarding verified ones to ${forward}` : ''}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: url })}\n`)
     return serveUntilShutdown(io, () => {
       server.closeAllConnections()

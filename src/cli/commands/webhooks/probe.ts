@@ -5,7 +5,7 @@ import { EXIT } from '../../exit-codes.js'
 import { junitXml } from '../../format.js'
 import { writeOutput } from '../../io.js'
 import { durationOption, formatDuration, urlOption } from '../../parse.js'
-import { DELIVERY_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
+import { DELIVERY_DEFAULTS, SCHEME_NAMES, type SchemeName } from '../../../webhooks/defaults.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
 /** The help desk gives a receiver this long (docs/protocol.md §Webhooks): the sender's per-attempt timeout. */
@@ -20,7 +20,17 @@ export interface ProbeCheck {
   readonly fix?: string
 }
 
-export const probeCommand: CommandSpec = {
+interface ProbeOptions {
+  readonly to: string
+  readonly secret?: string
+  readonly scheme: SchemeName
+  readonly expectReplayProtection?: true
+  readonly timeout?: number
+  readonly json?: true
+  readonly junit?: string
+}
+
+export const probeCommand: CommandSpec<ProbeOptions> = {
   name: 'probe',
   summary: 'check a webhook receiver: it must accept signed deliveries and reject tampered, unsigned and wrongly signed ones',
   examples: ['ckit webhooks probe --to http://127.0.0.1:3000/webhooks --secret s3cret', 'ckit webhooks probe --to https://hooks.example.com/yetto --secret s3cret --expect-replay-protection --junit probe.xml'],
@@ -36,13 +46,13 @@ export const probeCommand: CommandSpec = {
       .option('--junit <file>', 'write the checks as JUnit XML, for CI'),
   async run(_args, options, io) {
     const secret = resolveSecret(options, io)
-    const target = options['to'] as string
+    const target = options.to
     const { SCHEMES } = await import('../../../webhooks/index.js')
     const { fakePayload } = await import('../../../fake/index.js')
-    const scheme = SCHEMES[options['scheme'] as keyof typeof SCHEMES]
+    const scheme = SCHEMES[options.scheme]
     // A secret the scheme cannot use is the user's mistake, said before anything is sent.
     scheme.checkSecret(secret)
-    const timeoutMs = (options['timeout'] as number | undefined) ?? SLOW_MS
+    const timeoutMs = options.timeout ?? SLOW_MS
     const { eventCatalogue } = await import('../../../schema/index.js')
     // One event per group (conversation.*, message.*, …): a receiver that verifies only the events it
     // cares about and waves the rest through unsigned is as open as one that verifies nothing.
@@ -149,7 +159,7 @@ export const probeCommand: CommandSpec = {
       },
       `refuse a ${signatureHeader} that is not a well-formed signature`,
     )
-    if (options['expectReplayProtection']) {
+    if (options.expectReplayProtection) {
       const first = body()
       const firstHeaders = sign(first)
       await mustAccept('replay (first delivery)', first, firstHeaders, 'accept the first delivery')
@@ -177,8 +187,8 @@ export const probeCommand: CommandSpec = {
       }
     }
     const ok = checks.every((c) => c.ok)
-    if (options['junit']) await writeOutput(io, options['junit'] as string, junitXml(target, checks))
-    if (options['json']) {
+    if (options.junit) await writeOutput(io, options.junit, junitXml(target, checks))
+    if (options.json) {
       io.stdout.write(`${JSON.stringify({ ok, target, scheme: scheme.name, checks, notApplicable }, null, 2)}\n`)
     } else {
       for (const c of checks) io.stdout.write(`${c.ok ? '✔' : '✖'} ${c.name.padEnd(24)} ${c.reason}${c.fix ? `\n    fix: ${c.fix}` : ''}\n`)

@@ -6,9 +6,19 @@ import { issueLines } from '../../format.js'
 import { readInput } from '../../io.js'
 import { rateOption, wholeNumberOption } from '../../parse.js'
 import { eventOption, requireEvent } from './events.js'
-import { runSeed, sendAll, senderOptions } from './shared.js'
+import { runSeed, sendAll, senderOptions, type SenderFlags } from './shared.js'
 
-export const sendCommand: CommandSpec = {
+interface SendOptions extends SenderFlags {
+  readonly event?: string
+  readonly payload?: string
+  readonly fake?: true
+  readonly story?: true
+  readonly seed?: number
+  readonly count?: number
+  readonly rate?: number
+}
+
+export const sendCommand: CommandSpec<SendOptions> = {
   name: 'send',
   summary: 'deliver signed webhooks to a receiver, with retries, a rate and a summary',
   examples: [
@@ -26,23 +36,23 @@ export const sendCommand: CommandSpec = {
       .option('--count <n>', 'how many deliveries (or stories) (default 1)', wholeNumberOption('--count', 1, 1_000_000))
       .option('--rate <rate>', 'start at most this many deliveries per second, e.g. 5/s', rateOption('--rate')),
   async run(_args, options, io) {
-    const count = (options['count'] as number | undefined) ?? 1
-    const generated = options['fake'] === true || options['story'] === true ? runSeed(options) : undefined
+    const count = options.count ?? 1
+    const generated = options.fake === true || options.story === true ? runSeed(options) : undefined
     const seed = generated?.value ?? 0
-    const sources = [options['payload'] !== undefined, options['fake'] === true, options['story'] === true].filter(Boolean).length
+    const sources = [options.payload !== undefined, options.fake === true, options.story === true].filter(Boolean).length
     if (sources !== 1) throw new CkitError('CKIT_CLI_USAGE', 'give exactly one of --payload <file>, --fake or --story')
     const groups: Delivery[][] = []
     const deliveries: Delivery[] = []
-    if (options['story']) {
+    if (options.story) {
       const { webhookStory } = await import('../../../webhooks/index.js')
       for (let i = 0; i < count; i++) groups.push((await webhookStory(seed + i)).map(({ event, payload }) => ({ event, payload })))
-    } else if (options['fake']) {
+    } else if (options.fake) {
       const event = requireEvent(options)
       const { fakePayload } = await import('../../../fake/index.js')
       for (let i = 0; i < count; i++) deliveries.push({ event, payload: await fakePayload(event, seed + i) })
-    } else {
+    } else if (options.payload !== undefined) {
       const event = requireEvent(options)
-      const { bytes, name } = await readInput(io, options['payload'] as string)
+      const { bytes, name } = await readInput(io, options.payload)
       const { validateText } = await import('../../../schema/index.js')
       const checked = validateText(bytes, 'webhook', { event })
       if (!checked.valid) {
@@ -53,6 +63,6 @@ export const sendCommand: CommandSpec = {
       for (let i = 0; i < count; i++) deliveries.push({ event, payload: bytes.toString('utf8') })
     }
     // Single deliveries are independent; a story's events go in order.
-    return sendAll(io, options['to'] as string, groups.length > 0 ? groups : deliveries.map((d) => [d]), options, options['rate'] as number | undefined, generated)
+    return sendAll(io, groups.length > 0 ? groups : deliveries.map((d) => [d]), options, options.rate, generated)
   },
 }

@@ -9,6 +9,19 @@ import { EXIT } from '../../exit-codes.js'
 import { durationOption, formatDuration, urlOption, wholeNumberOption } from '../../parse.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
+/** What senderOptions declares, as commander hands it over. */
+export interface SenderFlags {
+  readonly to: string
+  readonly secret?: string
+  readonly scheme: SchemeName
+  readonly attempts?: number
+  readonly backoff?: number
+  readonly timeout?: number
+  readonly concurrency?: number
+  readonly log?: string
+  readonly json?: true
+}
+
 /** The sender's flags, shared by send and simulate. */
 export function senderOptions(command: Command): Command {
   return command
@@ -23,14 +36,14 @@ export function senderOptions(command: Command): Command {
     .option('--json', 'print one JSON summary on stdout')
 }
 
-export function deliverOptionsFrom(options: Record<string, unknown>, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
+function deliverOptionsFrom(options: SenderFlags, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
   return {
     secret: resolveSecret(options, io),
-    scheme: options['scheme'] as SchemeName,
+    scheme: options.scheme,
     onAttempt,
-    ...(options['attempts'] !== undefined ? { attempts: options['attempts'] as number } : {}),
-    ...(options['backoff'] !== undefined ? { backoffMs: options['backoff'] as number } : {}),
-    ...(options['timeout'] !== undefined ? { timeoutMs: Math.max(1, options['timeout'] as number) } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.backoff !== undefined ? { backoffMs: options.backoff } : {}),
+    ...(options.timeout !== undefined ? { timeoutMs: Math.max(1, options.timeout) } : {}),
   }
 }
 
@@ -46,8 +59,8 @@ export interface RunSeed {
  * guard (which our docs recommend) does not refuse a second run's bodies as replays. The seed is
  * printed, so a run can still be repeated exactly.
  */
-export function runSeed(options: Record<string, unknown>): RunSeed {
-  const given = options['seed'] as number | undefined
+export function runSeed(options: { readonly seed?: number | undefined }): RunSeed {
+  const given = options.seed
   return given === undefined ? { value: randomInt(1, 2 ** 30), chosen: false } : { value: given, chosen: true }
 }
 
@@ -58,14 +71,16 @@ const percentile = (sorted: number[], p: number): number | null => (sorted.lengt
  * a terminal, and prints the summary. Each group is delivered in order (a story's events must
  * arrive as they happened); groups run side by side. Exits ok when all were delivered, remote when any failed.
  */
-export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
-  const { deliver } = await import('../../../webhooks/index.js')
-  const logFile = options['log'] as string | undefined
+export async function sendAll(io: Io, groups: readonly (readonly Delivery[])[], options: SenderFlags, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
+  const { createSender } = await import('../../../webhooks/index.js')
+  const logFile = options.log
   const lines: string[] = []
-  const deliverOptions = deliverOptionsFrom(options, io, (entry) => {
-    if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
-  })
-  const concurrency = (options['concurrency'] as number | undefined) ?? DELIVERY_DEFAULTS.concurrency
+  const send = createSender(
+    deliverOptionsFrom(options, io, (entry) => {
+      if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
+    }),
+  )
+  const concurrency = options.concurrency ?? DELIVERY_DEFAULTS.concurrency
   const total = groups.reduce((sum, group) => sum + group.length, 0)
   const results: DeliveryResult[] = []
   let nextGroup = 0
@@ -79,7 +94,7 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
           const wait = t0 + (slot++ * 1000) / ratePerSecond - performance.now()
           if (wait > 0) await new Promise((r) => setTimeout(r, wait))
         }
-        results.push(await deliver(target, delivery, deliverOptions))
+        results.push(await send(options.to, delivery))
         io.progress?.(`delivered ${results.filter((r) => r.delivered).length}, failed ${results.filter((r) => !r.delivered).length}, ${results.length}/${total}`)
       }
     }
@@ -99,7 +114,7 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
   }
-  if (options['json']) {
+  if (options.json) {
     io.stdout.write(`${JSON.stringify({ ...summary, ...(seed === undefined ? {} : { seed: seed.value }), results }, null, 2)}\n`)
   } else {
     for (const r of results.filter((x) => !x.delivered)) {
