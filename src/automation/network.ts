@@ -101,7 +101,8 @@ export interface SendOptions {
   readonly resolveHost?: HostResolver | undefined
 }
 
-export type SendOutcome = { status: number | null; ok: boolean; error?: string }
+/** `allowedBy` names the option that would have let a refused request through. */
+export type SendOutcome = { status: number | null; ok: boolean; error?: string; allowedBy?: 'allowPrivateNetwork' }
 
 /** Sends one planned http_request: no redirects followed, body discarded, one timeout, public addresses only unless allowed. */
 export function sendRequest(action: PlannedAction & { uses: 'http_request' }, options: SendOptions): Promise<SendOutcome> {
@@ -114,7 +115,7 @@ export function sendRequest(action: PlannedAction & { uses: 'http_request' }, op
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return Promise.resolve({ status: null, ok: false, error: `scheme ${url.protocol} is not allowed` })
   const literalHost = url.hostname.replace(/^\[|\]$/g, '')
   if (!options.allowPrivateNetwork && isNonPublicAddress(literalHost)) {
-    return Promise.resolve({ status: null, ok: false, error: `${literalHost} is not a public address (allowPrivateNetwork / --allow-private-network allows it)` })
+    return Promise.resolve({ status: null, ok: false, error: `${literalHost} is not a public address`, allowedBy: 'allowPrivateNetwork' })
   }
   const hasBody = action.method !== 'GET'
   const body = hasBody ? (typeof action.body === 'string' ? action.body : JSON.stringify(action.body)) : undefined
@@ -135,7 +136,7 @@ export function sendRequest(action: PlannedAction & { uses: 'http_request' }, op
     })
     request.once('error', (error: NodeJS.ErrnoException) => {
       if (signal.aborted) resolve({ status: null, ok: false, error: `no answer within ${options.timeoutMs} ms` })
-      else if (error instanceof NonPublicAddressError) resolve({ status: null, ok: false, error: `${error.message} (allowPrivateNetwork / --allow-private-network allows it)` })
+      else if (error instanceof NonPublicAddressError) resolve({ status: null, ok: false, error: error.message, allowedBy: 'allowPrivateNetwork' })
       else resolve({ status: null, ok: false, error: error.code ?? error.message })
     })
     request.end(body)

@@ -134,7 +134,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   const warnings: string[] = []
   if ((resolved.host === '0.0.0.0' || resolved.host === '::') && resolved.adminToken === undefined) {
     // The playground's live fetch stays off here (it would fetch any URL for anyone: SSRF) until a token is set.
-    warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set --admin-token (CKIT_ADMIN_TOKEN) or bind 127.0.0.1. Until then the playground, where mounted (ckit mock), fetches no URLs (POST /__admin/playground/api/fetch answers 403)`)
+    warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set adminToken or bind 127.0.0.1. Until then the playground, where mounted (ckit mock), fetches no URLs (POST /__admin/playground/api/fetch answers 403)`)
   }
   for (const warning of warnings) app.log.warn(warning)
   const source = app.ckitMock.customers

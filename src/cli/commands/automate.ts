@@ -185,7 +185,7 @@ export const automateCommand: CommandSpec<AutomateOptions> = {
       const report = [
         describePlan(plan),
         `conversation after: labels [${executed.conversation.labels.join(', ')}], assignees [${executed.conversation.assignees.join(', ')}]\n`,
-        ...executed.requests.map((r) => `request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error})` : ''} in ${r.latencyMs} ms\n`),
+        ...executed.requests.map((r) => `request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error}${r.allowedBy ? '; --allow-private-network allows it' : ''})` : ''} in ${r.latencyMs} ms\n`),
       ]
       io.stdout.write(terminalSafe(report.join('')))
       for (const n of executed.notRun) io.stderr.write(`not run: ${n.pattern} action ${n.action + 1}: ${n.reason}\n`)

@@ -199,6 +199,8 @@ export const mockCommand: CommandSpec<MockFlags> = {
       secret: secret ?? 'unsigned',
       context: { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conv_1', title: 'Hello' }, requester: { email: 'kelly@example.com', name: 'Kelly Customer' } },
     })
+    // The mock speaks of its options; here they are flags (or the variable that stands for one).
+    const warnings = mock.warnings.map((warning) => warning.replace(/\badminToken\b/g, `--admin-token ($${ADMIN_TOKEN_ENV})`))
     const curl = `curl -sS ${secret ? `-H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ` : ''}${shellQuote(request.url)}`
     io.stderr.write(
       [
@@ -207,11 +209,11 @@ export const mockCommand: CommandSpec<MockFlags> = {
         `  try:            ${curl}`,
         `  preview:        ${mock.origin}/__admin/preview?email=kelly@example.com`,
         `  admin, docs:    ${mock.origin}/__admin  ${mock.origin}/docs  ${mock.origin}/openapi.json`,
-        ...mock.warnings.map((warning) => `  WARNING:        ${warning}`),
+        ...warnings.map((warning) => `  WARNING:        ${warning}`),
         '',
       ].join('\n'),
     )
-    if (options.json) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
+    if (options.json) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings })}\n`)
     return serveUntilShutdown(io, () => mock.close())
   },
 }
