@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parseWebhook, signWebhook } from '../../src/signature/index.js'
-import { deliver, SCHEME_NAMES, SCHEMES, webhookMiddleware, webhookPlugin, type VerifiedDelivery } from '../../src/webhooks/index.js'
+import { createSender, deliver, SCHEME_NAMES, SCHEMES, webhookMiddleware, webhookPlugin, type VerifiedDelivery } from '../../src/webhooks/index.js'
 import { readFixture } from '../helpers.js'
 
 const payload = readFixture('webhook/valid/message-created.json')
@@ -116,6 +116,19 @@ describe('one verification pipeline for every scheme', () => {
       expect(seen).toHaveLength(SCHEMES[scheme].signsIdAndTimestamp ? 2 : 1)
     })
   }
+
+  it('prepares each key once: the sender for all its deliveries, the receiver for all it verifies', async () => {
+    const prepare = vi.spyOn(SCHEMES.standard, 'prepare')
+    try {
+      const { url, seen } = await pluginServer('standard')
+      const send = createSender({ secret: SECRETS.standard, scheme: 'standard', attempts: 1 })
+      for (const id of ['p-1', 'p-2', 'p-3']) expect(await send(url, { event: 'message.created', payload: JSON.stringify(payload), id })).toMatchObject({ delivered: true })
+      expect(seen).toHaveLength(3)
+      expect(prepare).toHaveBeenCalledTimes(2)
+    } finally {
+      prepare.mockRestore()
+    }
+  })
 
   it("yetto: the receiver's advisory timestamp check is the scheme's own, and parseWebhook's", async () => {
     const { url } = await pluginServer('yetto', { toleranceSeconds: 60 })
