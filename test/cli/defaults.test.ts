@@ -5,7 +5,9 @@ import { CONFORMANCE_DEFAULTS } from '../../src/conformance/index.js'
 import { PLAYGROUND_DEFAULTS, PROXY_DEFAULTS } from '../../src/desk/index.js'
 import { buildProgram } from '../../src/cli/index.js'
 import { EXIT } from '../../src/cli/exit-codes.js'
+import { FAKE_SEED } from '../../src/cli/commands/webhooks/fake.js'
 import { LISTEN_DEFAULTS } from '../../src/cli/commands/webhooks/listen.js'
+import { SIMULATE_DEFAULTS } from '../../src/cli/commands/webhooks/simulate.js'
 import { MOCK_DEFAULTS } from '../../src/mock/options.js'
 import { DELIVERY_DEFAULTS, RECEIVER_DEFAULTS, SCHEME_NAMES } from '../../src/webhooks/index.js'
 import { cli } from '../helpers.js'
@@ -40,6 +42,9 @@ const STATED: [command: string, flag: string, shown: string | number][] = [
   ['webhooks send', '--concurrency', DELIVERY_DEFAULTS.concurrency],
   ['webhooks simulate', '--concurrency', DELIVERY_DEFAULTS.concurrency],
   ['webhooks probe', '--timeout', `${DELIVERY_DEFAULTS.timeoutMs / 1000}s`],
+  ['webhooks simulate', '--duration', `${SIMULATE_DEFAULTS.durationMs / 60_000}m`],
+  ['webhooks simulate', '--rate', `${SIMULATE_DEFAULTS.perSecond}/s`],
+  ['webhooks fake', '--seed', FAKE_SEED],
   ['webhooks listen', '--port', LISTEN_DEFAULTS.port],
   ['webhooks listen', '--host', LISTEN_DEFAULTS.host],
   ['webhooks listen', '--max-connections', LISTEN_DEFAULTS.maxConnections],

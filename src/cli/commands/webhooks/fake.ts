@@ -4,6 +4,9 @@ import { printJson } from '../../io.js'
 import { wholeNumberOption } from '../../parse.js'
 import { eventOption } from './events.js'
 
+/** The seed when none is given: `ckit webhooks fake` prints the same payload every time. */
+export const FAKE_SEED = 1
+
 interface FakeOptions {
   readonly event?: string
   readonly story?: true
@@ -18,9 +21,9 @@ export const fakeCommand: CommandSpec<FakeOptions> = {
     command
       .option('--event <name>', 'event name, e.g. conversation.created', eventOption)
       .option('--story', "a help desk's activity: one conversation from created to closed, as { event, payload } items")
-      .option('--seed <n>', 'seed (default 1): the same seed gives the same output', wholeNumberOption('--seed', 0, 2 ** 31 - 1)),
+      .option('--seed <n>', `seed (default ${FAKE_SEED}): the same seed gives the same output`, wholeNumberOption('--seed', 0, 2 ** 31 - 1)),
   async run(_args, options, io) {
-    const seed = options.seed ?? 1
+    const seed = options.seed ?? FAKE_SEED
     if (options.story) {
       const { webhookStory } = await import('../../../webhooks/index.js')
       printJson(io, await webhookStory(seed))

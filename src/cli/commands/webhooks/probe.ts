@@ -5,7 +5,7 @@ import { EXIT } from '../../exit-codes.js'
 import { junitXml } from '../../format.js'
 import { writeOutput } from '../../io.js'
 import { durationOption, formatDuration, urlOption } from '../../parse.js'
-import { DELIVERY_DEFAULTS, SCHEME_NAMES, type SchemeName } from '../../../webhooks/defaults.js'
+import { DELIVERY_DEFAULTS, RECEIVER_DEFAULTS, SCHEME_NAMES, type SchemeName } from '../../../webhooks/defaults.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
 /** The help desk gives a receiver this long (docs/protocol.md §Webhooks): the sender's per-attempt timeout. */
@@ -172,10 +172,10 @@ export const probeCommand: CommandSpec<ProbeOptions> = {
           const text = body()
           return { text, headers: sign(text, secret, now() + offsetSeconds) }
         }
-        await mustReject('stale-timestamp', dated(-3600), `refuse deliveries whose ${scheme.timestampHeader} is more than 5 minutes from now`, ['message.created'], 'a captured delivery can be replayed once the receiver forgets its id')
+        await mustReject('stale-timestamp', dated(-3600), `refuse deliveries whose ${scheme.timestampHeader} is more than ${RECEIVER_DEFAULTS.toleranceSeconds / 60} minutes from now`, ['message.created'], 'a captured delivery can be replayed once the receiver forgets its id')
         // The spec's window is symmetric (|now - ts| > 300 s is refused): a correctly signed delivery
         // dated an hour ahead is one an attacker who captured it can replay once the id store forgets it.
-        await mustReject('future-timestamp', dated(3600), `refuse deliveries whose ${scheme.timestampHeader} is more than 5 minutes ahead of now too, not only behind`, ['message.created'], 'a captured delivery dated ahead stays replayable after the receiver forgets its id')
+        await mustReject('future-timestamp', dated(3600), `refuse deliveries whose ${scheme.timestampHeader} is more than ${RECEIVER_DEFAULTS.toleranceSeconds / 60} minutes ahead of now too, not only behind`, ['message.created'], 'a captured delivery dated ahead stays replayable after the receiver forgets its id')
       } else {
         // A receiver cannot be required to refuse what an attacker can rewrite: an unsigned timestamp
         // (yetto, advisory and off by default) or none at all (github). The replay check covers both.

@@ -8,6 +8,9 @@ import { rateOption, wholeNumberOption } from '../../parse.js'
 import { eventOption, requireEvent } from './events.js'
 import { runSeed, sendAll, senderOptions, type SenderFlags } from './shared.js'
 
+/** One delivery (or story) unless --count says more. */
+const SEND_COUNT = 1
+
 interface SendOptions extends SenderFlags {
   readonly event?: string
   readonly payload?: string
@@ -33,10 +36,10 @@ export const sendCommand: CommandSpec<SendOptions> = {
       .option('--fake', 'generate the payload from the contract')
       .option('--story', 'send a whole conversation, created to closed, in order')
       .option('--seed <n>', 'seed for --fake and --story: the same seed sends the same bodies (default: a new one each run, printed in the summary)', wholeNumberOption('--seed', 0, 2 ** 31 - 1))
-      .option('--count <n>', 'how many deliveries (or stories) (default 1)', wholeNumberOption('--count', 1, 1_000_000))
+      .option('--count <n>', `how many deliveries (or stories) (default ${SEND_COUNT})`, wholeNumberOption('--count', 1, 1_000_000))
       .option('--rate <rate>', 'start at most this many deliveries per second, e.g. 5/s', rateOption('--rate')),
   async run(_args, options, io) {
-    const count = options.count ?? 1
+    const count = options.count ?? SEND_COUNT
     const generated = options.fake === true || options.story === true ? runSeed(options) : undefined
     const seed = generated?.value ?? 0
     const sources = [options.payload !== undefined, options.fake === true, options.story === true].filter(Boolean).length
