@@ -37,6 +37,7 @@ export const CKIT_CODES = Object.freeze({
   CKIT_FAKE_INVALID_OPTION: code('usage', 'A seed or attempt count given to fakePayload is not a whole number in range.'),
   CKIT_FAKE_GENERATION_FAILED: code('internal', 'The payload generator could not produce a payload valid against the contract (a broken installation or schema).'),
   CKIT_WEBHOOKS_INVALID_OPTION: code('usage', 'An option of the webhook sender or receiver (scheme, attempts, backoff, timeout, concurrency, body limit…) is out of range or of the wrong type, or a Standard Webhooks secret is not base64.'),
+  CKIT_DESK_INVALID_OPTION: code('usage', 'An option of the desk tools (the recorder\'s redact pointers) is out of range or of the wrong type.'),
   CKIT_PACT_INVALID_OPTION: code('usage', 'An option of pact verification or the contract proxy (provider URL, contract files, broker, port) is missing, unreadable or of the wrong shape, or a pact file is not for a customer endpoint (another provider, message interactions).'),
   CKIT_PACT_ENGINE_MISSING: code('usage', 'ckit pact verify needs the optional peer dependency @pact-foundation/pact, which is not installed.'),
   CKIT_PACT_PROVIDER_UNREACHABLE: code('remote', 'The provider given to pact verification does not answer at all (refused, DNS, timeout).'),
@@ -52,17 +53,29 @@ export interface CkitProblem {
   readonly message: string
 }
 
+export interface CkitErrorOptions extends ErrorOptions {
+  /**
+   * The option at fault, by its name in the API (`redact`, `scenario`); the message starts with
+   * it. A library knows no command-line flags: the CLI puts the flag in its place.
+   */
+  readonly option?: string
+  /** Every problem, when one error reports several. */
+  readonly errors?: readonly CkitProblem[]
+}
+
 export class CkitError<C extends CkitCode = CkitCode> extends Error {
   override readonly name = 'CkitError'
   /** Every problem, when one error reports several (the message lists them too). */
   readonly errors: readonly CkitProblem[] | undefined
+  readonly option: string | undefined
   constructor(
     readonly code: C,
     message: string,
-    options?: ErrorOptions & { errors?: readonly CkitProblem[] },
+    options?: CkitErrorOptions,
   ) {
     super(message, options)
     this.errors = options?.errors
+    this.option = options?.option
   }
 
   /** usage, data, remote or internal: what kind of problem this is (the CLI's exit code follows it). */

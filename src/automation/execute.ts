@@ -18,6 +18,8 @@ export interface ExecutedRequest {
   readonly status: number | null
   readonly ok: boolean
   readonly error?: string
+  /** The option that would have let this refused request through (executePlan's allowPrivateNetwork). */
+  readonly allowedBy?: 'allowPrivateNetwork'
   readonly latencyMs: number
 }
 

@@ -100,7 +100,8 @@ export interface SendOptions {
   readonly resolveHost?: HostResolver | undefined
 }
 
-export type SendOutcome = { status: number | null; ok: boolean; error?: string }
+/** `allowedBy` names the option that would have let a refused request through. */
+export type SendOutcome = { status: number | null; ok: boolean; error?: string; allowedBy?: 'allowPrivateNetwork' }
 
 /** Sends one planned http_request: no redirects followed, body discarded, one timeout, public addresses only unless allowed. */
 export function sendRequest(action: PlannedAction & { uses: 'http_request' }, options: SendOptions): Promise<SendOutcome> {
@@ -113,7 +114,7 @@ export function sendRequest(action: PlannedAction & { uses: 'http_request' }, op
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return Promise.resolve({ status: null, ok: false, error: `scheme ${url.protocol} is not allowed` })
   const literalHost = url.hostname.replace(/^\[|\]$/g, '')
   if (!options.allowPrivateNetwork && isNonPublicAddress(literalHost)) {
-    return Promise.resolve({ status: null, ok: false, error: `${literalHost} is not a public address (allowPrivateNetwork / --allow-private-network allows it)` })
+    return Promise.resolve({ status: null, ok: false, error: `${literalHost} is not a public address`, allowedBy: 'allowPrivateNetwork' })
   }
   const hasBody = action.method !== 'GET'
   const body = hasBody ? (typeof action.body === 'string' ? action.body : JSON.stringify(action.body)) : undefined
@@ -128,7 +129,7 @@ export function sendRequest(action: PlannedAction & { uses: 'http_request' }, op
       return { status: sent.status, ok, ...(ok ? {} : { error: `HTTP ${sent.status}` }) }
     }
     const { failure } = sent
-    if (failure.kind === 'network' && failure.error instanceof NonPublicAddressError) return { status: null, ok: false, error: `${failure.error.message} (allowPrivateNetwork / --allow-private-network allows it)` }
+    if (failure.kind === 'network' && failure.error instanceof NonPublicAddressError) return { status: null, ok: false, error: failure.error.message, allowedBy: 'allowPrivateNetwork' }
     return { status: null, ok: false, error: failure.message }
   })
 }

@@ -14,6 +14,16 @@ export const EXIT = Object.freeze({
   internal: 70,
 })
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+export type ExitName = keyof typeof EXIT
+
+/** What each exit code means for one command, in its own words. */
+export type ExitMeanings = Readonly<Partial<Record<ExitName, string>>>
+
+/** The `--help` line that lists a command's exit codes, numbered from EXIT so they cannot drift. */
+export function exitCodesHelp(meanings: ExitMeanings): string {
+  const lines = (Object.keys(EXIT) as ExitName[]).filter((name) => meanings[name] !== undefined).map((name) => `${EXIT[name]} ${meanings[name]!}`)
+  return `\nExit codes: ${lines.join(', ')}.`
+}
 
 /** How a thrown CkitError's class (src/errors.ts) becomes an exit code. */
 export const EXIT_FOR_CLASS = Object.freeze({

@@ -1,16 +1,26 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import { isCkitError } from '../errors.js'
+import { CkitError, isCkitError } from '../errors.js'
 import { terminalSafe } from '../render/text.js'
 import { isGroup, type CommandGroup, type CommandSpec } from './command.js'
 import { COMMANDS } from './commands/index.js'
-import { EXIT, EXIT_FOR_CLASS } from './exit-codes.js'
+import { EXIT, EXIT_FOR_CLASS, exitCodesHelp } from './exit-codes.js'
 import { processIo, type Io } from './io.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
+/**
+ * A library names the option at fault by its API name (CkitError.option, `redact`); here it
+ * becomes the flag that set it (`--redact`), so the one line a user reads speaks in their terms.
+ */
+function inFlagTerms(error: unknown, command: Command): unknown {
+  if (!isCkitError(error) || error.option === undefined || error.errorClass !== 'usage' || !error.message.startsWith(error.option)) return error
+  const flag = command.options.find((o) => o.attributeName() === error.option)?.long
+  return flag === undefined ? error : new CkitError('CKIT_CLI_USAGE', flag + error.message.slice(error.option.length), { cause: error })
+}
+
 /** Builds the program; every command's output goes through `io`. */
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ckit')
     .description('connection-kit: contract-first toolkit for help-desk customer connections and webhooks (alias: connection-kit)')
     .version(VERSION, '-V, --version')
@@ -31,11 +41,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       for (const sub of spec.subcommands) register(command, sub)
       return
     }
-    spec.define(command).action(async (...received: unknown[]) => {
+    spec.define(command)
+    if (spec.exitCodes) command.addHelpText('after', exitCodesHelp(spec.exitCodes))
+    command.action(async (...received: unknown[]) => {
       // commander passes the declared arguments, then the options object, then the command.
-      const options = received[received.length - 2] as Record<string, unknown>
+      const options = received[received.length - 2] as object
       const args = received.slice(0, -2).map((a) => (a === undefined ? undefined : String(a))) as string[]
-      setExit(await spec.run(args, options, io))
+      try {
+        setExit(await spec.run(args, options, io))
+      } catch (error) {
+        throw inFlagTerms(error, command)
+      }
     })
   }
   for (const spec of COMMANDS) register(program, spec)

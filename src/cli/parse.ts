@@ -35,6 +35,12 @@ export function durationOption(flag: string) {
   }
 }
 
+/** A duration in ms as durationOption reads it: the largest whole unit (`2m`, `10s`, `1500ms`). */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(DURATION_UNITS_MS).sort((a, b) => b[1] - a[1]).find(([, size]) => ms % size === 0 && ms >= size) ?? ['ms', 1]
+  return `${ms / size}${unit}`
+}
+
 /** A rate like `5/s`, `30/m` or `5` (per second), as events per second. */
 export function rateOption(flag: string) {
   return (value: string): number => {

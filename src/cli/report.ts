@@ -25,7 +25,7 @@ export const reportOptions = (command: Command): Command =>
   command.option('--json', 'print { ok, suite, url, checks } on stdout (docs/conformance-report.schema.json)').option('--junit <file>', 'write the checks as JUnit XML, for CI')
 
 /** The output flags as commander parsed them. */
-export const reportOptionsOf = (options: Record<string, unknown>): ReportOptions => ({ json: options['json'] === true, ...(typeof options['junit'] === 'string' ? { junit: options['junit'] } : {}) })
+export const reportOptionsOf = (options: { readonly json?: true; readonly junit?: string }): ReportOptions => ({ json: options.json === true, ...(options.junit !== undefined ? { junit: options.junit } : {}) })
 
 const SYMBOL = { pass: '✔', fail: '✖', warn: '⚠', skip: '-' } as const
 

@@ -5,11 +5,12 @@ import { buildSignedRequest, type Secret, type Signer } from '../signature/index
 import type { Failure } from './failure.js'
 import { httpGet, systemTimer, type Timer } from './http.js'
 import { CkitError } from '../errors.js'
+import { HELP_DESK_LIMITS } from '../http/limits.js'
 
-/** 🔧 docs/protocol.md: 3 s budget, 512 KiB cap, lenient validation and rendering. */
+/** 🔧 docs/protocol.md: the help desk's budget and size cap, lenient validation and rendering. */
 export const CLIENT_DEFAULTS = Object.freeze({
-  timeoutMs: 3000,
-  maxResponseBytes: 512 * 1024, // 512 KiB
+  timeoutMs: HELP_DESK_LIMITS.answerBudgetMs,
+  maxResponseBytes: HELP_DESK_LIMITS.maxResponseBytes,
   strict: false,
 })
 

@@ -5,6 +5,8 @@ import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
 import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
+import { formatBytes } from '../http/limits.js'
+import { CONFORMANCE_DEFAULTS } from './defaults.js'
 import type { CheckResult as Result } from './result.js'
 import { underscoreFix } from './underscores.js'
 
@@ -30,21 +32,7 @@ export const CHECK_NAMES = [
 ] as const
 export type CheckName = (typeof CHECK_NAMES)[number]
 
-/** 🔧 docs/protocol.md: the budget, the size cap, when latency deserves a warning, and how old a context `rejects-stale` sends. */
-export const CONFORMANCE_DEFAULTS = Object.freeze({
-  budgetMs: 3000,
-  warnAboveMs: 1500,
-  maxResponseBytes: 512 * 1024, // 512 KiB
-  requests: 10,
-  concurrency: 4,
-  emails: ['kelly@example.com'] as readonly string[],
-  unknownEmail: 'nobody@unknown.invalid',
-  // One minute past the endpoint's 5-minute tolerance (docs/protocol.md, freshness): a window
-  // twice as wide (599 s) must not pass, and a minute still covers ordinary clock skew.
-  staleAgeMinutes: 6,
-  // The future side of the same window: a context stamped ahead of now is refused just the same.
-  futureAgeMinutes: 10,
-})
+export { CONFORMANCE_DEFAULTS } from './defaults.js'
 
 export interface ConformanceOptions {
   readonly url: string
@@ -247,7 +235,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     const wrongType = ok.find((e) => !JSON_TYPE.test(e.exchange.contentType ?? ''))
     results.push(wrongType ? fail('content-type', `${wrongType.email}: Content-Type is ${JSON.stringify(wrongType.exchange.contentType)}`, 'send Content-Type: application/json') : pass('content-type', 'application/json'))
     const tooLarge = ok.find((e) => e.exchange.tooLarge)
-    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, 'keep a response under 512 KiB: send what the sidebar shows, not whole records') : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
+    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, `keep a response under ${formatBytes(CONFORMANCE_DEFAULTS.maxResponseBytes)}: send what the sidebar shows, not whole records`) : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
     const parsed = ok.map((e) => ({ email: e.email, parsed: e.exchange.tooLarge ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
     const badJson = parsed.find((p) => p.parsed && !p.parsed.ok)
     results.push(badJson && badJson.parsed && !badJson.parsed.ok ? fail('json', `${badJson.email}: ${badJson.parsed.error.message}`, 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)') : pass('json', 'every body parses'))

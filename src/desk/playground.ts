@@ -3,6 +3,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser'
 import { shellQuote } from '../cli/format.js'
 import { SIDEBAR_CSS, sidebarHtml } from '../render/html.js'
 import { validateText } from '../schema/index.js'
+import { HELP_DESK_LIMITS } from '../http/limits.js'
 
 /**
  * The playground: paste or edit a customer-connection response and see, as you type, the
@@ -150,7 +151,7 @@ export async function checkForPlayground(text: string, strict: boolean): Promise
   return { issues, html: sidebarHtml(result) }
 }
 
-const MAX_TEXT = 512 * 1024 // 512 KiB, the help desk's own cap
+const MAX_TEXT = HELP_DESK_LIMITS.maxResponseBytes
 
 export interface PlaygroundOptions {
   /**

@@ -4,6 +4,7 @@ import { render } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { forwardableHeaders } from '../http/headers.js'
 import { hostAllowed } from '../http/host.js'
+import { PROXY_DEFAULTS } from './defaults.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
 import { CONFORMANCE_DEFAULTS, exchange } from '../conformance/checks.js'
 import { applyScenario, nodeWire, wait, type FaultEnvironment, type NormalAnswer } from '../mock/faults.js'
@@ -120,7 +121,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const time = new Date().toISOString()
-      const bound = options.host ?? '127.0.0.1'
+      const bound = options.host ?? PROXY_DEFAULTS.host
       if (!hostAllowed(bound, req.headers.host)) {
         return void res.writeHead(421, { 'content-type': 'application/problem+json' }).end(problem(421, 'Host not allowed', `the proxy answers only to the address it is bound to (${bound}); Host ${JSON.stringify(req.headers.host ?? '')} looks like DNS rebinding`))
       }
@@ -212,11 +213,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 4030, options.host ?? '127.0.0.1', () => resolve())
+    server.listen(options.port ?? PROXY_DEFAULTS.port, options.host ?? PROXY_DEFAULTS.host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
+    url: `http://${options.host ?? PROXY_DEFAULTS.host}:${port}/`,
     close: () => new Promise((resolve) => {
       server.closeAllConnections()
       server.close(() => resolve())

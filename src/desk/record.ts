@@ -54,8 +54,8 @@ function fromRoot(pointer: string): string {
  */
 export function createRecorder(options: RecordOptions) {
   for (const pointer of options.redact ?? []) {
-    if (!pointer.startsWith('/')) throw new CkitError('CKIT_CLI_USAGE', `--redact takes JSON pointers from the response root, like /customer/email; instead got ${JSON.stringify(pointer)}`)
-    if (pointer === '/customer' || pointer === '/sections') throw new CkitError('CKIT_CLI_USAGE', `--redact ${pointer} would replace the whole ${pointer.slice(1)}; name a value inside it, like ${pointer}/${pointer === '/customer' ? 'email' : '0/href'}`)
+    if (!pointer.startsWith('/')) throw new CkitError('CKIT_DESK_INVALID_OPTION', `redact takes JSON pointers from the response root, like /customer/email; instead got ${JSON.stringify(pointer)}`, { option: 'redact' })
+    if (pointer === '/customer' || pointer === '/sections') throw new CkitError('CKIT_DESK_INVALID_OPTION', `redact ${pointer} would replace the whole ${pointer.slice(1)}; name a value inside it, like ${pointer}/${pointer === '/customer' ? 'email' : '0/href'}`, { option: 'redact' })
   }
   const redact = (options.redact ?? []).map((pointer) => ({ pointer, at: fromRoot(pointer) }))
   mkdirSync(join(options.dir, 'customers'), { recursive: true })

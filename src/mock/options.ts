@@ -1,5 +1,6 @@
 import { CkitError } from '../errors.js'
 import { SESSIONS_PREFIX } from './sessions.js'
+import { HELP_DESK_LIMITS } from '../http/limits.js'
 
 /**
  * 🔧 The mock's embedded defaults (docs/mock.md). The default secret is public on purpose:
@@ -14,9 +15,9 @@ export const MOCK_DEFAULTS = Object.freeze({
   /** Seeds generated customers and scenario probabilities. */
   seed: 1,
   /** The help desk's answer budget; the `timeout` scenario answers 500 ms after it. */
-  budgetMs: 3000,
+  budgetMs: HELP_DESK_LIMITS.answerBudgetMs,
   /** `too-large` pads a response past this. */
-  maxResponseBytes: 512 * 1024, // 512 KiB
+  maxResponseBytes: HELP_DESK_LIMITS.maxResponseBytes,
   /** Requests kept in the journal. */
   journalEntries: 1000,
   /** Prepared responses kept per e-mail. */

@@ -287,7 +287,7 @@ export function compileScenarioConfig(input: unknown, seed: number): ScenarioCon
 export function compileScenarioFile(config: unknown, scenario: string | undefined, seed: number, label: string): CompiledConfig {
   if (scenario !== undefined) {
     const parsed = parseScenario(scenario)
-    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `--scenario ${parsed.message}`)
+    if (!parsed.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `scenario ${parsed.message}`, { option: 'scenario' })
   }
   const base = (config ?? {}) as Record<string, unknown>
   const compiled = compileScenarioConfig(scenario === undefined ? base : { ...base, default: scenario }, seed)

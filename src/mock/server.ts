@@ -128,7 +128,7 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
 export async function startMock(options: StartMockOptions = {}): Promise<RunningMock> {
   const { watch: onReload, ...mockOptions } = options
   const resolved = resolveMockOptions(mockOptions)
-  if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir, --data): the shipped defaults do not change')
+  if (onReload !== undefined && resolved.dataDir === undefined) throw new CkitError('CKIT_MOCK_INVALID_OPTION', 'watching needs a data folder of your own (dataDir): the shipped defaults do not change')
   const app = await buildMockServer(mockOptions)
   await app.listen({ port: resolved.port, host: resolved.host })
   // Warm the customer generator once start-up is over: evaluating Faker's modules blocks the event
@@ -142,7 +142,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   const warnings: string[] = []
   if ((resolved.host === '0.0.0.0' || resolved.host === '::') && resolved.adminToken === undefined) {
     // The playground's live fetch stays off here (it would fetch any URL for anyone: SSRF) until a token is set.
-    warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set --admin-token (CKIT_ADMIN_TOKEN) or bind 127.0.0.1. Until then the playground, where mounted (ckit mock), fetches no URLs (POST /__admin/playground/api/fetch answers 403)`)
+    warnings.push(`the admin API (/__admin: scenarios, journal, reset) is reachable from the network on ${resolved.host} without a token; set adminToken or bind 127.0.0.1. Until then the playground, where mounted (ckit mock), fetches no URLs (POST /__admin/playground/api/fetch answers 403)`)
   }
   for (const warning of warnings) app.log.warn(warning)
   const root = app.ckitMock

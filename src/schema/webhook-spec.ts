@@ -1,3 +1,4 @@
+import { HEADERS } from '../signature/headers.js'
 import { contractComponents, eventCatalogue, getRegistry } from './index.js'
 
 /**
@@ -26,10 +27,10 @@ function eventPayload(key: string): Record<string, unknown> {
 
 /** The headers of a Yetto delivery (docs/protocol.md §Webhooks). */
 export const DELIVERY_HEADERS = Object.freeze({
-  X_YETTO_SIGNATURE: { description: '`sha256=` and the lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook signing secret. Verify it over the bytes as received, in constant time.', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } },
-  X_YETTO_EVENT: { description: 'The event name, e.g. message.created. Not signed.', required: true, schema: { type: 'string' } },
-  X_YETTO_DELIVERY: { description: 'A unique delivery id, the same on every retry. Not signed: a replay guard keys on the body MAC.', required: true, schema: { type: 'string' } },
-  X_YETTO_TIMESTAMP: { description: 'When this attempt was sent, in Unix seconds. Not signed: a freshness check on it is advisory.', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } },
+  [HEADERS.signature]: { description: '`sha256=` and the lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook signing secret. Verify it over the bytes as received, in constant time.', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } },
+  [HEADERS.event]: { description: 'The event name, e.g. message.created. Not signed.', required: true, schema: { type: 'string' } },
+  [HEADERS.delivery]: { description: 'A unique delivery id, the same on every retry. Not signed: a replay guard keys on the body MAC.', required: true, schema: { type: 'string' } },
+  [HEADERS.timestamp]: { description: 'When this attempt was sent, in Unix seconds. Not signed: a freshness check on it is advisory.', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } },
 })
 
 /** The signature as an OpenAPI security scheme, so each webhook operation states it is signed. */
@@ -37,7 +38,7 @@ export const WEBHOOK_SECURITY_SCHEME = Object.freeze({
   yettoWebhookSignature: {
     type: 'apiKey',
     in: 'header',
-    name: 'X_YETTO_SIGNATURE',
+    name: HEADERS.signature,
     description: 'Not a fixed key: `sha256=` and the lowercase hex HMAC-SHA256 of the raw request body, keyed with the webhook signing secret.',
   },
 })
@@ -162,7 +163,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     info: {
       title: 'Help-desk webhooks (Yetto protocol), as connection-kit implements them',
       version: '2024-03-06',
-      description: 'Every activity is POSTed to the receiver as {"yetto": {…}}, signed with X_YETTO_SIGNATURE over the raw body. Retries: network errors, timeouts, 5xx, 408 and 429, with backoff; see docs/webhooks.md.',
+      description: `Every activity is POSTed to the receiver as {"yetto": {…}}, signed with ${HEADERS.signature} over the raw body. Retries: network errors, timeouts, 5xx, 408 and 429, with backoff; see docs/webhooks.md.`,
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',

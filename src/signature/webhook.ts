@@ -99,43 +99,89 @@ export class ReplayGuard {
 }
 
 
+/** A delivery whose signature holds, with what its headers say (signed or not, by scheme). */
+export type WebhookVerdict =
+  | { ok: true; id: string | undefined; event: string | undefined; timestamp: number | undefined }
+  | { ok: false; reason: SignatureFailureReason | 'stale'; message: string }
+
+/**
+ * The Yetto scheme's check: the signature over the body, then, when `toleranceSeconds` is finite,
+ * the advisory timestamp (its header is unsigned). Both `parseWebhook` and the receiver's `yetto`
+ * scheme judge a delivery here, so they cannot disagree.
+ */
+export function checkYettoWebhook(signer: Signer, body: string | Uint8Array, headers: HeadersLike | undefined, toleranceSeconds: number, nowMs: number): WebhookVerdict {
+  const verdict = signer.verify(body, readHeader(headers, HEADERS.signature))
+  if (!verdict.ok) return verdict.reason === 'missing' ? { ok: false, reason: 'missing', message: `${HEADERS.signature} header is missing; ${PROXY_HINT}` } : verdict
+  const event = readFirstHeader(headers, HEADERS.event)
+  const id = readFirstHeader(headers, HEADERS.delivery)
+  const rawTimestamp = readFirstHeader(headers, HEADERS.timestamp)
+  const timestamp = rawTimestamp !== undefined && /^\d{1,15}$/.test(rawTimestamp) ? Number(rawTimestamp) : undefined
+  if (toleranceSeconds !== Infinity) {
+    const nowSeconds = nowMs / 1000
+    if (timestamp === undefined) return { ok: false, reason: 'stale', message: `${HEADERS.timestamp} header is missing or not Unix seconds` }
+    if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) {
+      return { ok: false, reason: 'stale', message: `delivery timestamp is ${Math.round(nowSeconds - timestamp)} s away from now (tolerance ${toleranceSeconds} s)` }
+    }
+  }
+  return { ok: true, id, event, timestamp }
+}
+
+/** The replay guard's key for a body: its MAC, which the signature covers whatever the headers say. */
+export const bodyReplayKey = (signer: Signer, body: string | Uint8Array): string => signer.sign(body).slice(SIGNATURE_PREFIX.length)
+
+export interface AcceptWebhookBody {
+  readonly body: string | Uint8Array
+  readonly event: string | undefined
+  readonly deliveryId: string | undefined
+  readonly seen: { has(key: string): boolean; add(key: string): unknown } | undefined
+  /** What identifies the delivery to the guard: the delivery id where it is signed, else the body's MAC. */
+  readonly replayKey: { readonly by: 'id' | 'body'; readonly key: string }
+}
+
+export type AcceptWebhookResult = { ok: true; payload: WebhookPayload } | { ok: false; reason: 'replayed' | 'invalid_json' | 'schema_invalid'; message: string; status: 400 | 409; errors?: Issue[] }
+
+/**
+ * What every receiver does once a signature holds, whatever the scheme: refuse a replay, parse the
+ * body, validate it as the event's payload, and only then remember it, so a forged or invalid
+ * delivery cannot block the real one.
+ */
+export function acceptWebhookBody(delivery: AcceptWebhookBody): AcceptWebhookResult {
+  const { seen, replayKey, deliveryId } = delivery
+  if (seen?.has(replayKey.key)) {
+    const message =
+      replayKey.by === 'id'
+        ? `this delivery was already received${deliveryId === undefined ? '' : ` (${deliveryId})`}: a replay`
+        : `this body was already received${deliveryId === undefined ? '' : ` (now under delivery id ${deliveryId})`}: a replay`
+    return { ok: false, reason: 'replayed', message, status: 409 }
+  }
+  const parsed = parseJson(delivery.body)
+  if (!parsed.ok) return { ok: false, reason: 'invalid_json', message: `body is not JSON: ${parsed.error.message}`, status: 400 }
+  const result = validate('webhook', parsed.value, delivery.event === undefined ? {} : { event: delivery.event })
+  if (!result.valid) {
+    const [first] = result.errors
+    return { ok: false, reason: 'schema_invalid', message: `payload is invalid: ${first?.pointer || '/'}: ${first?.message ?? 'invalid'}`, status: 400, errors: result.errors }
+  }
+  seen?.add(replayKey.key)
+  return { ok: true, payload: result.value }
+}
+
 /**
  * Verifies and parses a webhook delivery in a receiver's own server. Never throws for what a
  * sender sends; throws `CKIT_SIG_MISSING_SECRET` when called without a secret.
  */
 export function parseWebhook(options: ParseWebhookOptions): ParseWebhookResult {
   const signer = asSigner(options.secret)
-  const toleranceSeconds = options.toleranceSeconds === undefined ? undefined : assertToleranceSeconds(options.toleranceSeconds)
-  const signatureHeader = readHeader(options.headers, HEADERS.signature)
-  const verdict = signer.verify(options.body, signatureHeader)
-  if (!verdict.ok) {
-    const message = verdict.reason === 'missing' ? `${HEADERS.signature} header is missing; ${PROXY_HINT}` : verdict.message
-    return { ok: false, reason: verdict.reason, message, status: 401 }
-  }
-  const event = readFirstHeader(options.headers, HEADERS.event)
-  const deliveryId = readFirstHeader(options.headers, HEADERS.delivery)
-  const rawTimestamp = readFirstHeader(options.headers, HEADERS.timestamp)
-  const timestamp = rawTimestamp !== undefined && /^\d{1,15}$/.test(rawTimestamp) ? Number(rawTimestamp) : undefined
-  if (toleranceSeconds !== undefined && toleranceSeconds !== Infinity) {
-    const nowSeconds = (options.now?.() ?? Date.now()) / 1000
-    if (timestamp === undefined) return { ok: false, reason: 'stale', message: `${HEADERS.timestamp} header is missing or not Unix seconds`, status: 401 }
-    if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) {
-      return { ok: false, reason: 'stale', message: `delivery timestamp is ${Math.round(nowSeconds - timestamp)} s away from now (tolerance ${toleranceSeconds} s)`, status: 401 }
-    }
-  }
-  // The verified MAC identifies the body; headers around it are not authenticated.
-  const replayKey = options.seen ? signer.sign(options.body).slice(SIGNATURE_PREFIX.length) : ''
-  if (options.seen?.has(replayKey)) {
-    return { ok: false, reason: 'replayed', message: `this body was already received${deliveryId === undefined ? '' : ` (now under delivery id ${deliveryId})`}: a replay`, status: 409 }
-  }
-  const parsed = parseJson(options.body)
-  if (!parsed.ok) return { ok: false, reason: 'invalid_json', message: `body is not JSON: ${parsed.error.message}`, status: 400 }
-  const result = validate('webhook', parsed.value, event === undefined ? {} : { event })
-  if (!result.valid) {
-    const [first] = result.errors
-    return { ok: false, reason: 'schema_invalid', message: `payload is invalid: ${first?.pointer || '/'}: ${first?.message ?? 'invalid'}`, status: 400, errors: result.errors }
-  }
-  // Only a verified, valid delivery counts as seen, so a forged one cannot block the real one.
-  if (options.seen) options.seen.add(replayKey)
-  return { ok: true, payload: result.value, event, deliveryId, timestamp }
+  const toleranceSeconds = options.toleranceSeconds === undefined ? Infinity : assertToleranceSeconds(options.toleranceSeconds)
+  const verdict = checkYettoWebhook(signer, options.body, options.headers, toleranceSeconds, options.now?.() ?? Date.now())
+  if (!verdict.ok) return { ok: false, reason: verdict.reason, message: verdict.message, status: 401 }
+  const accepted = acceptWebhookBody({
+    body: options.body,
+    event: verdict.event,
+    deliveryId: verdict.id,
+    seen: options.seen,
+    // The verified MAC identifies the body; headers around it are not authenticated.
+    replayKey: { by: 'body', key: options.seen ? bodyReplayKey(signer, options.body) : '' },
+  })
+  if (!accepted.ok) return accepted
+  return { ok: true, payload: accepted.payload, event: verdict.event, deliveryId: verdict.id, timestamp: verdict.timestamp }
 }

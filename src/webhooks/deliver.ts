@@ -2,22 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { exchange, headerValue } from '../http/exchange.js'
 import { CkitError } from '../errors.js'
 import type { WebhookPayload } from '../schema/index.js'
-import { schemeOf, type SchemeName } from './schemes.js'
+import { DELIVERY_DEFAULTS, type SchemeName } from './defaults.js'
+import { schemeOf, type SchemeKey } from './schemes.js'
 
-/**
- * 🔧 docs/protocol.md §Webhooks, delivery: 2xx within 10 s is success; network errors, timeouts,
- * 5xx, 408 and 429 are retried with exponential backoff and full jitter, 6 attempts over up to
- * about an hour (a 2-minute base: the waits are at most 2, 4, 8, 16 and 32 minutes); other 4xx and
- * 3xx are final. `Retry-After` (seconds or an HTTP date) replaces the backoff, capped.
- */
-export const DELIVERY_DEFAULTS = Object.freeze({
-  scheme: 'yetto' as SchemeName,
-  attempts: 6,
-  backoffMs: 120_000, // 2 minutes: the first retry waits up to this, then doubling
-  timeoutMs: 10_000, // 10 s per attempt
-  maxRetryAfterMs: 3_600_000, // 1 hour: a Retry-After longer than this is capped
-  concurrency: 4,
-})
+export { DELIVERY_DEFAULTS } from './defaults.js'
 
 export interface Delivery {
   readonly event: string
@@ -74,8 +62,8 @@ export interface DeliverOptions {
 }
 
 interface Resolved {
-  readonly secret: string
-  readonly scheme: ReturnType<typeof schemeOf>
+  /** The scheme's key, prepared once for every delivery and attempt. */
+  readonly key: SchemeKey
   readonly attempts: number
   readonly backoffMs: number
   readonly timeoutMs: number
@@ -96,11 +84,8 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
 
 export function resolveDeliverOptions(options: DeliverOptions): Resolved {
   if (typeof options?.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'deliver needs the webhook signing secret')
-  const scheme = schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme)
-  scheme.checkSecret(options.secret)
   return {
-    secret: options.secret,
-    scheme,
+    key: schemeOf(options.scheme ?? DELIVERY_DEFAULTS.scheme).prepare(options.secret),
     attempts: wholeNumber('attempts', options.attempts ?? DELIVERY_DEFAULTS.attempts, 1, 100),
     backoffMs: wholeNumber('backoffMs', options.backoffMs ?? DELIVERY_DEFAULTS.backoffMs, 0, 86_400_000),
     timeoutMs: wholeNumber('timeoutMs', options.timeoutMs ?? DELIVERY_DEFAULTS.timeoutMs, 1, 600_000),
@@ -164,8 +149,16 @@ export async function postOnce(target: string, headers: Record<string, string>, 
  * time). Never throws for what the target does; throws CkitError for bad options.
  */
 export async function deliver(target: string, delivery: Delivery, options: DeliverOptions): Promise<DeliveryResult> {
+  return createSender(options)(target, delivery)
+}
+
+/**
+ * `deliver` with its options checked and its key prepared once, for many deliveries: what a
+ * sender that runs for a while (`ckit webhooks send`, `deliverAll`) holds.
+ */
+export function createSender(options: DeliverOptions): (target: string, delivery: Delivery) => Promise<DeliveryResult> {
   const o = resolveDeliverOptions(options)
-  return deliverResolved(target, delivery, o)
+  return (target, delivery) => deliverResolved(target, delivery, o)
 }
 
 async function deliverResolved(target: string, delivery: Delivery, o: Resolved): Promise<DeliveryResult> {
@@ -175,7 +168,7 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
   for (let attempt = 1; ; attempt++) {
     const started = performance.now()
     const at = o.now()
-    const headers = { 'content-type': 'application/json', ...o.headers, ...o.scheme.headers(o.secret, { id, event: delivery.event, body, timestamp: Math.floor(at / 1000) }) }
+    const headers = { 'content-type': 'application/json', ...o.headers, ...o.key.headers({ id, event: delivery.event, body, timestamp: Math.floor(at / 1000) }) }
     const outcome = await postOnce(target, headers, body, o.timeoutMs)
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
     const more = !delivered && attempt < o.attempts && isRetryable(outcome.status)
@@ -204,14 +197,14 @@ async function deliverResolved(target: string, delivery: Delivery, o: Resolved):
 
 /** Delivers many webhooks, at most `concurrency` at a time, results in the order given. */
 export async function deliverAll(target: string, deliveries: readonly Delivery[], options: DeliverOptions & { concurrency?: number }): Promise<DeliveryResult[]> {
-  const o = resolveDeliverOptions(options)
+  const send = createSender(options)
   const concurrency = wholeNumber('concurrency', options.concurrency ?? DELIVERY_DEFAULTS.concurrency, 1, 1000)
   const results: DeliveryResult[] = new Array(deliveries.length)
   let next = 0
   const worker = async () => {
     while (next < deliveries.length) {
       const index = next++
-      results[index] = await deliverResolved(target, deliveries[index]!, o)
+      results[index] = await send(target, deliveries[index]!)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, deliveries.length) }, worker))

@@ -1,17 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CkitError } from '../errors.js'
-import { parseJson, validate, type Issue, type WebhookPayload } from '../schema/index.js'
-import { createSigner, parseWebhook, ReplayGuard, type HeadersLike } from '../signature/index.js'
-import { schemeOf, type SchemeName } from './schemes.js'
+import type { Issue, WebhookPayload } from '../schema/index.js'
+import { createSigner, ReplayGuard, type HeadersLike, type Signer } from '../signature/index.js'
+import { acceptWebhookBody, bodyReplayKey } from '../signature/webhook.js'
+import { RECEIVER_DEFAULTS, type SchemeName } from './defaults.js'
+import { schemeOf, type Scheme, type SchemeKey } from './schemes.js'
 
-/** 🔧 Receiver defaults: 1 MiB bodies, a 5-minute window where the scheme signs the timestamp. */
-export const RECEIVER_DEFAULTS = Object.freeze({
-  scheme: 'yetto' as SchemeName,
-  maxBodyBytes: 1024 * 1024, // 1 MiB
-  toleranceSeconds: 300, // 5 minutes
-  replayEntries: 100_000,
-})
+export { RECEIVER_DEFAULTS } from './defaults.js'
 
 export interface ReceiverOptions {
   readonly secret: string
@@ -42,9 +38,13 @@ export type VerifyDeliveryResult =
   | { ok: false; status: 400 | 401 | 409 | 413; reason: string; message: string; errors?: Issue[] }
 
 interface ResolvedReceiver {
-  readonly secret: string
-  readonly scheme: ReturnType<typeof schemeOf>
-  readonly toleranceSeconds: number | undefined
+  readonly scheme: Scheme
+  /** The scheme's key, prepared once for every delivery this receiver verifies. */
+  readonly key: SchemeKey
+  /** Keys the replay guard by body where the scheme leaves the delivery id unsigned. */
+  readonly mac: Signer
+  /** `Infinity` where nothing is checked: the Yetto scheme's unsigned timestamp unless asked. */
+  readonly toleranceSeconds: number
   readonly seen: { has(key: string): boolean; add(key: string): unknown } | undefined
   readonly maxBodyBytes: number
   readonly now: () => number
@@ -58,11 +58,12 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
   if (tolerance !== undefined && (typeof tolerance !== 'number' || Number.isNaN(tolerance) || tolerance < 0)) throw new CkitError('CKIT_WEBHOOKS_INVALID_OPTION', `toleranceSeconds must be a number of seconds, 0 or more, instead got ${String(tolerance)}`)
   const guard = options.replayGuard
   const scheme = schemeOf(options.scheme ?? RECEIVER_DEFAULTS.scheme)
-  scheme.checkSecret(options.secret)
   return {
-    secret: options.secret,
     scheme,
-    toleranceSeconds: tolerance,
+    key: scheme.prepare(options.secret),
+    mac: createSigner(options.secret),
+    // A signed timestamp is always checked; an unsigned one only when asked (advisory).
+    toleranceSeconds: tolerance ?? (scheme.signsIdAndTimestamp ? RECEIVER_DEFAULTS.toleranceSeconds : Infinity),
     seen: guard === true ? new ReplayGuard({ maxEntries: RECEIVER_DEFAULTS.replayEntries }) : guard === false || guard === undefined ? undefined : guard,
     maxBodyBytes,
     now: options.now ?? Date.now,
@@ -70,40 +71,28 @@ export function resolveReceiverOptions(options: ReceiverOptions): ResolvedReceiv
 }
 
 /**
- * Verifies a delivery's raw bytes by its scheme, then parses and validates the payload. Yetto
- * deliveries go through `parseWebhook` (replay guard on the body's MAC, the timestamp advisory);
- * Standard Webhooks sign id and timestamp, so those are checked as signed facts. Never throws for
- * what a sender sends.
+ * Verifies a delivery's raw bytes by its scheme, then parses and validates the payload: one
+ * pipeline for every scheme. Where the scheme signs the delivery id the replay guard keys on it;
+ * otherwise on the body's MAC, which the signature covers whatever the headers say. Never throws
+ * for what a sender sends.
  */
 export function verifyDelivery(options: ResolvedReceiver, rawBody: Buffer, headers: HeadersLike | undefined): VerifyDeliveryResult {
-  if (rawBody.byteLength > options.maxBodyBytes) return { ok: false, status: 413, reason: 'too_large', message: `the body is over ${options.maxBodyBytes} bytes` }
-  if (options.scheme.name === 'yetto') {
-    const result = parseWebhook({
-      secret: options.secret,
-      body: rawBody,
-      headers,
-      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
-      ...(options.seen ? { seen: options.seen } : {}),
-      now: options.now,
-    })
-    if (!result.ok) return { ok: false, status: result.status, reason: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) }
-    return { ok: true, delivery: { event: result.event, deliveryId: result.deliveryId, timestamp: result.timestamp, payload: result.payload, rawBody } }
-  }
-  const verdict = options.scheme.verify(options.secret, rawBody, headers, { toleranceSeconds: options.toleranceSeconds ?? RECEIVER_DEFAULTS.toleranceSeconds, nowMs: options.now() })
+  if (rawBody.byteLength > options.maxBodyBytes) return { ok: false, status: 413, reason: 'too_large', message: tooLargeMessage(options.maxBodyBytes) }
+  const verdict = options.key.verify(rawBody, headers, { toleranceSeconds: options.toleranceSeconds, nowMs: options.now() })
   if (!verdict.ok) return { ok: false, status: 401, reason: verdict.reason, message: verdict.message }
-  // Where the id is signed it identifies the delivery; otherwise only the body's MAC does.
-  const replayKey = options.scheme.signsIdAndTimestamp && verdict.id ? `id:${verdict.id}` : `mac:${createSigner(options.secret).sign(rawBody)}`
-  if (options.seen?.has(replayKey)) return { ok: false, status: 409, reason: 'replayed', message: `this delivery was already received${verdict.id ? ` (${verdict.id})` : ''}: a replay` }
-  const parsed = parseJson(rawBody)
-  if (!parsed.ok) return { ok: false, status: 400, reason: 'invalid_json', message: `body is not JSON: ${parsed.error.message}` }
-  const checked = validate('webhook', parsed.value, verdict.event === undefined ? {} : { event: verdict.event })
-  if (!checked.valid) {
-    const [first] = checked.errors
-    return { ok: false, status: 400, reason: 'schema_invalid', message: `payload is invalid: ${first?.pointer || '/'}: ${first?.message ?? 'invalid'}`, errors: checked.errors }
-  }
-  options.seen?.add(replayKey)
-  return { ok: true, delivery: { event: verdict.event, deliveryId: verdict.id, timestamp: verdict.timestamp, payload: checked.value, rawBody } }
+  const byId = options.scheme.signsIdAndTimestamp && verdict.id !== undefined
+  const accepted = acceptWebhookBody({
+    body: rawBody,
+    event: verdict.event,
+    deliveryId: verdict.id,
+    seen: options.seen,
+    replayKey: byId ? { by: 'id', key: `id:${verdict.id}` } : { by: 'body', key: options.seen ? bodyReplayKey(options.mac, rawBody) : '' },
+  })
+  if (!accepted.ok) return accepted
+  return { ok: true, delivery: { event: verdict.event, deliveryId: verdict.id, timestamp: verdict.timestamp, payload: accepted.payload, rawBody } }
 }
+
+export const tooLargeMessage = (maxBodyBytes: number): string => `the body is over ${maxBodyBytes} bytes`
 
 /** Reads the whole body as bytes, stopping at the cap (the rest is drained, not kept). */
 export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
@@ -125,8 +114,11 @@ export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buf
   })
 }
 
+/** The one shape of a refusal, from the middleware, the fastify plugin and `ckit webhooks listen`. */
+export const refusalBody = (reason: string, message: string, errors?: Issue[]): { error: string; message: string; errors?: Issue[] } => ({ error: reason, message, ...(errors ? { errors } : {}) })
+
 const refuse = (res: ServerResponse, status: number, reason: string, message: string, errors?: Issue[]) => {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: reason, message, ...(errors ? { errors } : {}) }))
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(refusalBody(reason, message, errors)))
 }
 
 /**
@@ -146,7 +138,7 @@ export function webhookMiddleware(options: ReceiverOptions): (req: IncomingMessa
     const body = Buffer.isBuffer(already) ? Promise.resolve(already) : readRawBody(req, resolved.maxBodyBytes)
     body.then(
       (raw) => {
-        if (raw === 'too_large') return refuse(res, 413, 'too_large', `the body is over ${resolved.maxBodyBytes} bytes`)
+        if (raw === 'too_large') return refuse(res, 413, 'too_large', tooLargeMessage(resolved.maxBodyBytes))
         const result = verifyDelivery(resolved, raw, req.headers)
         if (!result.ok) return refuse(res, result.status, result.reason, result.message, result.errors)
         req.webhook = result.delivery
@@ -174,18 +166,20 @@ export async function webhookPlugin(app: FastifyInstance, options: WebhookPlugin
   app.removeAllContentTypeParsers()
   // Every content type as bytes: the signature covers the body exactly as sent.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: resolved.maxBodyBytes }, (_request, body, done) => done(null, body))
-  const tooLarge = `the body is over ${resolved.maxBodyBytes} bytes`
   app.post(options.path ?? '/webhooks', {
-    // fastify refuses an over-size body before the handler with a body of its own; one failure
-    // gets one shape, the one webhookMiddleware and `ckit webhooks listen` answer.
-    errorHandler: (error: Error & { code?: string }, _request, reply) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'too_large', message: tooLarge })
-      throw error
+    // fastify refuses some requests before the handler with a body of its own (413 over the limit,
+    // 415, 400 for a bad Content-Length): one failure gets one shape, the one webhookMiddleware and
+    // `ckit webhooks listen` answer.
+    errorHandler: (error: Error & { code?: string; statusCode?: number }, _request, reply) => {
+      const status = error.statusCode ?? 500
+      if (!error.code?.startsWith('FST_') || status < 400 || status > 499) throw error
+      const [reason, message] = status === 413 ? ['too_large', tooLargeMessage(resolved.maxBodyBytes)] : status === 415 ? ['unsupported_media_type', error.message] : ['bad_request', error.message]
+      return reply.code(status).send(refusalBody(reason, message))
     },
   }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const result = verifyDelivery(resolved, raw, request.headers)
-    if (!result.ok) return reply.code(result.status).send({ error: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) })
+    if (!result.ok) return reply.code(result.status).send(refusalBody(result.reason, result.message, result.errors))
     const answer = await options.handler(result.delivery, request, reply)
     if (reply.sent) return reply
     return answer === undefined ? reply.code(204).send() : answer

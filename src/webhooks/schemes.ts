@@ -1,15 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { CkitError } from '../errors.js'
-import { HEADERS, readFirstHeader, readHeader, signWebhook, verify, type HeadersLike, type SignatureFailureReason } from '../signature/index.js'
+import { SCHEME_NAMES, type SchemeName } from './defaults.js'
+import { createSigner, HEADERS, readFirstHeader, readHeader, signWebhook, type HeadersLike } from '../signature/index.js'
+import { checkYettoWebhook, type WebhookVerdict } from '../signature/webhook.js'
 
-/**
- * How a delivery is signed. `yetto` is the help desk's own (docs/protocol.md: only the body is
- * signed); `standard` is Standard Webhooks (id and timestamp signed too, via the `standardwebhooks`
- * package); `github` is X-Hub-Signature-256, so the tools serve receivers of other services too.
- */
-export const SCHEME_NAMES = ['yetto', 'standard', 'github'] as const
-export type SchemeName = (typeof SCHEME_NAMES)[number]
+export { SCHEME_NAMES, type SchemeName } from './defaults.js'
 
 /** One delivery as it leaves the sender: the same id and body on every attempt. */
 export interface OutgoingDelivery {
@@ -20,54 +16,81 @@ export interface OutgoingDelivery {
   readonly timestamp: number
 }
 
-export type SchemeVerdict =
-  | { ok: true; id: string | undefined; event: string | undefined; timestamp: number | undefined }
-  | { ok: false; reason: SignatureFailureReason | 'stale'; message: string }
+export type SchemeVerdict = WebhookVerdict
 
-export interface Scheme {
+export interface VerifyOptions {
+  /** Refuse a timestamp further than this from now; `Infinity` turns the check off (schemes without a timestamp never check). */
+  readonly toleranceSeconds: number
+  readonly nowMs: number
+}
+
+/** A scheme's key, prepared once: a sender or receiver holds one for all its deliveries. */
+export interface SchemeKey {
+  headers(delivery: OutgoingDelivery): Record<string, string>
+  verify(body: string | Uint8Array, headers: HeadersLike | undefined, options: VerifyOptions): SchemeVerdict
+}
+
+interface SchemeDefinition {
   readonly name: SchemeName
   /** Whether the delivery id and timestamp are covered by the signature (a replay guard can trust them). */
   readonly signsIdAndTimestamp: boolean
   /** The header names a receiver must see, for proxies and error messages. */
   readonly signatureHeader: string
-  /** Throws `CKIT_WEBHOOKS_INVALID_OPTION` when the secret cannot be a key of this scheme, so a sender or receiver fails at start, not per delivery. */
-  checkSecret(secret: string): void
+  /** Where the event name and delivery id travel, read for logs before (or without) verification. */
+  readonly eventHeader: string
+  readonly idHeader: string
+  /** Where the attempt's time travels, if anywhere. */
+  readonly timestampHeader: string | undefined
   /** A valid secret of this scheme that is not `secret`: what a receiver configured with `secret` must refuse. */
   otherSecret(secret: string): string
-  headers(secret: string, delivery: OutgoingDelivery): Record<string, string>
-  verify(secret: string, body: string | Uint8Array, headers: HeadersLike | undefined, options: { toleranceSeconds: number; nowMs: number }): SchemeVerdict
+  /** Throws `CKIT_WEBHOOKS_INVALID_OPTION` (or `CKIT_SIG_MISSING_SECRET`) when the secret cannot be a key of this scheme, so a sender or receiver fails at start, not per delivery. */
+  prepare(secret: string): SchemeKey
 }
 
+export interface Scheme extends SchemeDefinition {
+  /** `prepare(secret)` for its error only. */
+  checkSecret(secret: string): void
+  /** One-off forms of `prepare(secret).headers` and `.verify`, for a single delivery. */
+  headers(secret: string, delivery: OutgoingDelivery): Record<string, string>
+  verify(secret: string, body: string | Uint8Array, headers: HeadersLike | undefined, options: VerifyOptions): SchemeVerdict
+}
 
-const yetto: Scheme = {
+const scheme = (definition: SchemeDefinition): Scheme => ({
+  ...definition,
+  checkSecret: (secret) => void definition.prepare(secret),
+  headers: (secret, delivery) => definition.prepare(secret).headers(delivery),
+  verify: (secret, body, headers, options) => definition.prepare(secret).verify(body, headers, options),
+})
+
+const yetto = scheme({
   name: 'yetto',
   signsIdAndTimestamp: false,
   signatureHeader: HEADERS.signature,
-  checkSecret: () => undefined,
+  eventHeader: HEADERS.event,
+  idHeader: HEADERS.delivery,
+  timestampHeader: HEADERS.timestamp,
   otherSecret: (secret) => `${secret}-not`,
-  headers: (secret, delivery) => ({ ...signWebhook({ secret, payload: delivery.body, event: delivery.event, deliveryId: delivery.id, timestamp: delivery.timestamp }).headers }),
-  verify(secret, body, headers) {
-    const verdict = verify(secret, body, readHeader(headers, HEADERS.signature))
-    if (!verdict.ok) return verdict
-    const timestamp = readFirstHeader(headers, HEADERS.timestamp)
-    return { ok: true, id: readFirstHeader(headers, HEADERS.delivery), event: readFirstHeader(headers, HEADERS.event), timestamp: timestamp && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : undefined }
+  prepare(secret) {
+    const signer = createSigner(secret)
+    return {
+      headers: (delivery) => ({ ...signWebhook({ secret: signer, payload: delivery.body, event: delivery.event, deliveryId: delivery.id, timestamp: delivery.timestamp }).headers }),
+      verify: (body, headers, options) => checkYettoWebhook(signer, body, headers, options.toleranceSeconds, options.nowMs),
+    }
   },
-}
+})
 
 const STANDARD_PREFIX = 'whsec_'
-let lastStandardKey: { secret: string; webhook: Webhook } | undefined
+/** Standard Webhooks' header names (the spec's, lower case). */
+const STANDARD_HEADERS = Object.freeze({ id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' })
 
 /**
  * The key as the reference libraries read it: an optional `whsec_` prefix, then base64 (the spec's
  * example secret verifies with and without its prefix). A secret that is not base64 is a
- * configuration error, reported without echoing the secret. The last key is kept: a receiver or
- * sender uses one secret for every delivery.
+ * configuration error, reported without echoing the secret.
  */
 function standardWebhook(secret: string): Webhook {
-  if (lastStandardKey?.secret === secret) return lastStandardKey.webhook
-  let webhook: Webhook
   try {
-    webhook = new Webhook(secret)
+    return new Webhook(secret)
   } catch (error) {
     throw new CkitError(
       'CKIT_WEBHOOKS_INVALID_OPTION',
@@ -75,15 +98,16 @@ function standardWebhook(secret: string): Webhook {
       { cause: error },
     )
   }
-  lastStandardKey = { secret, webhook }
-  return webhook
 }
 
-const standard: Scheme = {
+const standard = scheme({
   name: 'standard',
   signsIdAndTimestamp: true,
-  signatureHeader: 'webhook-signature',
-  checkSecret: (secret) => void standardWebhook(secret),
+  signatureHeader: STANDARD_HEADERS.signature,
+  // Not part of the scheme; receivers of our events read the name here.
+  eventHeader: HEADERS.event,
+  idHeader: STANDARD_HEADERS.id,
+  timestampHeader: STANDARD_HEADERS.timestamp,
   otherSecret(secret) {
     standardWebhook(secret)
     // Valid base64 by now, which Node decodes to the same bytes as the library.
@@ -91,31 +115,35 @@ const standard: Scheme = {
     key[0] = key[0]! ^ 0xff
     return STANDARD_PREFIX + key.toString('base64')
   },
-  headers: (secret, delivery) => ({
-    'content-type': 'application/json',
-    'webhook-id': delivery.id,
-    'webhook-timestamp': String(delivery.timestamp),
-    'webhook-signature': standardWebhook(secret).sign(delivery.id, new Date(delivery.timestamp * 1000), delivery.body),
-    // Not part of the scheme; receivers of our events read the name here.
-    [HEADERS.event]: delivery.event,
-  }),
-  verify(secret, body, headers, options) {
-    const id = readFirstHeader(headers, 'webhook-id')
-    const timestamp = readFirstHeader(headers, 'webhook-timestamp')
-    const signature = readFirstHeader(headers, 'webhook-signature')
-    if (!id || !timestamp || !signature) return { ok: false, reason: 'missing', message: 'webhook-id, webhook-timestamp and webhook-signature headers are required' }
-    if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'malformed', message: 'webhook-timestamp must be Unix seconds' }
-    // The library checks a fixed 5-minute window against the real clock; ours is configurable and
-    // injectable, but compared as the spec and the library do: in whole seconds, so a delivery
-    // exactly 300 s old is still accepted.
-    const age = Math.floor(options.nowMs / 1000) - Number(timestamp)
-    if (Math.abs(age) > options.toleranceSeconds) {
-      return { ok: false, reason: 'stale', message: `webhook-timestamp is ${age} s away from now (tolerance ${options.toleranceSeconds} s)` }
+  prepare(secret) {
+    const webhook = standardWebhook(secret)
+    return {
+      headers: (delivery) => ({
+        'content-type': 'application/json',
+        [STANDARD_HEADERS.id]: delivery.id,
+        [STANDARD_HEADERS.timestamp]: String(delivery.timestamp),
+        [STANDARD_HEADERS.signature]: webhook.sign(delivery.id, new Date(delivery.timestamp * 1000), delivery.body),
+        [HEADERS.event]: delivery.event,
+      }),
+      verify(body, headers, options) {
+        const id = readFirstHeader(headers, STANDARD_HEADERS.id)
+        const timestamp = readFirstHeader(headers, STANDARD_HEADERS.timestamp)
+        const signature = readFirstHeader(headers, STANDARD_HEADERS.signature)
+        if (!id || !timestamp || !signature) return { ok: false, reason: 'missing', message: `${STANDARD_HEADERS.id}, ${STANDARD_HEADERS.timestamp} and ${STANDARD_HEADERS.signature} headers are required` }
+        if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'malformed', message: `${STANDARD_HEADERS.timestamp} must be Unix seconds` }
+        // The library checks a fixed 5-minute window against the real clock; ours is configurable and
+        // injectable, but compared as the spec and the library do: in whole seconds, so a delivery
+        // exactly 300 s old is still accepted.
+        const age = Math.floor(options.nowMs / 1000) - Number(timestamp)
+        if (Math.abs(age) > options.toleranceSeconds) {
+          return { ok: false, reason: 'stale', message: `${STANDARD_HEADERS.timestamp} is ${age} s away from now (tolerance ${options.toleranceSeconds} s)` }
+        }
+        const verdict = verifyStandard(webhook, body, id, timestamp, signature)
+        return verdict.ok ? { ...verdict, event: readFirstHeader(headers, HEADERS.event) } : verdict
+      },
     }
-    const verdict = verifyStandard(secret, body, id, timestamp, signature)
-    return verdict.ok ? { ...verdict, event: readFirstHeader(headers, HEADERS.event) } : verdict
   },
-}
+})
 
 /**
  * Standard Webhooks verification with the timestamp already checked against our tolerance (the
@@ -124,47 +152,55 @@ const standard: Scheme = {
  * — as the library compares, so a signature it refuses (padding dropped, stray characters that a
  * lenient base64 decoder would skip) is refused here too.
  */
-function verifyStandard(secret: string, body: string | Uint8Array, id: string, timestamp: string, signature: string): SchemeVerdict {
-  const expected = Buffer.from(standardWebhook(secret).sign(id, new Date(Number(timestamp) * 1000), Buffer.from(body)).slice(3))
+function verifyStandard(webhook: Webhook, body: string | Uint8Array, id: string, timestamp: string, signature: string): SchemeVerdict {
+  const expected = Buffer.from(webhook.sign(id, new Date(Number(timestamp) * 1000), Buffer.from(body)).slice(3))
   for (const candidate of signature.split(' ')) {
     const [version, value] = candidate.split(',', 2)
     if (version !== 'v1' || !value) continue
     const given = Buffer.from(value)
     if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, id, event: undefined, timestamp: Number(timestamp) }
   }
-  return { ok: false, reason: 'mismatch', message: 'no webhook-signature matches (wrong secret, or the id, timestamp or body was changed)' }
+  return { ok: false, reason: 'mismatch', message: `no ${STANDARD_HEADERS.signature} matches (wrong secret, or the id, timestamp or body was changed)` }
 }
 
-
-const GITHUB_SIGNATURE = 'X-Hub-Signature-256'
+/** GitHub's header names, as GitHub writes them. */
+const GITHUB_HEADERS = Object.freeze({ signature: 'X-Hub-Signature-256', event: 'X-GitHub-Event', delivery: 'X-GitHub-Delivery' })
 // GitHub's libraries (@octokit/webhooks-methods) compare the header as text with their own
 // lower-case hex, so an upper-case digest is refused there; a receiver we probe or stand in for
 // must give the same verdict.
 const GITHUB_SHAPE = /^sha256=[0-9a-f]{64}$/
 
-const github: Scheme = {
+const github = scheme({
   name: 'github',
   signsIdAndTimestamp: false,
-  signatureHeader: GITHUB_SIGNATURE,
-  checkSecret: () => undefined,
+  signatureHeader: GITHUB_HEADERS.signature,
+  eventHeader: GITHUB_HEADERS.event,
+  idHeader: GITHUB_HEADERS.delivery,
+  timestampHeader: undefined,
   otherSecret: (secret) => `${secret}-not`,
-  headers: (secret, delivery) => ({
-    'content-type': 'application/json',
-    [GITHUB_SIGNATURE]: `sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`,
-    'X-GitHub-Event': delivery.event,
-    'X-GitHub-Delivery': delivery.id,
-  }),
-  verify(secret, body, headers) {
-    const header = readHeader(headers, GITHUB_SIGNATURE)
-    const value = typeof header === 'string' ? header : header?.length === 1 ? header[0] : header
-    if (typeof value === 'string' && value !== '' && !GITHUB_SHAPE.test(value)) {
-      return { ok: false, reason: 'malformed', message: `${GITHUB_SIGNATURE} must be "sha256=" followed by 64 lower-case hex digits, as GitHub sends and its libraries require` }
+  prepare(secret) {
+    // GitHub's signature is the Yetto one (sha256=<hex HMAC of the body>) under another name.
+    const signer = createSigner(secret)
+    return {
+      headers: (delivery) => ({
+        'content-type': 'application/json',
+        [GITHUB_HEADERS.signature]: signer.sign(delivery.body),
+        [GITHUB_HEADERS.event]: delivery.event,
+        [GITHUB_HEADERS.delivery]: delivery.id,
+      }),
+      verify(body, headers) {
+        const header = readHeader(headers, GITHUB_HEADERS.signature)
+        const value = typeof header === 'string' ? header : header?.length === 1 ? header[0] : header
+        if (typeof value === 'string' && value !== '' && !GITHUB_SHAPE.test(value)) {
+          return { ok: false, reason: 'malformed', message: `${GITHUB_HEADERS.signature} must be "sha256=" followed by 64 lower-case hex digits, as GitHub sends and its libraries require` }
+        }
+        const verdict = signer.verify(body, header)
+        if (!verdict.ok) return verdict
+        return { ok: true, id: readFirstHeader(headers, GITHUB_HEADERS.delivery), event: readFirstHeader(headers, GITHUB_HEADERS.event), timestamp: undefined }
+      },
     }
-    const verdict = verify(secret, body, header)
-    if (!verdict.ok) return verdict
-    return { ok: true, id: readFirstHeader(headers, 'X-GitHub-Delivery'), event: readFirstHeader(headers, 'X-GitHub-Event'), timestamp: undefined }
   },
-}
+})
 
 export const SCHEMES: Readonly<Record<SchemeName, Scheme>> = Object.freeze({ yetto, standard, github })
 

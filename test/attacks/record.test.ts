@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createRecorder, startProxy, type RecordOutcome, type RunningProxy } from '../../src/desk/index.js'
 import { buildSignedRequest } from '../../src/signature/index.js'
-import { startCli } from '../helpers.js'
+import { cli, startCli } from '../helpers.js'
 
 const SECRET = 'record-secret-value-1234'
 const dirs: string[] = []
@@ -99,8 +99,14 @@ describe('ckit record --redact', () => {
   })
 
   it('refuses a pointer that is not one, or that would blank the whole customer', () => {
-    expect(() => createRecorder({ dir: temporary(), redact: ['customer.email'] })).toThrow(expect.objectContaining({ code: 'CKIT_CLI_USAGE' }))
-    expect(() => createRecorder({ dir: temporary(), redact: ['/customer'] })).toThrow(/whole customer/)
+    expect(() => createRecorder({ dir: temporary(), redact: ['customer.email'] })).toThrow(expect.objectContaining({ code: 'CKIT_DESK_INVALID_OPTION', option: 'redact' }))
+    expect(() => createRecorder({ dir: temporary(), redact: ['/customer'] })).toThrow(/^redact \/customer would replace the whole customer/)
+  })
+
+  it('says it in flag terms on the command line: the library names the option, the CLI the flag', async () => {
+    const run = await cli(['record', '--upstream', 'http://127.0.0.1:9/', '--out', temporary(), '--redact', 'customer.email'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe('ckit: --redact takes JSON pointers from the response root, like /customer/email; instead got "customer.email"\n')
   })
 })
 

@@ -95,6 +95,6 @@ describe('ckit record', () => {
   })
 
   it('refuses redactions that are not JSON pointers', () => {
-    expect(() => createRecorder({ dir: join(tmpdir(), 'ckit-never'), redact: ['email'] })).toThrow(expect.objectContaining({ code: 'CKIT_CLI_USAGE' }))
+    expect(() => createRecorder({ dir: join(tmpdir(), 'ckit-never'), redact: ['email'] })).toThrow(expect.objectContaining({ code: 'CKIT_DESK_INVALID_OPTION', option: 'redact' }))
   })
 })

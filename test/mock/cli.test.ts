@@ -26,6 +26,16 @@ describe('ckit mock', () => {
     expect(out.stderr).toContain('signing secret: (yours, not shown)')
   })
 
+  it('warns about an open admin API in flag terms, where the library speaks of its adminToken option', async () => {
+    const { info, out, stop, done } = await startCliMock(['--host', '0.0.0.0'])
+    stop('SIGTERM')
+    expect(await done).toBe(0)
+    const { warnings } = info as unknown as { warnings: string[] }
+    expect(warnings).toEqual([expect.stringContaining('set --admin-token ($CKIT_ADMIN_TOKEN) or bind 127.0.0.1')])
+    expect(out.stderr).toContain('WARNING:        the admin API')
+    expect(out.stderr).not.toMatch(/\badminToken\b/)
+  })
+
   it('prints the URL, secret and a working signed curl line, then stops cleanly on a signal', async () => {
     const { info, out, stop, done } = await startCliMock(['--seed', '5'])
     expect(info.secret).toBe('ckit-mock-secret')

@@ -2,6 +2,7 @@ import { CkitError } from '../../errors.js'
 import type { Plan } from '../../automation/index.js'
 import { validateText } from '../../schema/index.js'
 import { terminalSafe } from '../../render/text.js'
+import { HELP_DESK_LIMITS } from '../../http/limits.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { issueLines } from '../format.js'
@@ -86,7 +87,24 @@ function describePlan(plan: Plan): string {
   return `${lines.join('\n')}\n`
 }
 
-export const automateCommand: CommandSpec = {
+interface AutomateOptions {
+  readonly switch: string
+  readonly event: string
+  readonly payload?: string
+  readonly fake?: true
+  readonly seed?: number
+  readonly customer?: string
+  readonly connection?: string
+  readonly secret?: string
+  readonly email?: string
+  readonly timeout?: number
+  readonly at?: string
+  readonly execute?: true
+  readonly allowPrivateNetwork?: true
+  readonly json?: true
+}
+
+export const automateCommand: CommandSpec<AutomateOptions> = {
   name: 'automate',
   summary: 'evaluate a switch (automation) for an event: matched handlers, condition verdicts, rendered actions; --execute runs them',
   examples: [
@@ -94,6 +112,7 @@ export const automateCommand: CommandSpec = {
     'ckit automate --switch sla.json --event message.created --payload message.json --at "31 minutes" --execute --json',
     'ckit automate --switch vip.json --event conversation.created --payload conv.json --connection http://127.0.0.1:4010/ --secret ckit-mock-secret --email kelly@example.com',
   ],
+  exitCodes: { ok: 'evaluated (skipped handlers included)', problems: 'invalid switch or payload', usage: 'usage error', remote: '--execute and an http_request failed' },
   define: (command) =>
     command
       .requiredOption('--switch <file>', 'switch JSON (version 2023-03-06)')
@@ -105,69 +124,68 @@ export const automateCommand: CommandSpec = {
       .option('--connection <url>', 'fetch data.customer from this customer connection at evaluation time')
       .option('--secret <secret>', `with --connection: signing secret (default $${SECRET_ENV})`)
       .option('--email <email>', 'with --connection: requester e-mail', emailOption('--email'))
-      .option('--timeout <ms>', 'with --connection: budget (default 3000)', timeoutOption)
+      .option('--timeout <ms>', `with --connection: budget (default ${HELP_DESK_LIMITS.answerBudgetMs})`, timeoutOption)
       .option('--at <time>', 'evaluate as of this time (ISO, or a duration after the event such as "31 minutes"): scheduled actions due by then run')
       .option('--execute', 'perform the actions: labels and assignees on an in-memory conversation, http_request for real')
       .option('--allow-private-network', 'with --execute: let http_request actions reach loopback, private and link-local addresses (refused by default)')
-      .option('--json', 'print one JSON document: { plan } or, with --execute, { plan, conversation, requests, notRun }')
-      .addHelpText('after', '\nExit codes: 0 evaluated (skipped handlers included), 1 invalid switch or payload, 2 usage error, 3 --execute and an http_request failed.'),
+      .option('--json', 'print one JSON document: { plan } or, with --execute, { plan, conversation, requests, notRun }'),
   async run(_args, options, io) {
-    if ((options['payload'] === undefined) === (options['fake'] === undefined)) throw new CkitError('CKIT_CLI_USAGE', 'give exactly one of --payload <file> or --fake')
-    if (options['customer'] !== undefined && options['connection'] !== undefined) throw new CkitError('CKIT_CLI_USAGE', 'give --customer or --connection, not both')
+    if ((options.payload === undefined) === (options.fake === undefined)) throw new CkitError('CKIT_CLI_USAGE', 'give exactly one of --payload <file> or --fake')
+    if (options.customer !== undefined && options.connection !== undefined) throw new CkitError('CKIT_CLI_USAGE', 'give --customer or --connection, not both')
     const { evaluate, executePlan, conversationFromPayload, customerFromConnection } = await import('../../automation/index.js')
     const { eventCatalogue } = await import('../../schema/index.js')
-    const event = options['event'] as string
+    const event = options.event
     if (!eventCatalogue().has(event)) throw new CkitError('CKIT_CLI_USAGE', `--event ${JSON.stringify(event)} is not a known event; known: ${[...eventCatalogue().keys()].join(', ')}`)
-    const switchDoc = await readJsonInput(io, options['switch'] as string, 'switch', 'switch')
+    const switchDoc = await readJsonInput(io, options.switch, 'switch', 'switch')
     if (!switchDoc.ok) return EXIT.problems
     let payload: unknown
-    if (options['fake']) {
+    if (options.payload === undefined) {
       const { fakePayload } = await import('../../fake/index.js')
-      payload = await fakePayload(event, (options['seed'] as number | undefined) ?? 1)
+      payload = await fakePayload(event, options.seed ?? 1)
     } else {
-      const read = await readJsonInput(io, options['payload'] as string, undefined, 'payload')
+      const read = await readJsonInput(io, options.payload, undefined, 'payload')
       if (!read.ok) return EXIT.problems
       const problems = await payloadProblems(event, read.value)
       if (problems) {
-        io.stderr.write(`${options['payload'] as string}: invalid payload for ${event}\n${problems}`)
+        io.stderr.write(`${options.payload}: invalid payload for ${event}\n${problems}`)
         return EXIT.problems
       }
       payload = read.value
     }
     let customer
-    if (options['customer'] !== undefined) {
-      const read = await readJsonInput(io, options['customer'] as string, undefined, 'customer data')
+    if (options.customer !== undefined) {
+      const read = await readJsonInput(io, options.customer, undefined, 'customer data')
       if (!read.ok) return EXIT.problems
       if (read.value === null || typeof read.value !== 'object' || Array.isArray(read.value)) {
-        io.stderr.write(`${options['customer'] as string}: customer data must be a JSON object\n`)
+        io.stderr.write(`${options.customer}: customer data must be a JSON object\n`)
         return EXIT.problems
       }
       customer = read.value as Record<string, unknown>
-    } else if (options['connection'] !== undefined) {
-      const secret = (options['secret'] as string | undefined) ?? io.env[SECRET_ENV]
-      if (!secret || !options['email']) throw new CkitError('CKIT_CLI_USAGE', `--connection needs --email and a secret (--secret or $${SECRET_ENV})`)
+    } else if (options.connection !== undefined) {
+      const secret = options.secret ?? io.env[SECRET_ENV]
+      if (!secret || !options.email) throw new CkitError('CKIT_CLI_USAGE', `--connection needs --email and a secret (--secret or $${SECRET_ENV})`)
       customer = customerFromConnection(
-        { url: options['connection'] as string, secret },
-        { inbox: { slug: 'support' }, conversation: { id: 'automation' }, requester: { email: options['email'] as string } },
-        options['timeout'] ? { timeoutMs: options['timeout'] as number } : {},
+        { url: options.connection, secret },
+        { inbox: { slug: 'support' }, conversation: { id: 'automation' }, requester: { email: options.email } },
+        options.timeout ? { timeoutMs: options.timeout } : {},
       )
     }
     const occurredAt = new Date()
-    const at = await resolveAt(options['at'] as string | undefined, occurredAt)
+    const at = await resolveAt(options.at, occurredAt)
     const plan = await evaluate(switchDoc.value, { event, payload, now: occurredAt, ...(at ? { at } : {}), ...(customer === undefined ? {} : { customer }) })
-    if (!options['execute']) {
-      if (options['json']) printJson(io, { plan })
+    if (!options.execute) {
+      if (options.json) printJson(io, { plan })
       else io.stdout.write(terminalSafe(describePlan(plan)))
       return EXIT.ok
     }
-    const executed = await executePlan(plan, { conversation: conversationFromPayload(event, payload), allowPrivateNetwork: options['allowPrivateNetwork'] === true })
-    if (options['json']) {
+    const executed = await executePlan(plan, { conversation: conversationFromPayload(event, payload), allowPrivateNetwork: options.allowPrivateNetwork === true })
+    if (options.json) {
       printJson(io, { plan, ...executed })
     } else {
       const report = [
         describePlan(plan),
         `conversation after: labels [${executed.conversation.labels.join(', ')}], assignees [${executed.conversation.assignees.join(', ')}]\n`,
-        ...executed.requests.map((r) => `request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error})` : ''} in ${r.latencyMs} ms\n`),
+        ...executed.requests.map((r) => `request ${r.method} ${r.url} → ${r.status ?? 'no answer'}${r.error ? ` (${r.error}${r.allowedBy ? '; --allow-private-network allows it' : ''})` : ''} in ${r.latencyMs} ms\n`),
       ]
       io.stdout.write(terminalSafe(report.join('')))
       for (const n of executed.notRun) io.stderr.write(`not run: ${n.pattern} action ${n.action + 1}: ${n.reason}\n`)

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path'
 import { Option } from 'commander'
-import { CkitError, isCkitError } from '../../errors.js'
+import { CkitError } from '../../errors.js'
 import { MOCK_DEFAULTS } from '../../mock/options.js'
 import type { StartMockOptions } from '../../mock/index.js'
 import type { ReloadResult } from '../../mock/watch.js'
 import { buildSignedRequest, HEADERS } from '../../signature/index.js'
 import type { CommandSpec } from '../command.js'
+import { EXIT } from '../exit-codes.js'
 import { wholeNumberOption } from '../parse.js'
 import { shellQuote } from '../format.js'
 import { readYamlOption, serveUntilShutdown, type Io } from '../io.js'
@@ -19,7 +20,27 @@ const ADMIN_TOKEN_ENV = 'CKIT_ADMIN_TOKEN'
  * Every `ckit mock` option can come from the environment, because a CI service container cannot
  * take command arguments. Flags win over these, and these over a --config file.
  */
-export const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly parse?: (value: string) => unknown }>> = {
+interface MockFlags {
+  readonly watch?: true
+  readonly port?: number
+  readonly host?: string
+  readonly basePath?: string
+  readonly secret?: string
+  /** False with --no-verify. */
+  readonly verify: boolean
+  readonly seed?: number
+  readonly data?: string
+  readonly scenario?: string
+  readonly config?: string
+  readonly tolerance?: number
+  readonly budgetMs?: number
+  readonly adminToken?: string
+  readonly log?: (typeof LOG_KINDS)[number]
+  readonly json?: true
+}
+type EnvFlag = Exclude<keyof MockFlags, 'watch' | 'secret' | 'verify' | 'json'>
+
+export const MOCK_ENV: { readonly [K in EnvFlag]: { readonly name: string; readonly parse?: (value: string) => MockFlags[K] } } = {
   port: { name: 'CKIT_PORT', parse: wholeNumberOption('CKIT_PORT', 0, 65535) },
   host: { name: 'CKIT_HOST' },
   basePath: { name: 'CKIT_BASE_PATH' },
@@ -33,24 +54,25 @@ export const MOCK_ENV: Readonly<Record<string, { readonly name: string; readonly
   adminToken: { name: ADMIN_TOKEN_ENV },
 }
 
-function oneOf(name: string, choices: readonly string[]) {
-  return (value: string): string => {
-    if (!choices.includes(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be one of ${choices.join(', ')}, instead got ${JSON.stringify(value)}`)
-    return value
+function oneOf<T extends string>(name: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) throw new CkitError('CKIT_CLI_USAGE', `${name} must be one of ${choices.join(', ')}, instead got ${JSON.stringify(value)}`)
+    return value as T
   }
 }
 
 /** The flags given, completed from MOCK_ENV for those not given (an empty variable counts as unset). */
-function withEnvironment(options: Record<string, unknown>, env: Io['env']): Record<string, unknown> {
-  const merged = { ...options }
+function withEnvironment(options: MockFlags, env: Io['env']): MockFlags {
+  const merged: Record<string, unknown> = { ...options }
   for (const [key, { name, parse }] of Object.entries(MOCK_ENV)) {
     const value = env[name]
     if (merged[key] === undefined && value !== undefined && value !== '') merged[key] = parse ? parse(value) : value
   }
-  return merged
+  // Each variable went through its flag's own parser, so every key holds its flag's type.
+  return merged as unknown as MockFlags
 }
 
-const envNote = (key: string): string => ` [env ${MOCK_ENV[key]!.name}]`
+const envNote = (key: EnvFlag): string => ` [env ${MOCK_ENV[key].name}]`
 
 /** `ckit mock init <dir>`: the shipped defaults, copied to edit; never over an existing folder. */
 async function initDataFolder(io: Io, dir: string): Promise<number> {
@@ -74,7 +96,7 @@ async function initDataFolder(io: Io, dir: string): Promise<number> {
     throw new CkitError('CKIT_CLI_USAGE', `cannot create ${dir}: ${readErrorReason(cause)}`, { cause })
   }
   io.stderr.write(`created ${dir} from the defaults: customers/, customer.schema.json, sections.json, scenarios.yaml\nserve it with: ckit mock --data ${dir} --watch\n`)
-  return 0
+  return EXIT.ok
 }
 
 /**
@@ -94,10 +116,11 @@ async function readConfig(io: Io, file: string | undefined): Promise<Record<stri
   return config
 }
 
-export const mockCommand: CommandSpec = {
+export const mockCommand: CommandSpec<MockFlags> = {
   name: 'mock',
   summary: 'serve the faker-powered mock customer endpoint with fault scenarios, journal, admin API and docs',
   examples: ['ckit mock', 'ckit mock --port 0 --seed 42 --scenario "delay:500" --json', 'ckit mock init ./my-mocks && ckit mock --data ./my-mocks --watch'],
+  exitCodes: { ok: 'stopped cleanly', usage: 'bad option or mock data (the message names the file and pointer)' },
   define: (command) =>
     command
       .argument('[init]', '"init": create a data folder from the shipped defaults, to edit (ckit mock init <dir>)')
@@ -105,7 +128,7 @@ export const mockCommand: CommandSpec = {
       .option('--watch', 'with --data: apply edits to the data folder while running (all or nothing; an invalid edit keeps the last good data)')
       .option('--port <port>', `port to listen on, 0 for any free port (default ${MOCK_DEFAULTS.port})${envNote('port')}`, wholeNumberOption('--port', 0, 65535))
       .option('--host <host>', `address to bind (default ${MOCK_DEFAULTS.host}; 0.0.0.0 in a container)${envNote('host')}`)
-      .option('--base-path <path>', `path of the customer-connection route (default /)${envNote('basePath')}`)
+      .option('--base-path <path>', `path of the customer-connection route (default ${MOCK_DEFAULTS.basePath})${envNote('basePath')}`)
       .option('--secret <secret>', `signing secret (default $${SECRET_ENV}, else the public test secret "${MOCK_DEFAULTS.secret}")`)
       .option('--no-verify', 'accept unsigned requests')
       .option('--seed <n>', `seed for generated customers and scenario probabilities (default ${MOCK_DEFAULTS.seed})${envNote('seed')}`, wholeNumberOption('--seed', 0, 2 ** 31 - 1))
@@ -119,7 +142,7 @@ export const mockCommand: CommandSpec = {
       .option('--json', 'print one JSON line with url, secret and a signed curl line on stdout once listening')
       .addHelpText(
         'after',
-        '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.\nExit codes: 0 stopped cleanly, 2 bad option or mock data (the message names the file and pointer).',
+        '\nThe banner and logs go to stderr; stop with Ctrl-C (SIGINT) or SIGTERM.',
       ),
   async run([action, dir], given, io) {
     if (action !== undefined) {
@@ -127,26 +150,27 @@ export const mockCommand: CommandSpec = {
       return initDataFolder(io, dir)
     }
     const options = withEnvironment(given, io.env)
-    if (options['watch'] && options['data'] === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
-    const config = await readConfig(io, options['config'] as string | undefined)
-    const verify = options['verify'] === false ? false : ((config['verify'] as boolean | undefined) ?? true)
-    const chosenSecret = (options['secret'] as string | undefined) ?? (io.env[SECRET_ENV] || undefined) ?? (config['secret'] as string | undefined)
+    if (options.watch && options.data === undefined) throw new CkitError('CKIT_CLI_USAGE', '--watch needs --data <dir> (ckit mock init <dir> creates one from the defaults)')
+    const config = await readConfig(io, options.config)
+    const verify = options.verify === false ? false : ((config['verify'] as boolean | undefined) ?? true)
+    const chosenSecret = options.secret ?? (io.env[SECRET_ENV] || undefined) ?? (config['secret'] as string | undefined)
     const secret = verify ? (chosenSecret ?? MOCK_DEFAULTS.secret) : undefined
     // Only the public test secret is printed: one the user chose stays out of terminals and CI logs.
     const printableSecret = verify && chosenSecret === undefined ? secret : undefined
-    const logKind = (options['log'] as string | undefined) ?? (io.stderr.isTTY ? 'pretty' : 'json')
+    const logKind = options.log ?? (io.stderr.isTTY ? 'pretty' : 'json')
     // Commander camel-cases --base-path and --admin-token, so every flag below is named like its config key.
     const flags: Record<string, unknown> = {}
-    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken', 'budgetMs']) if (options[key] !== undefined) flags[key] = options[key]
-    if (options['tolerance'] !== undefined) flags['toleranceSeconds'] = options['tolerance']
-    if (options['data'] !== undefined) flags['dataDir'] = resolve(io.cwd, options['data'] as string)
+    for (const key of ['port', 'host', 'basePath', 'seed', 'scenario', 'adminToken', 'budgetMs'] as const) if (options[key] !== undefined) flags[key] = options[key]
+    if (options.tolerance !== undefined) flags['toleranceSeconds'] = options.tolerance
+    const dataDir = options.data === undefined ? undefined : resolve(io.cwd, options.data)
+    if (dataDir !== undefined) flags['dataDir'] = dataDir
     const mockOptions: StartMockOptions = {
       ...config,
       ...flags,
       verify,
       ...(secret !== undefined ? { secret } : {}),
-      logger: logKind === 'off' ? false : (logKind as 'json' | 'pretty'),
-      ...(options['watch'] ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${flags['dataDir'] as string}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
+      logger: logKind === 'off' ? false : logKind,
+      ...(options.watch ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${dataDir}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
     }
     // Imported here so that other commands never load fastify.
     const [{ startMock }, { deskPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../desk/index.js')])
@@ -154,7 +178,6 @@ export const mockCommand: CommandSpec = {
     try {
       mock = await startMock({ ...mockOptions, desk: deskPlugin })
     } catch (error) {
-      if (isCkitError(error) && error.code.startsWith('CKIT_MOCK_')) throw new CkitError('CKIT_CLI_USAGE', error.message, { cause: error })
       const err = error as NodeJS.ErrnoException
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new CkitError('CKIT_CLI_USAGE', `cannot listen: ${err.message}`, { cause: error })
       throw error
@@ -166,6 +189,8 @@ export const mockCommand: CommandSpec = {
       secret: secret ?? 'unsigned',
       context: { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conv_1', title: 'Hello' }, requester: { email: 'kelly@example.com', name: 'Kelly Customer' } },
     })
+    // The mock speaks of its options; here they are flags (or the variable that stands for one).
+    const warnings = mock.warnings.map((warning) => warning.replace(/\badminToken\b/g, `--admin-token ($${ADMIN_TOKEN_ENV})`))
     const curl = `curl -sS ${secret ? `-H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ` : ''}${shellQuote(request.url)}`
     io.stderr.write(
       [
@@ -174,11 +199,11 @@ export const mockCommand: CommandSpec = {
         `  try:            ${curl}`,
         `  preview:        ${mock.origin}/__admin/preview?email=kelly@example.com`,
         `  admin, docs:    ${mock.origin}/__admin  ${mock.origin}/docs  ${mock.origin}/openapi.json`,
-        ...mock.warnings.map((warning) => `  WARNING:        ${warning}`),
+        ...warnings.map((warning) => `  WARNING:        ${warning}`),
         '',
       ].join('\n'),
     )
-    if (options['json']) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings: mock.warnings })}\n`)
+    if (options.json) io.stdout.write(`${JSON.stringify({ url: mock.url, origin: mock.origin, secret: printableSecret ?? null, curl, startedInMs, warnings })}\n`)
     return serveUntilShutdown(io, () => mock.close())
   },
 }

@@ -9,13 +9,21 @@ import { printJson, readInput, type Io } from '../io.js'
 /** Read from the environment when --secret is omitted, so the secret stays out of `ps` and shell history. */
 export const SECRET_ENV = 'CKIT_SECRET'
 
-export function resolveSecret(options: Record<string, unknown>, io: Io): string {
-  const secret = (options['secret'] as string | undefined) ?? io.env[SECRET_ENV]
+export function resolveSecret(options: { readonly secret?: string | undefined }, io: Io): string {
+  const secret = options.secret ?? io.env[SECRET_ENV]
   if (!secret) throw new CkitError('CKIT_CLI_USAGE', `a signing secret is required: pass --secret <secret> or set ${SECRET_ENV}`)
   return secret
 }
 
-export const signCommand: CommandSpec = {
+interface SignOptions {
+  readonly secret?: string
+  readonly context?: string
+  readonly keepRequestedAt?: true
+  readonly url?: string
+  readonly json?: true
+}
+
+export const signCommand: CommandSpec<SignOptions> = {
   name: 'sign',
   summary: 'compute the X_YETTO_SIGNATURE header for a message, or build a signed customer-connection request',
   examples: [
@@ -23,6 +31,7 @@ export const signCommand: CommandSpec = {
     'ckit sign --secret s3cret - < webhook-body.json',
     'ckit sign --secret s3cret --context context.json --url https://crm.example.com/yetto',
   ],
+  exitCodes: { ok: 'signed', problems: 'the context is invalid', usage: 'usage error or unreadable file' },
   define: (command) =>
     command
       .argument('[message]', 'string to sign (a path parameter or a raw webhook body); - reads bytes from standard input')
@@ -30,17 +39,16 @@ export const signCommand: CommandSpec = {
       .option('--context <file>', 'request-context JSON to encode as the path parameter and sign (- for standard input)')
       .option('--keep-requested-at', "with --context: sign the context's requested_at as it is (default: stamp the current time, since endpoints refuse contexts older than 5 minutes)")
       .option('--url <base>', 'with --context: the configured connection URL, to print the full signed URL and a curl line')
-      .option('--json', 'print one JSON result on stdout')
-      .addHelpText('after', '\nExit codes: 0 signed, 1 the context is invalid, 2 usage error or unreadable file.'),
+      .option('--json', 'print one JSON result on stdout'),
   async run([message], options, io) {
     const secret = resolveSecret(options, io)
-    const contextFile = options['context'] as string | undefined
+    const contextFile = options.context
     if (contextFile === undefined) {
       if (message === undefined) throw new CkitError('CKIT_CLI_USAGE', 'nothing to sign: give a message, - for standard input, or --context <file>')
-      if (options['url'] !== undefined) throw new CkitError('CKIT_CLI_USAGE', '--url goes with --context')
+      if (options.url !== undefined) throw new CkitError('CKIT_CLI_USAGE', '--url goes with --context')
       const bytes = message === '-' ? (await readInput(io, '-')).bytes : message
       const signature = createSigner(secret).sign(bytes)
-      if (options['json']) printJson(io, { header: HEADERS.signature, signature })
+      if (options.json) printJson(io, { header: HEADERS.signature, signature })
       else io.stdout.write(`${signature}\n`)
       return EXIT.ok
     }
@@ -49,15 +57,15 @@ export const signCommand: CommandSpec = {
     const checked = validateText(bytes, 'request-context')
     if (!checked.valid) {
       io.stderr.write(`${name}: invalid request context\n${issueLines('error', checked.errors)}`)
-      if (options['json']) printJson(io, { valid: false, errors: checked.errors.map(issueJson) })
+      if (options.json) printJson(io, { valid: false, errors: checked.errors.map(issueJson) })
       return EXIT.problems
     }
-    const base = options['url'] as string | undefined
+    const base = options.url
     // A stored context is usually old: endpoints refuse requested_at outside their tolerance (docs/protocol.md).
-    const context = options['keepRequestedAt'] ? checked.value : { ...checked.value, requested_at: new Date().toISOString() }
+    const context = options.keepRequestedAt ? checked.value : { ...checked.value, requested_at: new Date().toISOString() }
     const request = buildSignedRequest({ url: base ?? 'http://localhost/', secret, context })
     const curl = `curl -sS -H ${shellQuote(`${HEADERS.signature}: ${request.signature}`)} ${shellQuote(request.url)}`
-    if (options['json']) {
+    if (options.json) {
       printJson(io, {
         pathParameter: request.pathParameter,
         requestedAt: context.requested_at,
@@ -68,7 +76,7 @@ export const signCommand: CommandSpec = {
       return EXIT.ok
     }
     io.stdout.write(`path parameter: ${request.pathParameter}\n`)
-    io.stdout.write(`requested at:   ${context.requested_at}${options['keepRequestedAt'] ? '' : ' (stamped now; --keep-requested-at keeps the file\'s)'}\n`)
+    io.stdout.write(`requested at:   ${context.requested_at}${options.keepRequestedAt ? '' : ' (stamped now; --keep-requested-at keeps the file\'s)'}\n`)
     io.stdout.write(`header:         ${HEADERS.signature}: ${request.signature}\n`)
     if (base !== undefined) {
       io.stdout.write(`url:            ${request.url}\n`)

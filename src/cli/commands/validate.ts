@@ -24,13 +24,21 @@ function withRendering(result: TextValidationResult, strict: boolean): { valid: 
   return { valid: errors.length === 0, errors, warnings }
 }
 
-export const validateCommand: CommandSpec = {
+interface ValidateOptions {
+  readonly kind?: DocumentKind
+  readonly strict?: true
+  readonly schemaOnly?: true
+  readonly json?: true
+}
+
+export const validateCommand: CommandSpec<ValidateOptions> = {
   name: 'validate',
   summary: 'check a response, request context, challenge, webhook or switch against the contract',
   examples: [
     'ckit validate response.json',
     'curl -s https://crm.example.com/yetto | ckit validate - --kind response --strict --json',
   ],
+  exitCodes: { ok: 'valid', problems: 'invalid (including invalid JSON or an undetectable kind)', usage: 'usage error or unreadable file' },
   define: (command) =>
     command
       .argument('<file>', 'JSON document to check, or - for standard input')
@@ -38,17 +46,13 @@ export const validateCommand: CommandSpec = {
       .option('--strict', 'treat forward-compatibility warnings (unknown section type, unknown property, undefined variable) as errors')
       .option('--schema-only', 'for a response: check the schema only, without rendering it as the help desk does')
       .option('--json', 'print one JSON result on stdout')
-      .addHelpText(
-        'after',
-        '\nA response is also rendered (templates, hrefs), as the help desk does before showing it: what it cannot display is an error.' +
-          '\nExit codes: 0 valid, 1 invalid (including invalid JSON or an undetectable kind), 2 usage error or unreadable file.',
-      ),
+      .addHelpText('after', '\nA response is also rendered (templates, hrefs), as the help desk does before showing it: what it cannot display is an error.'),
   async run([file], options, io) {
     const { bytes, name } = await readInput(io, file!)
-    const strict = options['strict'] === true
-    const checked = validateText(bytes, options['kind'] as DocumentKind | undefined, { strict })
-    const result = options['schemaOnly'] === true ? checked : withRendering(checked, strict)
-    if (options['json']) {
+    const strict = options.strict === true
+    const checked = validateText(bytes, options.kind, { strict })
+    const result = options.schemaOnly === true ? checked : withRendering(checked, strict)
+    if (options.json) {
       printJson(io, {
         valid: result.valid,
         kind: checked.kind ?? null,

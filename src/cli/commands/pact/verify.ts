@@ -2,42 +2,54 @@ import type { CommandSpec } from '../../command.js'
 import { EXIT } from '../../exit-codes.js'
 import { collect, urlOption } from '../../parse.js'
 import { terminalSafe } from '../../../render/text.js'
-import { resolveSecret } from '../sign.js'
+import { resolveSecret, SECRET_ENV } from '../sign.js'
 
-export const pactVerifyCommand: CommandSpec = {
+interface PactVerifyOptions {
+  readonly providerBaseUrl: string
+  readonly secret?: string
+  readonly contracts?: string[]
+  readonly stateChangeUrl?: string
+  readonly brokerUrl?: string
+  readonly brokerToken?: string
+  readonly providerVersion?: string
+  readonly publish?: true
+  readonly json?: true
+}
+
+export const pactVerifyCommand: CommandSpec<PactVerifyOptions> = {
   name: 'verify',
   summary: 'verify your customer endpoint against the help-desk contracts (Pact), signing requests with your secret',
   examples: [
     'ckit pact verify --provider-base-url http://127.0.0.1:3000/yetto --secret s3cret --state-change-url http://127.0.0.1:3000/_pact/state',
     'ckit pact verify --provider-base-url http://127.0.0.1:3000/yetto --secret s3cret --broker-url https://broker.example.com --provider-version $GIT_SHA --publish',
   ],
+  exitCodes: { ok: 'every interaction passed', problems: 'an interaction failed (named, with what did not match)', usage: 'usage error' },
   define: (command) =>
     command
       .requiredOption('--provider-base-url <url>', 'your endpoint as configured in the help desk (the path parameter is appended)', urlOption('--provider-base-url'))
-      .option('--secret <secret>', 'the signing secret your endpoint verifies with (default $CKIT_SECRET)')
+      .option('--secret <secret>', `the signing secret your endpoint verifies with (default $${SECRET_ENV})`)
       .option('--contracts <dir|file>', 'pact files or folders (repeatable; default: the contracts shipped with connection-kit)', collect)
       .option('--state-change-url <url>', "your endpoint's Pact state-change route: POST { state, params, action: setup | teardown } around each interaction; a failure fails it", urlOption('--state-change-url'))
       .option('--broker-url <url>', 'fetch contracts from a Pact Broker (default $PACT_BROKER_BASE_URL)')
       .option('--broker-token <token>', 'Pact Broker token (default $PACT_BROKER_TOKEN)')
       .option('--provider-version <version>', 'your version, for publishing results (e.g. the git commit)')
       .option('--publish', 'publish the verification results to the broker')
-      .option('--json', 'print { ok, interactions } on stdout')
-      .addHelpText('after', '\nExit codes: 0 every interaction passed, 1 an interaction failed (named, with what did not match), 2 usage error.'),
+      .option('--json', 'print { ok, interactions } on stdout'),
   async run(_args, options, io) {
     const secret = resolveSecret(options, io)
-    const brokerUrl = (options['brokerUrl'] as string | undefined) ?? io.env['PACT_BROKER_BASE_URL']
-    const brokerToken = (options['brokerToken'] as string | undefined) ?? io.env['PACT_BROKER_TOKEN']
+    const brokerUrl = options.brokerUrl ?? io.env['PACT_BROKER_BASE_URL']
+    const brokerToken = options.brokerToken ?? io.env['PACT_BROKER_TOKEN']
     const { verifyProvider } = await import('../../../pact/index.js')
     const result = await verifyProvider({
-      providerBaseUrl: options['providerBaseUrl'] as string,
+      providerBaseUrl: options.providerBaseUrl,
       secret,
-      ...(options['contracts'] ? { contracts: options['contracts'] as string[] } : {}),
-      ...(options['stateChangeUrl'] ? { stateChangeUrl: options['stateChangeUrl'] as string } : {}),
+      ...(options.contracts ? { contracts: options.contracts } : {}),
+      ...(options.stateChangeUrl ? { stateChangeUrl: options.stateChangeUrl } : {}),
       ...(brokerUrl
-        ? { broker: { url: brokerUrl, ...(brokerToken ? { token: brokerToken } : {}), ...(options['providerVersion'] ? { providerVersion: options['providerVersion'] as string } : {}), publish: options['publish'] === true, consumerVersionSelectors: [{ latest: true }] } }
+        ? { broker: { url: brokerUrl, ...(brokerToken ? { token: brokerToken } : {}), ...(options.providerVersion ? { providerVersion: options.providerVersion } : {}), publish: options.publish === true, consumerVersionSelectors: [{ latest: true }] } }
         : {}),
     })
-    if (options['json']) {
+    if (options.json) {
       io.stdout.write(`${JSON.stringify({ ok: result.ok, interactions: result.interactions, ...(result.unclaimed.length > 0 ? { unclaimed: result.unclaimed } : {}) }, null, 2)}\n`)
     } else {
       // Descriptions come from the pact, mismatches quote the provider's answer: neither may steer the terminal.

@@ -7,8 +7,8 @@ export function eventOption(value: string): string {
   return value
 }
 
-export function requireEvent(options: Record<string, unknown>): string {
-  const event = options['event'] as string | undefined
+export function requireEvent(options: { readonly event?: string | undefined }): string {
+  const event = options.event
   if (event === undefined) throw new CkitError('CKIT_CLI_USAGE', 'give --event <name> (or --story)')
   return event
 }

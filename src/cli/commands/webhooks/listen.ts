@@ -8,8 +8,9 @@ import type { CommandSpec } from '../../command.js'
 import { jsonLine } from '../../format.js'
 import { serveUntilShutdown } from '../../io.js'
 import { urlOption, wholeNumberOption } from '../../parse.js'
-import { SCHEME_CHOICES } from './shared.js'
-import { resolveSecret } from '../sign.js'
+import { readFirstHeader } from '../../../signature/headers.js'
+import { RECEIVER_DEFAULTS, SCHEME_NAMES, type SchemeName } from '../../../webhooks/defaults.js'
+import { resolveSecret, SECRET_ENV } from '../sign.js'
 
 const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
 
@@ -19,6 +20,8 @@ const SIGNATURE_REASONS = new Set(['missing', 'malformed', 'mismatch', 'stale'])
  * not being answered, so slow or idle connections cannot lock a real delivery out.
  */
 export const LISTEN_DEFAULTS = Object.freeze({
+  port: 4020,
+  host: '127.0.0.1',
   maxConnections: 256,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
@@ -68,16 +71,28 @@ function boundConnections(server: ReturnType<typeof createServer>, max: number, 
   }
 }
 
-export const listenCommand: CommandSpec = {
+interface ListenOptions {
+  readonly port?: number
+  readonly host?: string
+  readonly secret?: string
+  readonly scheme: SchemeName
+  readonly tolerance?: number
+  readonly replayGuard?: true
+  readonly forward?: string
+  readonly maxConnections?: number
+  readonly json?: true
+}
+
+export const listenCommand: CommandSpec<ListenOptions> = {
   name: 'listen',
   summary: 'receive webhooks locally: one line per delivery with its signature and schema verdicts, optionally forwarded',
   examples: ['ckit webhooks listen --port 4020 --secret s3cret', 'ckit webhooks listen --secret s3cret --replay-guard --forward http://127.0.0.1:3000/webhooks'],
   define: (command) =>
     command
-      .option('--port <port>', 'port (default 4020; 0 for any free port)', wholeNumberOption('--port', 0, 65535))
-      .option('--host <host>', 'address to bind (default 127.0.0.1)')
-      .option('--secret <secret>', 'signing secret (default $CKIT_SECRET)')
-      .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
+      .option('--port <port>', `port (default ${LISTEN_DEFAULTS.port}; 0 for any free port)`, wholeNumberOption('--port', 0, 65535))
+      .option('--host <host>', `address to bind (default ${LISTEN_DEFAULTS.host})`)
+      .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
+      .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_NAMES]).default(RECEIVER_DEFAULTS.scheme))
       .option('--tolerance <seconds>', 'refuse deliveries whose timestamp is further from now (advisory for yetto: the header is unsigned)', wholeNumberOption('--tolerance', 0, 31_536_000))
       .option('--replay-guard', 'refuse a delivery seen before (409)')
       .option('--forward <url>', 'pass verified deliveries on, body and headers unchanged', urlOption('--forward'))
@@ -85,44 +100,45 @@ export const listenCommand: CommandSpec = {
       .option('--json', 'one JSON line per delivery on stdout (after a first { "listening": url } line)')
       .addHelpText('after', '\nAnswers 204 for a verified, valid delivery (or what --forward answered), 4xx with { error, message } otherwise.\nStops on Ctrl-C (SIGINT) or SIGTERM, exit 0.'),
   async run(_args, options, io) {
-    const { readRawBody, resolveReceiverOptions, verifyDelivery } = await import('../../../webhooks/index.js')
+    const { readRawBody, refusalBody, resolveReceiverOptions, tooLargeMessage, verifyDelivery, DELIVERY_DEFAULTS } = await import('../../../webhooks/index.js')
     const { postOnce } = await import('../../../webhooks/deliver.js')
     const receiver = resolveReceiverOptions({
       secret: resolveSecret(options, io),
-      scheme: options['scheme'] as never,
-      ...(options['tolerance'] !== undefined ? { toleranceSeconds: options['tolerance'] as number } : {}),
-      replayGuard: options['replayGuard'] === true,
+      scheme: options.scheme,
+      ...(options.tolerance !== undefined ? { toleranceSeconds: options.tolerance } : {}),
+      replayGuard: options.replayGuard === true,
     })
-    const forward = options['forward'] as string | undefined
-    const json = options['json'] === true
+    const forward = options.forward
+    const json = options.json === true
     const server = createServer({ headersTimeout: LISTEN_DEFAULTS.headersTimeoutMs, requestTimeout: LISTEN_DEFAULTS.requestTimeoutMs, keepAliveTimeout: LISTEN_DEFAULTS.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 }, (req, res) => {
       void (async () => {
         const time = new Date().toISOString()
         const answer = (status: number, body?: unknown) => {
           res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' }).end(body === undefined ? undefined : JSON.stringify(body))
         }
-        if (req.method !== 'POST') return answer(405, { error: 'method_not_allowed', message: 'webhook deliveries are POST requests' })
+        if (req.method !== 'POST') return answer(405, refusalBody('method_not_allowed', 'webhook deliveries are POST requests'))
         const raw = await readRawBody(req, receiver.maxBodyBytes)
         // From here the work is ours (verify, forward, answer): this connection is not shed meanwhile.
         markBusy(req.socket, new Promise((resolve) => res.once('close', resolve)))
-        if (raw === 'too_large') return answer(413, { error: 'too_large', message: `the body is over ${receiver.maxBodyBytes} bytes` })
+        if (raw === 'too_large') return answer(413, refusalBody('too_large', tooLargeMessage(receiver.maxBodyBytes)))
         const result = verifyDelivery(receiver, raw, req.headers)
         const signature = result.ok || !SIGNATURE_REASONS.has(result.reason) ? 'ok' : result.reason
         const schema = result.ok ? 'valid' : signature !== 'ok' ? 'unchecked' : result.reason === 'replayed' ? 'replayed' : `invalid ${result.errors?.[0]?.pointer || '/'}: ${result.errors?.[0]?.message ?? result.message}`
-        const event = result.ok ? result.delivery.event : (req.headers['x_yetto_event'] ?? req.headers['x-yetto-event'] ?? req.headers['x-github-event'])
-        const id = result.ok ? result.delivery.deliveryId : (req.headers['x_yetto_delivery'] ?? req.headers['x-yetto-delivery'] ?? req.headers['webhook-id'] ?? req.headers['x-github-delivery'])
+        // Unverified, for the log line only: the scheme names where they travel.
+        const event = result.ok ? result.delivery.event : readFirstHeader(req.headers, receiver.scheme.eventHeader)
+        const id = result.ok ? result.delivery.deliveryId : readFirstHeader(req.headers, receiver.scheme.idHeader)
         let status = result.ok ? 204 : result.status
         let forwarded: number | string | undefined
         if (result.ok && forward) {
           // Host and Content-Length are the forwarding request's own; hop-by-hop headers stay behind.
           const headers = forwardableHeaders(req.headers, ['host', 'content-length'])
           // The senders' POST: it settles within its timeout even when the downstream hangs up unread.
-          const passed = await postOnce(forward, headers, raw, 10_000)
+          const passed = await postOnce(forward, headers, raw, DELIVERY_DEFAULTS.timeoutMs)
           forwarded = passed.status ?? (passed.errorKind === 'timeout' ? 'timeout' : 'network error')
           status = passed.status ?? 502
         }
         if (result.ok) answer(status === 204 ? 204 : status)
-        else answer(result.status, { error: result.reason, message: result.message, ...(result.errors ? { errors: result.errors } : {}) })
+        else answer(result.status, refusalBody(result.reason, result.message, result.errors))
         const record = { time, event: event ?? null, deliveryId: id ?? null, signature, schema, status, ...(forwarded !== undefined ? { forwarded } : {}), ...(result.ok ? {} : { reason: result.message }) }
         // Event and id come from unsigned headers, schema and reason may quote them: nothing of theirs may drive the terminal.
         if (json) // Header values arrive as latin1, so bytes 0x80–0x9f become C1 controls (U+009B is CSI).
@@ -132,18 +148,18 @@ export const listenCommand: CommandSpec = {
         if (!res.headersSent) res.writeHead(500).end()
       })
     })
-    const maxConnections = (options['maxConnections'] as number | undefined) ?? LISTEN_DEFAULTS.maxConnections
+    const maxConnections = options.maxConnections ?? LISTEN_DEFAULTS.maxConnections
     const markBusy = boundConnections(server, maxConnections, () =>
       io.stderr.write(`${maxConnections} connections are open (--max-connections): closing the oldest ones that are not being answered to make room\n`),
     )
-    const host = (options['host'] as string | undefined) ?? '127.0.0.1'
+    const host = options.host ?? LISTEN_DEFAULTS.host
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new CkitError('CKIT_CLI_USAGE', `cannot listen: ${error.message}`, { cause: error })))
-      server.listen((options['port'] as number | undefined) ?? 4020, host, () => resolve())
+      server.listen(options.port ?? LISTEN_DEFAULTS.port, host, () => resolve())
     })
     const { port } = server.address() as AddressInfo
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`
-    io.stderr.write(`listening for ${options['scheme'] as string} webhooks on ${url} (any path)${forward ? `, forwarding verified ones to ${forward}` : ''}; Ctrl-C to stop\n`)
+    io.stderr.write(`listening for ${options.scheme} webhooks on ${url} (any path)${forward ? `, forwarding verified ones to ${forward}` : ''}; Ctrl-C to stop\n`)
     if (json) io.stdout.write(`${JSON.stringify({ listening: url })}\n`)
     return serveUntilShutdown(io, () => {
       server.closeAllConnections()

@@ -4,33 +4,46 @@ import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { AttemptLog, DeliverOptions, Delivery, DeliveryResult, SchemeName } from '../../../webhooks/index.js'
 import type { Io } from '../../io.js'
-import { durationOption, urlOption, wholeNumberOption } from '../../parse.js'
+import { DELIVERY_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
+import { EXIT } from '../../exit-codes.js'
+import { durationOption, formatDuration, urlOption, wholeNumberOption } from '../../parse.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
-export const SCHEME_CHOICES = ['yetto', 'standard', 'github'] as const
+/** What senderOptions declares, as commander hands it over. */
+export interface SenderFlags {
+  readonly to: string
+  readonly secret?: string
+  readonly scheme: SchemeName
+  readonly attempts?: number
+  readonly backoff?: number
+  readonly timeout?: number
+  readonly concurrency?: number
+  readonly log?: string
+  readonly json?: true
+}
 
 /** The sender's flags, shared by send and simulate. */
 export function senderOptions(command: Command): Command {
   return command
     .requiredOption('--to <url>', "the receiver's URL", urlOption('--to'))
     .option('--secret <secret>', `signing secret (default $${SECRET_ENV})`)
-    .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_CHOICES]).default('yetto'))
-    .option('--attempts <n>', 'attempts per delivery (default 6)', wholeNumberOption('--attempts', 1, 100))
-    .option('--backoff <duration>', 'the first retry waits up to this, each later one up to twice as long (default 2m)', durationOption('--backoff'))
-    .option('--timeout <duration>', 'per attempt (default 10s)', durationOption('--timeout'))
-    .option('--concurrency <n>', 'deliveries in flight at once (default 4)', wholeNumberOption('--concurrency', 1, 1000))
+    .addOption(new Option('--scheme <scheme>', 'how deliveries are signed').choices([...SCHEME_NAMES]).default(DELIVERY_DEFAULTS.scheme))
+    .option('--attempts <n>', `attempts per delivery (default ${DELIVERY_DEFAULTS.attempts})`, wholeNumberOption('--attempts', 1, 100))
+    .option('--backoff <duration>', `the first retry waits up to this, each later one up to twice as long (default ${formatDuration(DELIVERY_DEFAULTS.backoffMs)})`, durationOption('--backoff'))
+    .option('--timeout <duration>', `per attempt (default ${formatDuration(DELIVERY_DEFAULTS.timeoutMs)})`, durationOption('--timeout'))
+    .option('--concurrency <n>', `deliveries in flight at once (default ${DELIVERY_DEFAULTS.concurrency})`, wholeNumberOption('--concurrency', 1, 1000))
     .option('--log <file.jsonl>', 'append one JSON line per attempt (delivery id, event, attempt, status, latency, error kind)')
     .option('--json', 'print one JSON summary on stdout')
 }
 
-export function deliverOptionsFrom(options: Record<string, unknown>, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
+function deliverOptionsFrom(options: SenderFlags, io: Io, onAttempt: (entry: AttemptLog) => void): DeliverOptions {
   return {
     secret: resolveSecret(options, io),
-    scheme: options['scheme'] as SchemeName,
+    scheme: options.scheme,
     onAttempt,
-    ...(options['attempts'] !== undefined ? { attempts: options['attempts'] as number } : {}),
-    ...(options['backoff'] !== undefined ? { backoffMs: options['backoff'] as number } : {}),
-    ...(options['timeout'] !== undefined ? { timeoutMs: Math.max(1, options['timeout'] as number) } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.backoff !== undefined ? { backoffMs: options.backoff } : {}),
+    ...(options.timeout !== undefined ? { timeoutMs: Math.max(1, options.timeout) } : {}),
   }
 }
 
@@ -46,8 +59,8 @@ export interface RunSeed {
  * guard (which our docs recommend) does not refuse a second run's bodies as replays. The seed is
  * printed, so a run can still be repeated exactly.
  */
-export function runSeed(options: Record<string, unknown>): RunSeed {
-  const given = options['seed'] as number | undefined
+export function runSeed(options: { readonly seed?: number | undefined }): RunSeed {
+  const given = options.seed
   return given === undefined ? { value: randomInt(1, 2 ** 30), chosen: false } : { value: given, chosen: true }
 }
 
@@ -56,16 +69,18 @@ const percentile = (sorted: number[], p: number): number | null => (sorted.lengt
 /**
  * Sends deliveries at an optional rate with a concurrency limit, logs attempts, shows progress on
  * a terminal, and prints the summary. Each group is delivered in order (a story's events must
- * arrive as they happened); groups run side by side. Exit 0 when all were delivered, 3 when any failed.
+ * arrive as they happened); groups run side by side. Exits ok when all were delivered, remote when any failed.
  */
-export async function sendAll(io: Io, target: string, groups: readonly (readonly Delivery[])[], options: Record<string, unknown>, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
-  const { deliver } = await import('../../../webhooks/index.js')
-  const logFile = options['log'] as string | undefined
+export async function sendAll(io: Io, groups: readonly (readonly Delivery[])[], options: SenderFlags, ratePerSecond: number | undefined, seed?: RunSeed): Promise<number> {
+  const { createSender } = await import('../../../webhooks/index.js')
+  const logFile = options.log
   const lines: string[] = []
-  const deliverOptions = deliverOptionsFrom(options, io, (entry) => {
-    if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
-  })
-  const concurrency = (options['concurrency'] as number | undefined) ?? 4
+  const send = createSender(
+    deliverOptionsFrom(options, io, (entry) => {
+      if (logFile) lines.push(`${JSON.stringify(entry)}\n`)
+    }),
+  )
+  const concurrency = options.concurrency ?? DELIVERY_DEFAULTS.concurrency
   const total = groups.reduce((sum, group) => sum + group.length, 0)
   const results: DeliveryResult[] = []
   let nextGroup = 0
@@ -79,7 +94,7 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
           const wait = t0 + (slot++ * 1000) / ratePerSecond - performance.now()
           if (wait > 0) await new Promise((r) => setTimeout(r, wait))
         }
-        results.push(await deliver(target, delivery, deliverOptions))
+        results.push(await send(options.to, delivery))
         io.progress?.(`delivered ${results.filter((r) => r.delivered).length}, failed ${results.filter((r) => !r.delivered).length}, ${results.length}/${total}`)
       }
     }
@@ -99,7 +114,7 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
   }
-  if (options['json']) {
+  if (options.json) {
     io.stdout.write(`${JSON.stringify({ ...summary, ...(seed === undefined ? {} : { seed: seed.value }), results }, null, 2)}\n`)
   } else {
     for (const r of results.filter((x) => !x.delivered)) {
@@ -110,5 +125,5 @@ export async function sendAll(io: Io, target: string, groups: readonly (readonly
     const seedNote = seed === undefined ? '' : `; seed ${seed.value}${seed.chosen ? '' : ` (--seed ${seed.value} sends these bodies again)`}`
     io.stdout.write(`delivered ${summary.delivered}/${summary.deliveries}, retried ${summary.retried}, failed ${summary.failed}; latency p50 ${summary.p50Ms ?? '-'} ms, p95 ${summary.p95Ms ?? '-'} ms${seedNote}\n`)
   }
-  return summary.failed > 0 ? 3 : 0
+  return summary.failed > 0 ? EXIT.remote : EXIT.ok
 }
