@@ -93,7 +93,14 @@ export async function startTarget(args: string[], port: number, probe: { path: s
   const child = spawn(options.program ?? process.execPath, args, { stdio: ['ignore', 'ignore', log] })
   closeSync(log)
   const url = `http://127.0.0.1:${port}/`
-  const startMs = await firstOk(new URL(probe.path, url).href, probe.headers, started, child, options.timeoutMs)
+  let startMs: number
+  try {
+    startMs = await firstOk(new URL(probe.path, url).href, probe.headers, started, child, options.timeoutMs)
+  } catch (error) {
+    // A server that never answered must not outlive the run.
+    child.kill('SIGKILL')
+    throw error
+  }
   return {
     url,
     pid: child.pid!,
