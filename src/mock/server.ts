@@ -1,7 +1,9 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Bindings, ChildLoggerOptions, LogFn } from 'pino'
 import { pino } from 'pino'
 import { loadGenerator, type CustomerSource } from './customers.js'
 import { mockPlugin, type MockPluginOptions } from './plugin.js'
+import { isJournaled } from './plugins/connection.js'
 import { CkitError } from '../errors.js'
 import { MOCK_DEFAULTS, resolveMockOptions } from './options.js'
 import { watchMockData, type ReloadResult } from './watch.js'
@@ -66,16 +68,58 @@ function loggerOption(kind: StartMockOptions['logger']) {
       { ...base, stream: pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }) }
 }
 
-/** fastify's two lines per request give way to logRequests' one; its error lines stay. */
+/**
+ * fastify's two lines per request give way to one: customer-connection requests are logged from
+ * their journal entry (logRequests), every other route here when fastify has sent its response.
+ * Here rather than in an onResponse hook: a hook runs on every route, the journaled one included,
+ * and reading `request.routeOptions` to skip it built an object per request. Error lines stay.
+ */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
-  override requestCompleted(): void {}
+  override requestCompleted(_error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    if (isJournaled(reply.raw)) return
+    request.server.log.info({ reqId: request.id, method: request.method, url: logUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
+  }
 }
 
 /**
- * One line per request, written when its response is over. Customer-connection requests are
- * logged from their journal entry (which also sees resets and hangs, and knows the requester,
- * scenario and signature verdict); every other route when fastify has sent its response.
+ * `request.log` as fastify gives it to every request: pino's child (which serialises its
+ * `reqId` binding when made) is built the first time something logs through it. fastify makes
+ * one per request, and on the hot path nothing logs through it: the request line comes from the
+ * journal entry.
+ */
+class LazyChildLogger implements FastifyBaseLogger {
+  #child: FastifyBaseLogger | undefined
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  get #real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options))
+  }
+  get level(): string {
+    return this.#real.level
+  }
+  set level(level: string) {
+    this.#real.level = level
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real.child(bindings, options)
+  }
+  fatal: LogFn = (...args: Parameters<LogFn>) => this.#real.fatal(...args)
+  error: LogFn = (...args: Parameters<LogFn>) => this.#real.error(...args)
+  warn: LogFn = (...args: Parameters<LogFn>) => this.#real.warn(...args)
+  info: LogFn = (...args: Parameters<LogFn>) => this.#real.info(...args)
+  debug: LogFn = (...args: Parameters<LogFn>) => this.#real.debug(...args)
+  trace: LogFn = (...args: Parameters<LogFn>) => this.#real.trace(...args)
+  silent: LogFn = (...args: Parameters<LogFn>) => this.#real.silent(...args)
+}
+
+/**
+ * Customer-connection requests are logged from their journal entry when the response is over
+ * (it also sees resets and hangs, and knows the requester, scenario and signature verdict).
  */
 function logRequests(app: FastifyInstance): void {
   // A decoded context is logged as its reason (the journal has all of it): the base64url segment
@@ -85,10 +129,6 @@ function logRequests(app: FastifyInstance): void {
   app.ckitMock.requestLog = (entry, reqId) => {
     app.log.info({ reqId, journalId: entry.id, method: entry.method, url: entry.context ? elided : logUrl(entry.path), reason: entry.context?.reason, status: entry.status, ms: entry.latencyMs, email: entry.email, scenario: entry.scenario, signature: entry.signature, ...(entry.note ? { note: entry.note } : {}) }, 'request completed')
   }
-  app.addHook('onResponse', (request, reply, done) => {
-    if (!request.routeOptions.config.journaled) app.log.info({ reqId: request.id, method: request.method, url: logUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed')
-    done()
-  })
 }
 
 const logUrl = (url: string): string => (url.includes('?') ? redactQueryToken(url) : url)
@@ -110,6 +150,7 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
     bodyLimit: 1024 * 1024, // 1 MiB: admin scenario documents
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
+    childLoggerFactory: (logger, bindings, childOptions) => new LazyChildLogger(logger, bindings, childOptions),
   })
   await app.register(mockPlugin, pluginOptions)
   if (logger) logRequests(app)

@@ -61,12 +61,8 @@ function claimedEmail(url: string): string | undefined {
 
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route journals (and so logs) its requests itself. */
-    journaled?: boolean
-  }
-}
+/** The request was journaled (and so is logged from its entry); false for every other route. */
+export const isJournaled = (raw: ServerResponse): boolean => (raw as RecordedResponse)[RECORD] !== undefined
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
 export async function connectionRoutes(app: FastifyInstance, opts: { state: MockState }): Promise<void> {
@@ -181,7 +177,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
   // Validation and serialisation are the handler's job (it must answer 401/400 with reasons, and
   // faults write raw bytes); route schemas are here for the OpenAPI document.
   const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
-  app.get(route, { schema, config: { journaled: true }, ...passThrough }, handler)
+  app.get(route, { schema, ...passThrough }, handler)
   app.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
     void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
   })
