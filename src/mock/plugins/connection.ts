@@ -3,7 +3,7 @@ import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
 import { applyScenario, type NormalAnswer } from '../faults.js'
-import type { OpenEntry, SignatureVerdict } from '../journal.js'
+import { isoNow, type OpenEntry, type SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState } from '../state.js'
 
@@ -76,12 +76,13 @@ export async function connectionRoutes(app: FastifyInstance, opts: { state: Mock
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const entry: OpenEntry = { id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
+    const entry: OpenEntry = { id: state.journal.nextId(), time: isoNow(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
     state.journal.record(entry)
     const record: PendingRecord = { state, request, started: performance.now(), entry, controller: undefined }
     ;(reply.raw as RecordedResponse)[RECORD] = record
-    // One shared listener does all the bookkeeping when the response is over, however it ended.
-    reply.raw.once('close', journalOnClose)
+    // One shared listener does all the bookkeeping when the response is over, however it ended
+    // ('close' comes once: `on` spares the wrapper `once` allocates per request).
+    reply.raw.on('close', journalOnClose)
 
     const parsed = parseRequest(request.url, request.headers)
     if (state.signer) {
