@@ -63,9 +63,22 @@ function loggerOption(kind: StartMockOptions['logger']) {
   // Logs go to stderr: stdout is for data (ckit mock --json).
   return kind === 'pretty'
     ? { ...base, transport: { target: 'pino-pretty', options: PRETTY } }
-    : // Asynchronous, batched writes: lines collect until 4 KiB or 100 ms have passed and leave in one
-      // syscall, instead of one blocking write per line (pino flushes what is queued on exit).
-      { ...base, stream: pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }) }
+    : { ...base, stream: batchedStderr() }
+}
+
+/**
+ * Asynchronous, batched writes to stderr: lines collect until 4 KiB or 100 ms have passed and leave
+ * in one syscall, instead of one blocking write per line (pino flushes what is queued on exit and
+ * stops on EPIPE). The batch holds Buffers: with strings, sonic-boom appends each line to the
+ * pending string and measures that whole string's UTF-8 length again on every write, ~30,000
+ * instructions per request at 4 KiB batches (callgrind); encoding each line once is ~3,000.
+ */
+function batchedStderr(): { write(line: string): void; flush(callback?: (error?: Error) => void): void } {
+  const destination = pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS, contentMode: 'buffer' })
+  return {
+    write: (line) => void destination.write(Buffer.from(line) as unknown as string),
+    flush: (callback) => destination.flush(callback),
+  }
 }
 
 /**
