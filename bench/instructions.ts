@@ -6,7 +6,7 @@
 // autocannon as in http.bench.ts, and the counters dumped: instructions / N.
 // Targets: a (bare route), b (mock, repeated requester, default logging), b0 (b with --log off),
 // c (a new requester every request); default a,b,b0. Knobs: CKIT_INSTR_REQUESTS (4000: a window must hold several old-generation collections, which come in lumps),
-// CKIT_INSTR_WARMUP (2000).
+// CKIT_INSTR_WARMUP (4000: V8 still compiles hot functions after 2,000).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,7 +17,7 @@ import { bareCommand, freePort, mockCommand, peerFiles, startTarget } from './ta
 import { fixed } from './stats.js'
 
 const REQUESTS = Number(process.env['CKIT_INSTR_REQUESTS'] ?? 4000)
-const WARMUP = Number(process.env['CKIT_INSTR_WARMUP'] ?? 2000)
+const WARMUP = Number(process.env['CKIT_INSTR_WARMUP'] ?? 4000)
 const CONNECTIONS = 16
 const keys = (process.argv[2] ?? 'a,b,b0').split(',')
 
