@@ -1,4 +1,4 @@
-// Mock throughput and latency against the physical limit (a bare fastify route) and Prism, all in
+// Mock throughput and latency against the physical limit (a bare fastify route), Prism and WireMock, all in
 // one run: rounds alternate the targets so a noisy neighbour hits each alike, and every ratio is
 // taken between figures of the same run.
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, cpuSeconds, freePort, mockCommand, peerFiles, prismCommand, startTarget, type Target } from './targets.js'
+import { bareCommand, cpuSeconds, findJava, freePort, mockCommand, peerFiles, prismCommand, startTarget, wiremockCommand, type Target } from './targets.js'
 import { fixed, median, range, type Figure } from './stats.js'
 
 const SECONDS = Number(process.env['CKIT_BENCH_SECONDS'] ?? 5)
@@ -42,11 +42,13 @@ interface Row {
   readonly runs: Measure[]
   /** A failed request here is a bug of ours, not a property of a peer. */
   readonly ours: boolean
+  /** Seconds of load before the rounds (2 unless the server needs longer to be warm). */
+  readonly warmup?: number
 }
 
 export async function run(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ckit-bench-'))
-  const ports = { mock: await freePort(), fresh: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort() }
+  const ports = { mock: await freePort(), fresh: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort(), wiremock: await freePort() }
   const probe = signedRequest('http://127.0.0.1/', 'repeat@example.com')
   const logFile = join(dir, 'mock.log')
   const targets: Target[] = []
@@ -67,6 +69,10 @@ export async function run(): Promise<string> {
     if (prismDynamic) targets.push(prismDynamic)
     const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe) : undefined
     if (prismStatic) targets.push(prismStatic)
+    // WireMock serves the same bytes from a stub; without Java its row is skipped with a note.
+    const java = wanted('w') ? findJava() : undefined
+    const wiremock = java && 'java' in java ? await startTarget(wiremockCommand(ports.wiremock, bodyFile, dir), ports.wiremock, probe, '/dev/null', { program: java.java, timeoutMs: 120_000 }) : undefined
+    if (wiremock) targets.push(wiremock)
 
     const all: (Omit<Row, 'target'> & { target: Target | undefined })[] = [
       { key: 'a', label: '(a) bare fastify route, static body (the limit)', target: bare, requests: identityRequests(bare.url, 'repeated'), runs: [], ours: false },
@@ -75,9 +81,11 @@ export async function run(): Promise<string> {
       { key: 'b0', label: '(b) with `--log off`', target: quiet, requests: identityRequests(quiet.url, 'repeated'), runs: [], ours: true },
       { key: 'd', label: '(d) Prism 5.14.2 `-d` (dynamic) on our OpenAPI', target: prismDynamic, requests: prismDynamic ? identityRequests(prismDynamic.url, 'repeated') : [], runs: [], ours: false },
       { key: 'e', label: '(e) Prism 5.14.2 static, our body as example', target: prismStatic, requests: prismStatic ? identityRequests(prismStatic.url, 'repeated') : [], runs: [], ours: false },
+      // The JVM compiles its hot paths later than V8: after 2 s of warm-up its first round still cost ~40 % more CPU per request.
+      { key: 'w', label: '(w) WireMock 3.13.2 standalone, our body from a stub', target: wiremock, requests: wiremock ? identityRequests(wiremock.url, 'repeated') : [], runs: [], ours: false, warmup: 10 },
     ]
     const rows = all.filter((row): row is Row => row.target !== undefined && wanted(row.key))
-    for (const row of rows) await measure(row.target, row.requests, { duration: 2 }) // warm-up: JIT, lazy imports
+    for (const row of rows) await measure(row.target, row.requests, { duration: row.warmup ?? 2 }) // warm-up: JIT, lazy imports
     const logBytesBefore = statSync(logFile).size
     let mockRequests = 0
     for (let round = 0; round < ROUNDS; round++) {
@@ -110,7 +118,7 @@ export async function run(): Promise<string> {
     const figure = (f: Figure) => `${fixed(median(f), 0)} (${range(f, 0)})`
     const ms = (x: number) => `${x.toFixed(2)} ms`
     const lines = [
-      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each; every row's server in its own process on this machine (so (b) and (b0) differ only in logging), the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism gets the same ones.`,
+      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each (10 s for WireMock's JVM); every row's server in its own process on this machine (so (b) and (b0) differ only in logging), the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism and WireMock get the same ones (WireMock with its request journal bounded to 1,000 entries like the mock's, and no log line per request).`,
       '',
       '| target | req/s | CPU µs/request | p50 | p99 |',
       '|---|---:|---:|---:|---:|',
@@ -124,8 +132,10 @@ export async function run(): Promise<string> {
       ratio('c / a: fresh identity vs the limit', 'c', 'a', 0.3),
       ratio('b / e: repeated identity vs Prism static', 'b', 'e', 5),
       ratio('b / d: repeated identity vs Prism dynamic', 'b', 'd', undefined),
+      ratio('b / w: repeated identity vs WireMock', 'b', 'w', undefined),
       ratio('default logging vs `--log off` (b / b0)', 'b', 'b0', undefined),
       '',
+      ...(java && 'missing' in java ? [`(w) WireMock was not measured: ${java.missing}.`, ''] : []),
       mockRequests === 0 ? '' : `Default logging wrote ${fixed(logLines / mockRequests, 2)} lines and ${fixed(logBytes / mockRequests, 0)} bytes per request (JSON lines on stderr, to a file here).`,
       '',
       `Latency at a fixed ${FIXED_RATE} req/s (10 connections, 10 s); target p99 < 5 ms for (b) and (c):`,

@@ -1,7 +1,7 @@
 // The servers the HTTP benchmarks compare, each in its own process, and what /proc says about them.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { MOCK_SECRET } from './load.js'
@@ -24,6 +24,31 @@ export function mockCommand(port: number, extra: readonly string[] = []): string
 export const bareCommand = (port: number, bodyFile: string): string[] => [BARE, String(port), bodyFile]
 /** Prism 5.14.2: `-d` generates from the schemas, without it the first example is served. */
 export const prismCommand = (port: number, document: string, dynamic: boolean): string[] => [PRISM, 'mock', ...(dynamic ? ['-d'] : []), '-p', String(port), '-h', '127.0.0.1', '--errors', 'false', document]
+
+const WIREMOCK_VERSION = '3.13.2'
+const WIREMOCK_JAR = new URL(`../node_modules/wiremock/build/wiremock-standalone-${WIREMOCK_VERSION}.jar`, import.meta.url).pathname
+
+/** The `java` to run WireMock with ($JAVA_HOME first, then PATH), or why there is none. */
+export function findJava(): { java: string } | { missing: string } {
+  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java'
+  const probe = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 30_000 })
+  if (probe.error || probe.status !== 0) return { missing: `no Java found (${java}: ${probe.error?.message ?? `exit ${probe.status}`})` }
+  return { java }
+}
+
+/**
+ * WireMock standalone serving `bodyFile`'s bytes from one stub for every GET, from a root folder made in
+ * `dir`. Its request journal is bounded to 1,000 entries like the mock's (unbounded by default);
+ * it logs no line per request unless --verbose, so it does less than the mock there.
+ */
+export function wiremockCommand(port: number, bodyFile: string, dir: string): string[] {
+  const root = join(dir, 'wiremock')
+  mkdirSync(join(root, 'mappings'), { recursive: true })
+  // The body inline in the stub, held in memory like the mock's prepared answer (a bodyFileName is read per request).
+  const stub = { request: { method: 'GET', urlPattern: '/.*' }, response: { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: readFileSync(bodyFile, 'utf8') } }
+  writeFileSync(join(root, 'mappings', 'body.json'), JSON.stringify(stub))
+  return ['-jar', WIREMOCK_JAR, '--port', String(port), '--bind-address', '127.0.0.1', '--root-dir', root, '--max-request-journal-entries', '1000', '--disable-banner']
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer()
@@ -55,14 +80,27 @@ export async function firstOk(url: string, headers: Record<string, string>, sinc
   }
 }
 
+export interface StartOptions {
+  /** What runs `args`: node by default; `java` for WireMock, `valgrind` to count instructions. */
+  readonly program?: string
+  readonly timeoutMs?: number
+}
+
 /** Spawns `node <args>` (stderr to `logFile`) and waits until a signed GET of `path` answers 200. */
-export async function startTarget(args: string[], port: number, probe: { path: string; headers: Record<string, string> }, logFile = '/dev/null'): Promise<Target & { startMs: number }> {
+export async function startTarget(args: string[], port: number, probe: { path: string; headers: Record<string, string> }, logFile = '/dev/null', options: StartOptions = {}): Promise<Target & { startMs: number }> {
   const log = openSync(logFile, 'a')
   const started = performance.now()
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', log] })
+  const child = spawn(options.program ?? process.execPath, args, { stdio: ['ignore', 'ignore', log] })
   closeSync(log)
   const url = `http://127.0.0.1:${port}/`
-  const startMs = await firstOk(new URL(probe.path, url).href, probe.headers, started, child)
+  let startMs: number
+  try {
+    startMs = await firstOk(new URL(probe.path, url).href, probe.headers, started, child, options.timeoutMs)
+  } catch (error) {
+    // A server that never answered must not outlive the run.
+    child.kill('SIGKILL')
+    throw error
+  }
   return {
     url,
     pid: child.pid!,

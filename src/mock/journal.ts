@@ -48,6 +48,18 @@ export interface JournalFilter {
 /** An entry the mock is still filling in; the journal hands out the same object, completed later. */
 export type OpenEntry = { -readonly [K in keyof JournalEntry]: JournalEntry[K] }
 
+let lastMs = Number.NaN
+let lastIso = ''
+/** Now as ISO-8601 for an entry's `time`, formatted once per millisecond: under load many requests arrive in the same one. */
+export function isoNow(): string {
+  const ms = Date.now()
+  if (ms !== lastMs) {
+    lastMs = ms
+    lastIso = new Date(ms).toISOString()
+  }
+  return lastIso
+}
+
 /** A bounded ring buffer of requests: memory stays flat however long the mock runs. */
 export class Journal {
   readonly #entries: (JournalEntry | undefined)[]

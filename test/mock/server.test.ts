@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
+import { buildMockServer } from '../../src/mock/server.js'
 import type { RequestContext } from '../../src/schema/index.js'
 import { validate } from '../../src/schema/index.js'
 import { buildSignedRequest, sign } from '../../src/signature/index.js'
@@ -283,6 +284,25 @@ describe('logs', () => {
       for (const secret of ['do-not-log-me', 'admin-token-xyz', request.signature.slice(7)]) expect(text).not.toContain(secret)
     } finally {
       await logged.close()
+    }
+  })
+
+  it("keep the request id on lines logged through request.log (its logger is made on first use)", async () => {
+    const lines: string[] = []
+    const app = await buildMockServer({ verify: false, logger: { stream: { write: (line: string) => lines.push(line) } } })
+    app.get('/log-through-request', async (request) => {
+      request.log.warn({ extra: 1 }, 'from a route')
+      request.log.child({ step: 2 }).warn('from its child')
+      return request.id
+    })
+    try {
+      const id = (await app.inject('/log-through-request')).body
+      const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(logged.find((line) => line['msg'] === 'from a route')).toMatchObject({ reqId: id, extra: 1, level: 40 })
+      expect(logged.find((line) => line['msg'] === 'from its child')).toMatchObject({ reqId: id, step: 2 })
+      expect(logged.find((line) => line['msg'] === 'request completed')).toMatchObject({ reqId: id, url: '/log-through-request', status: 200 })
+    } finally {
+      await app.close()
     }
   })
 

@@ -3,7 +3,7 @@ import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
 import { applyScenario, fastifyWire, type NormalAnswer } from '../faults.js'
-import type { OpenEntry, SignatureVerdict } from '../journal.js'
+import { isoNow, type OpenEntry, type SignatureVerdict } from '../journal.js'
 import { parseScenario, type Scenario } from '../scenarios.js'
 import type { MockState, RouteGroupOptions } from '../state.js'
 
@@ -61,12 +61,8 @@ function claimedEmail(url: string): string | undefined {
 
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route journals (and so logs) its requests itself. */
-    journaled?: boolean
-  }
-}
+/** The request was journaled (and so is logged from its entry); false for every other route. */
+export const isJournaled = (raw: ServerResponse): boolean => (raw as RecordedResponse)[RECORD] !== undefined
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
 export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOptions): Promise<void> {
@@ -82,12 +78,13 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const state = stateOf(request)
-    const entry: OpenEntry = { id: state.journal.nextId(), time: new Date().toISOString(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
+    const entry: OpenEntry = { id: state.journal.nextId(), time: isoNow(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
     state.journal.record(entry)
     const record: PendingRecord = { state, request, started: performance.now(), entry, controller: undefined }
     ;(reply.raw as RecordedResponse)[RECORD] = record
-    // One shared listener does all the bookkeeping when the response is over, however it ended.
-    reply.raw.once('close', journalOnClose)
+    // One shared listener does all the bookkeeping when the response is over, however it ended
+    // ('close' comes once: `on` spares the wrapper `once` allocates per request).
+    reply.raw.on('close', journalOnClose)
 
     const parsed = parseRequest(request.url, request.headers)
     if (state.signer) {
@@ -183,7 +180,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
   // Validation and serialisation are the handler's job (it must answer 401/400 with reasons, and
   // faults write raw bytes); route schemas are here for the OpenAPI document.
   const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
-  app.get(route, { schema, config: { journaled: true }, ...passThrough }, handler)
+  app.get(route, { schema, ...passThrough }, handler)
   app.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
     void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
   })
