@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { IncomingHttpHeaders } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { allPassed, probeReceiver, PROBE_CHECK_NAMES, type CheckResult } from '../../src/conformance/index.js'
 import { verify } from '../../src/signature/index.js'
-import { SCHEMES, type SchemeName } from '../../src/webhooks/index.js'
+import { SCHEMES, webhookMiddleware, webhookPlugin, type SchemeName } from '../../src/webhooks/index.js'
 import { localServer } from '../helpers.js'
 
 const servers: { close: () => Promise<void> }[] = []
@@ -137,5 +139,23 @@ describe('probeReceiver (the library, no CLI)', () => {
     // Standard signs webhook-id: the delivery without it carries a signature that cannot match.
     const got = scheme === 'standard' ? 'every event, a delivery without X_YETTO_EVENT' : 'every delivery'
     expect(checks.find((c) => c.name === 'wrong-secret')!.reason).toBe(`accepted it (202) for ${got} signed with the empty key: anyone could inject events`)
+  })
+
+  // Our own receivers, which the forged deliveries above must not trip: every check passes, the
+  // replay and (for standard) timestamp ones included.
+  it.each(SCHEME_LIST)('%s: passes webhookMiddleware and webhookPlugin with a replay guard', async (scheme) => {
+    const middleware = webhookMiddleware({ secret: SECRETS[scheme], scheme, replayGuard: true })
+    const server = createServer((req, res) => middleware(req, res, () => void res.writeHead(204).end()))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push({ close: () => new Promise((resolve) => void server.close(() => resolve())) })
+    const app = Fastify()
+    await app.register(webhookPlugin, { secret: SECRETS[scheme], scheme, replayGuard: true, handler: () => undefined })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    servers.push({ close: () => app.close() })
+    for (const url of [`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks`]) {
+      const checks = await probeReceiver({ url, secret: SECRETS[scheme], scheme, expectReplayProtection: true })
+      expect(failing(checks), url).toEqual([])
+      expect(checks.filter((c) => c.status === 'pass').length).toBe(scheme === 'standard' ? 11 : 9)
+    }
   })
 })
