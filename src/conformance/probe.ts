@@ -125,8 +125,7 @@ export async function probeReceiver(options: ProbeOptions): Promise<CheckResult<
     const answered = bad.filter((r) => r.status !== null)
     // Named only when some forms were refused: then the form is the flaw.
     const formsIn = distinct(answered.map((r) => r.form))
-    const everyTarget = events.length + withoutHeaders.length
-    const selective = new Set(answered.map((r) => r.target)).size < everyTarget
+    const selective = new Set(answered.map((r) => r.target)).size < events.length + withoutHeaders.length
     const reason = ok
       ? `rejected (${distinct(results.map((r) => String(r.status))).join('/')}) all ${results.length} forged deliveries (every event, and without ${withoutHeaders.at(-1)!.names.join(' or ')})`
       : answered.length === 0
