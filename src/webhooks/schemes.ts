@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { CkitError } from '../errors.js'
 import { SCHEME_NAMES, type SchemeName } from './defaults.js'
@@ -43,6 +43,12 @@ interface SchemeDefinition {
   readonly timestampHeader: string | undefined
   /** A valid secret of this scheme that is not `secret`: what a receiver configured with `secret` must refuse. */
   otherSecret(secret: string): string
+  /**
+   * The signature header's value under raw key bytes, which `prepare` would refuse when empty: a
+   * receiver whose rotation list holds an unset secret accepts what anyone signs with the key "",
+   * so the probe forges with it.
+   */
+  signWithKey(key: Uint8Array, delivery: OutgoingDelivery): string
   /** Throws `CKIT_WEBHOOKS_INVALID_OPTION` (or `CKIT_SIG_MISSING_SECRET`) when the secret cannot be a key of this scheme, so a sender or receiver fails at start, not per delivery. */
   prepare(secret: string): SchemeKey
 }
@@ -62,6 +68,9 @@ const scheme = (definition: SchemeDefinition): Scheme => ({
   verify: (secret, body, headers, options) => definition.prepare(secret).verify(body, headers, options),
 })
 
+// Yetto's and GitHub's signature: sha256=<lower-case hex HMAC-SHA256 of the body>.
+const hexHmacOfBody = (key: Uint8Array, delivery: OutgoingDelivery) => `sha256=${createHmac('sha256', key).update(delivery.body).digest('hex')}`
+
 const yetto = scheme({
   name: 'yetto',
   signsIdAndTimestamp: false,
@@ -70,6 +79,7 @@ const yetto = scheme({
   idHeader: HEADERS.delivery,
   timestampHeader: HEADERS.timestamp,
   otherSecret: (secret) => `${secret}-not`,
+  signWithKey: hexHmacOfBody,
   prepare(secret) {
     const signer = createSigner(secret)
     return {
@@ -115,6 +125,8 @@ const standard = scheme({
     key[0] = key[0]! ^ 0xff
     return STANDARD_PREFIX + key.toString('base64')
   },
+  // The spec's signed content: id.timestamp.body.
+  signWithKey: (key, delivery) => `v1,${createHmac('sha256', key).update(`${delivery.id}.${delivery.timestamp}.${delivery.body}`).digest('base64')}`,
   prepare(secret) {
     const webhook = standardWebhook(secret)
     return {
@@ -178,6 +190,7 @@ const github = scheme({
   idHeader: GITHUB_HEADERS.delivery,
   timestampHeader: undefined,
   otherSecret: (secret) => `${secret}-not`,
+  signWithKey: hexHmacOfBody,
   prepare(secret) {
     // GitHub's signature is the Yetto one (sha256=<hex HMAC of the body>) under another name.
     const signer = createSigner(secret)

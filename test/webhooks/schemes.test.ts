@@ -36,6 +36,22 @@ describe('signature schemes', () => {
     expect(SCHEMES.github.headers('s3cret', delivery)).toMatchObject({ 'X-Hub-Signature-256': `sha256=${hex}`, 'X-GitHub-Event': 'message.created', 'X-GitHub-Delivery': 'd-1' })
   })
 
+  // The probe forges with signWithKey; it must sign exactly as the scheme does, or a receiver that
+  // accepts the empty key would be refusing a malformed header instead and pass.
+  it.each(SCHEME_NAMES)('%s: signWithKey with the secret\'s own key bytes gives the signature the scheme sends', (name) => {
+    const scheme = SCHEMES[name]
+    const key = name === 'standard' ? Buffer.from('s3cret', 'base64') : Buffer.from('s3cret')
+    expect(scheme.signWithKey(key, delivery)).toBe(scheme.headers('s3cret', delivery)[scheme.signatureHeader])
+  })
+
+  it('signWithKey signs with the empty key, which a scheme secret can never be', () => {
+    const empty = new Uint8Array(0)
+    expect(SCHEMES.yetto.signWithKey(empty, delivery)).toBe(`sha256=${createHmac('sha256', '').update(body).digest('hex')}`)
+    expect(SCHEMES.github.signWithKey(empty, delivery)).toBe(SCHEMES.yetto.signWithKey(empty, delivery))
+    expect(SCHEMES.standard.signWithKey(empty, delivery)).toBe(`v1,${createHmac('sha256', '').update(`d-1.${NOW / 1000}.${body}`).digest('base64')}`)
+    for (const name of SCHEME_NAMES) expect(() => SCHEMES[name].checkSecret('')).toThrow()
+  })
+
   it.each(SCHEME_NAMES)('%s: every single-byte change of the body is rejected', (name) => {
     const scheme = SCHEMES[name]
     const headers = scheme.headers('s3cret', delivery)
