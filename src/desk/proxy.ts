@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { classifyAnswer } from '../client/index.js'
 import { render } from '../render/index.js'
 import { parseJson, validate, type CustomerConnectionResponse } from '../schema/index.js'
 import { forwardableHeaders } from '../http/headers.js'
@@ -28,7 +29,11 @@ export interface ProxyVerdict {
    * scenario (before forwarding, `status` is null: the upstream was not asked).
    */
   readonly answered: 'passed-through' | 'problem' | 'reset' | 'fault'
-  /** The fault scenario applied (`ok` when none) and where it came from: header, rule:…, default. */
+  /**
+   * The fault scenario chosen (`ok` when none) and where it came from: header, rule:…, default.
+   * One made of the upstream's answer is applied only to a 2xx answer (`answered: fault`), as the
+   * mock applies faults only to requests it accepted; a refusal passes through unchanged.
+   */
   readonly scenario: string
   readonly scenarioSource: string
 }
@@ -73,16 +78,16 @@ const NOT_FORWARDED = ['host', 'content-length', 'accept-encoding', SCENARIO_HEA
 
 /** Faults that need nothing from the upstream: answered without asking it. */
 const BEFORE_FORWARDING: ReadonlySet<Scenario['kind']> = new Set(['hang', 'reset', 'status', 'html-error-page', 'malformed-json', 'empty-body'])
-/** Faults made of the upstream's real answer. */
+/** Faults made of the upstream's real answer, when it is a 2xx one. */
 const ON_THE_ANSWER: ReadonlySet<Scenario['kind']> = new Set(['truncated-json', 'schema-invalid', 'too-large', 'drip', 'wrong-challenge'])
 const NOTHING: NormalAnswer = { body: '', prepared: undefined, challenge: undefined }
 const FAULT_LIMITS = { budgetMs: CONFORMANCE_DEFAULTS.budgetMs, maxResponseBytes: CONFORMANCE_DEFAULTS.maxResponseBytes }
 
 /** The upstream's answer as the base of a content fault: its body, and its JSON object when it has one. */
-function upstreamAnswer(body: Buffer, status: number, challenge: string | undefined): NormalAnswer {
+function upstreamAnswer(body: Buffer, status: number, contentType: string | null, challenge: string | undefined): NormalAnswer {
   const parsed = parseJson(body)
   const isObject = parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && !Array.isArray(parsed.value)
-  return { body: body.toString('utf8'), prepared: isObject ? { response: parsed.value as CustomerConnectionResponse } : undefined, challenge, status }
+  return { body: body.toString('utf8'), prepared: isObject ? { response: parsed.value as CustomerConnectionResponse } : undefined, challenge, status, ...(contentType ? { contentType } : {}) }
 }
 
 /**
@@ -91,13 +96,6 @@ function upstreamAnswer(body: Buffer, status: number, challenge: string | undefi
  * `..\..\internal` appended to the upstream URL would climb out of the configured path.
  */
 const PATH_PARAMETER = /^[A-Za-z0-9_-]*$/
-
-/** 🔧 docs/protocol.md §Decided since: the one non-2xx answer the help desk accepts (its not_found outcome). */
-function isCustomerNotFound(status: number, body: Buffer | null): boolean {
-  if (status !== 404 || !body) return false
-  const parsed = parseJson(body)
-  return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' && (parsed.value as { error?: unknown }).error === 'customer_not_found'
-}
 
 const problem = (status: number, title: string, detail: string, errors: readonly { pointer: string; message: string }[] = []) =>
   JSON.stringify({ type: 'https://connection-kit.dev/problems/invalid-customer-response', title, status, detail, ...(errors.length > 0 ? { errors } : {}) })
@@ -167,9 +165,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       } else if (answer.tooLarge) {
         problems.push({ pointer: '', message: answer.error ?? 'the response passed the size cap' })
       } else if (answer.status < 200 || answer.status > 299) {
-        // Judged as the client judges it: redirects are not followed, and every other non-2xx is
-        // an error card, except the unknown-customer answer.
-        if (!isCustomerNotFound(answer.status, answer.body)) {
+        // Judged by the client's own reading: redirects are not followed, and every other non-2xx
+        // is an error card, except the unknown-customer answer within the error-body cap.
+        const reading = classifyAnswer(answer.status, answer.body ?? Buffer.alloc(0))
+        if (reading.kind === 'http_status' && reading.cappedAway) problems.push({ pointer: '', message: reading.cappedAway })
+        else if (reading.kind !== 'not_found') {
           const redirect = answer.status >= 300 && answer.status < 400 ? ' (a redirect: the help desk does not follow it)' : ''
           problems.push({ pointer: '', message: `the endpoint answered HTTP ${answer.status}${redirect}; the help desk shows an error` })
         }
@@ -190,7 +190,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
       const refused = answer.status === null || problems.length > 0
       const unreachable = answer.status === null && !answer.timedOut
-      const onTheAnswer = answer.status !== null && ON_THE_ANSWER.has(scenario.kind)
+      const onTheAnswer = answer.status !== null && answer.status >= 200 && answer.status <= 299 && !answer.tooLarge && ON_THE_ANSWER.has(scenario.kind)
       const makeProblem = !unreachable && !onTheAnswer && (answer.status === null || (options.errors === true && refused))
       const answered = unreachable ? 'reset' : onTheAnswer ? 'fault' : makeProblem ? 'problem' : 'passed-through'
       const verdict: ProxyVerdict = { time, email, signature, status: answer.status, latencyMs: answer.latencyMs, ok: !refused, problems, answered, ...faulted }
@@ -198,7 +198,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         // A 502 here made the client report http_status for what was a network failure.
         res.socket?.resetAndDestroy()
       } else if (onTheAnswer) {
-        await applyScenario(scenario, upstreamAnswer(answer.body ?? Buffer.alloc(0), answer.status!, decoded.ok ? decoded.context.challenge : undefined), wire, env)
+        await applyScenario(scenario, upstreamAnswer(answer.body ?? Buffer.alloc(0), answer.status!, answer.contentType, decoded.ok ? decoded.context.challenge : undefined), wire, env)
       } else if (makeProblem) {
         const title = answer.timedOut ? 'The customer endpoint did not answer in time' : 'The customer endpoint sent a response the help desk would refuse'
         const status = answer.timedOut ? 504 : 502

@@ -12,6 +12,8 @@ export interface NormalAnswer {
   readonly challenge: string | undefined
   /** 200 unless the normal answer is itself a refusal (404 for an unknown customer). */
   readonly status?: number
+  /** Its Content-Type (default application/json): the proxy's upstream may say more (a charset). */
+  readonly contentType?: string
 }
 
 /**
@@ -140,17 +142,21 @@ export async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
  */
 export async function applyScenario(scenario: Scenario, normal: NormalAnswer, wire: FaultWire, env: FaultEnvironment): Promise<void> {
   const json = 'application/json'
+  // A fault made of the normal answer keeps its status and type: a fault that turned the unknown
+  // customer's 404 into a 200 would test a schema failure instead of the fault it names.
+  const status = normal.status ?? 200
+  const type = normal.contentType ?? json
   switch (scenario.kind) {
     case 'ok':
-      return wire.send(normal.status ?? 200, json, normal.body)
+      return wire.send(status, type, normal.body)
     case 'wrong-challenge':
-      return wire.send(200, json, normal.challenge === undefined ? normal.body : JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
+      return normal.challenge === undefined ? wire.send(status, type, normal.body) : wire.send(status, json, JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
     case 'delay':
     case 'timeout': {
       const ms = scenario.kind === 'delay' ? scenario.ms : env.budgetMs + 500
       const raw = wire.takeOver()
       if (await wait(ms, env.signal())) {
-        raw.writeHead(normal.status ?? 200, { 'content-type': json, 'content-length': Buffer.byteLength(normal.body) })
+        raw.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(normal.body) })
         raw.end(normal.body)
       } else {
         raw.destroy()
@@ -168,13 +174,13 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, wi
     case 'empty-body':
       return wire.send(200, json, '')
     case 'truncated-json':
-      return wire.send(200, json, normal.body.slice(0, Math.floor(normal.body.length / 2)))
+      return wire.send(status, type, normal.body.slice(0, Math.floor(normal.body.length / 2)))
     case 'schema-invalid':
-      return wire.send(200, json, JSON.stringify(schemaInvalid(normal.prepared?.response ?? EMPTY_RESPONSE, scenario.variant)))
+      return wire.send(status, json, JSON.stringify(schemaInvalid(normal.prepared?.response ?? EMPTY_RESPONSE, scenario.variant)))
     case 'too-large': {
       const base = normal.prepared?.response ?? EMPTY_RESPONSE
       const padding = 'x'.repeat(env.maxResponseBytes + 64 * 1024)
-      return wire.send(200, json, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
+      return wire.send(status, json, JSON.stringify({ ...base, customer: { ...base.customer, padding } }))
     }
     case 'reset':
       wire.takeOver().socket?.resetAndDestroy()
@@ -184,7 +190,7 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, wi
       return
     case 'drip': {
       const raw = wire.takeOver()
-      raw.writeHead(200, { 'content-type': json, 'transfer-encoding': 'chunked' })
+      raw.writeHead(status, { 'content-type': type, 'transfer-encoding': 'chunked' })
       const size = Math.ceil(normal.body.length / scenario.chunks)
       for (let i = 0; i < scenario.chunks; i++) {
         if (i > 0 && !(await wait(scenario.ms, env.signal()))) return void raw.destroy()

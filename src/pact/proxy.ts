@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { classifyAnswer } from '../client/index.js'
 import { CkitError } from '../errors.js'
 import { errorCode, exchange, type ExchangeFailure } from '../http/exchange.js'
 import { forwardableHeaders } from '../http/headers.js'
@@ -152,6 +153,9 @@ function answerFindings(answer: Answer, budgetMs: number): string[] {
   if (answer.status >= 300 && answer.status < 400) findings.push(redirectMessage(answer.status, answer.headers.location))
   const header = headerProblem(answer.headers)
   if (header) findings.push(header)
+  // The verifier matches the whole body; the help desk reads only the start of a refusal's.
+  const reading = classifyAnswer(answer.status, answer.body)
+  if (reading.kind === 'http_status' && reading.cappedAway) findings.push(reading.cappedAway)
   const type = String(answer.headers['content-type'] ?? '')
   if (answer.status >= 200 && answer.status < 300 && /json/i.test(type)) {
     try {
@@ -177,7 +181,8 @@ function challengeOf(body: Buffer): { present: false } | { present: true; value:
  * A re-signing HTTP proxy between any Pact verifier and a customer endpoint: it makes the
  * contract's recorded requests valid for this endpoint now (resign.ts), relays Pact state changes,
  * and fails (502, the reason in the body and `x-ckit-finding`) every answer the help desk would
- * drop: later than the 3 s budget, over 512 KiB, non-ASCII headers, or a link it would not open.
+ * drop: later than the 3 s budget, over 512 KiB, non-ASCII headers, a link it would not open, or
+ * an unknown-customer 404 whose `customer_not_found` lies past the part of the body the client reads.
  */
 export async function startContractProxy(options: ContractProxyOptions): Promise<RunningContractProxy> {
   if (typeof options.secret !== 'string' || options.secret === '') throw new CkitError('CKIT_SIG_MISSING_SECRET', 'the contract proxy needs the signing secret the endpoint verifies with')

@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { requestCustomerData } from '../../src/client/index.js'
 import { CONFORMANCE_DEFAULTS } from '../../src/conformance/index.js'
 import { createRecorder, startProxy, type ProxyVerdict, type RunningProxy } from '../../src/desk/index.js'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
@@ -28,7 +31,7 @@ async function through(scenario: string | undefined, errors: boolean, onExchange
     const request = buildSignedRequest({ url: proxy.url, secret: 's3cret', context: context(email) })
     return fetch(request.url, { headers: request.headers })
   }
-  return { get, verdicts, mock }
+  return { get, verdicts, mock, proxy }
 }
 
 describe('ckit proxy', () => {
@@ -64,6 +67,50 @@ describe('ckit proxy', () => {
     expect(hang.verdicts[0]!.latencyMs).toBeGreaterThanOrEqual(budget - 1)
     expect(elapsed).toBeLessThan(budget + 1000)
     await expect((await through('reset', false)).get('kelly@example.com')).rejects.toThrow(/fetch failed/)
+  })
+})
+
+describe('ckit proxy judges and faults refusals as the client reads them', () => {
+  it('a 404 whose customer_not_found lies past the 4096 bytes the client reads is not ok (big or padded); one within them is', async () => {
+    const bodies: Record<string, string> = {
+      'big@unknown.invalid': JSON.stringify({ error: 'customer_not_found', debug: 'x'.repeat(6000) }),
+      'padded@unknown.invalid': ' '.repeat(5000) + '{"error":"customer_not_found"}',
+      'plain@unknown.invalid': '{"error":"customer_not_found"}',
+    }
+    const upstream = createServer((req, res) => {
+      const email = (JSON.parse(Buffer.from(req.url!.split('/').pop()!, 'base64url').toString()) as { requester: { email: string } }).requester.email
+      res.writeHead(404, { 'content-type': 'application/json' }).end(bodies[email])
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    running.push({ url: '', close: () => new Promise<void>((resolve) => (upstream.closeAllConnections(), upstream.close(() => resolve()))) })
+    const verdicts: ProxyVerdict[] = []
+    const proxy = await startProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/yetto`, port: 0, secret: 's3cret', onExchange: (v) => void verdicts.push(v) })
+    running.push(proxy)
+    const kinds: string[] = []
+    for (const email of Object.keys(bodies)) {
+      const result = await requestCustomerData({ url: proxy.url, secret: 's3cret' }, context(email))
+      kinds.push(result.ok ? 'ok' : result.error.kind)
+    }
+    expect(kinds).toEqual(['http_status', 'http_status', 'not_found'])
+    expect(verdicts.map((v) => v.ok)).toEqual([false, false, true])
+    for (const verdict of verdicts.slice(0, 2)) expect(verdict.problems).toEqual([{ pointer: '', message: expect.stringMatching(/reads only the first 4096 of an error answer.*\(http_status\), not .*\(not_found\)$/) }])
+  })
+
+  it.each(['wrong-challenge', 'truncated-json', 'schema-invalid:wrong-version', 'too-large', 'drip:2:10'])('%s leaves an upstream refusal alone: an unsigned request gets the 401, and the verdict is not ok', async (scenario) => {
+    const { verdicts, mock, proxy } = await through(undefined, false)
+    const pathParameter = new URL(buildSignedRequest({ url: mock.url, secret: 's3cret', context: context('kelly@example.com') }).url).pathname.split('/').pop()!
+    const direct = await fetch(`${mock.url}${pathParameter}`)
+    const answer = await fetch(`${proxy.url}${pathParameter}`, { headers: { 'X-Mock-Scenario': scenario } })
+    expect(answer.status).toBe(401)
+    expect(await answer.text()).toBe(await direct.text())
+    expect(verdicts[0]).toMatchObject({ status: 401, ok: false, answered: 'passed-through', scenario, scenarioSource: 'header' })
+  })
+
+  it('drip keeps the status of the answer it drips: a signed unknown customer stays not_found', async () => {
+    const { verdicts, proxy } = await through(undefined, false)
+    const result = await requestCustomerData({ url: proxy.url, secret: 's3cret' }, context('nobody@unknown.invalid'), { headers: { 'X-Mock-Scenario': 'drip:2:10' } })
+    expect(result).toMatchObject({ ok: false, error: { kind: 'not_found' } })
+    expect(verdicts[0]).toMatchObject({ status: 404, ok: true })
   })
 })
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requestCustomerData } from '../../src/client/index.js'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
 import { buildMockServer } from '../../src/mock/server.js'
 import type { RequestContext } from '../../src/schema/index.js'
@@ -140,6 +141,21 @@ describe('fault scenarios, observed on the socket', () => {
     expect(exchange.bytes.toString()).toMatch(/transfer-encoding: chunked/i)
     expect(exchange.chunks.length).toBeGreaterThanOrEqual(4)
     expect(exchange.chunks[exchange.chunks.length - 1]!.atMs - exchange.chunks[0]!.atMs).toBeGreaterThanOrEqual(3 * 80 - 30)
+  })
+
+  it('faults made of the normal answer keep its status: the unknown customer\'s 404 stays 404, dripped or truncated', async () => {
+    const request = signed('nobody@unknown.invalid')
+    const dripped = await rawGet(request.url, { ...request.headers, 'X-Mock-Scenario': 'drip:2:10' }, 1500)
+    expect(dripped.status).toBe(404)
+    expect(dripped.bytes.toString()).toMatch(/transfer-encoding: chunked/i)
+    expect(dripped.bytes.toString()).toMatch(/content-type: application\/json/i)
+    expect(dripped.chunks.length).toBeGreaterThanOrEqual(2)
+    for (const scenario of ['truncated-json', 'wrong-challenge', 'too-large']) {
+      expect((await rawGet(request.url, { ...request.headers, 'X-Mock-Scenario': scenario }, 3000)).status, scenario).toBe(404)
+    }
+    // What docs/mock.md promises for drip: the answer as it was, here not_found (not a schema failure).
+    const seen = await requestCustomerData({ url: mock.url, secret: SECRET }, context('nobody@unknown.invalid'), { headers: { 'X-Mock-Scenario': 'drip:2:10' } })
+    expect(seen).toMatchObject({ ok: false, error: { kind: 'not_found' } })
   })
 
   it.each([

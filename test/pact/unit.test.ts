@@ -168,6 +168,29 @@ describe('startContractProxy (fast, with a short budget)', () => {
     }
   })
 
+  it('fails a 404 whose customer_not_found lies past the 4096 bytes the client reads of a refusal (big or padded), and relays one within it', async () => {
+    const bodies: Record<string, string> = {
+      big: JSON.stringify({ error: 'customer_not_found', debug: 'x'.repeat(6000) }),
+      padded: ' '.repeat(5000) + '{"error":"customer_not_found"}',
+      plain: '{"error":"customer_not_found","message":"no record"}',
+    }
+    const base = await provider((req, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end(bodies[req.url!.split('/').pop()!]))
+    const proxy = await startContractProxy({ providerBaseUrl: base, secret: 'p' })
+    try {
+      for (const kind of ['big', 'padded']) {
+        const answer = await fetch(`${proxy.url}/yetto/${kind}`)
+        expect(answer.status, kind).toBe(502)
+        expect(((await answer.json()) as { message: string }).message, kind).toMatch(/^the 404 answer's body is \d+ bytes and the help desk reads only the first 4096 of an error answer.*\(http_status\), not .*\(not_found\)$/)
+      }
+      const plain = await fetch(`${proxy.url}/yetto/plain`)
+      expect(plain.status).toBe(404)
+      expect(await plain.text()).toBe(bodies.plain)
+      expect(proxy.exchanges.map((e) => e.findings.length)).toEqual([1, 1, 0])
+    } finally {
+      await proxy.close()
+    }
+  })
+
   it('refuses a declared oversize body without reading it', async () => {
     const base = await provider((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 ** 3) })

@@ -21,6 +21,7 @@ type Fault =
   | 'constant-challenge'
   | 'gzip'
   | 'bom'
+  | 'big-404'
 const SECRET = 'builder-secret'
 const servers: Server[] = []
 afterEach(async () => {
@@ -71,7 +72,7 @@ async function endpoint(fault: Fault, states: { state: string; action: string }[
     const context = result.ok ? result.context : undefined
     // constant-challenge: the contract's recorded value, hard-coded instead of read.
     if (context?.reason === 'challenge') return json(200, { challenge: fault === 'no-challenge-echo' ? 'something else' : fault === 'constant-challenge' ? '5f0c3e1a9b7d4c2e8a6f1b3d5c7e9a0b' : context.challenge })
-    if (context?.requester?.email.endsWith('.invalid')) return json(404, { error: 'customer_not_found' })
+    if (context?.requester?.email.endsWith('.invalid')) return json(404, fault === 'big-404' ? { error: 'customer_not_found', debug: 'x'.repeat(6000) } : { error: 'customer_not_found' })
     const link = { type: 'link', title: 'CRM', href: 'https://crm.example.com/c/{{ data.customer.id }}' }
     const list = fault === 'missing-title' ? { type: 'list', items: [{ description: 'Plan', value: 'Pro' }] } : { type: 'list', title: 'Account', items: [{ description: 'Plan', value: 'Pro' }] }
     const answer = {
@@ -124,6 +125,8 @@ describe('verification names the fault of a broken provider', () => {
     ['javascript-link', 'a signed request for a known customer', /^\$\.sections\[1\]\.href "javascript:alert\(1\)" is not a link the help desk opens/m],
     ['non-ascii-content-type', 'a signed request for a known customer', /content-type header has a non-ASCII or control byte: "application\/json; charset=\u00fftf-8"/],
     ['endless-body', 'a signed request for a known customer', /body passed 524288 bytes; the help desk treats it as too_large/],
+    // The contract matches the whole body; the help desk's client reads 4096 bytes of it (http_status).
+    ['big-404', 'a signed request for an unknown customer', /^the 404 answer's body is 6041 bytes and the help desk reads only the first 4096 of an error answer/m],
   ] as const)('%s fails "%s"', async (fault, interaction, detail) => {
     const failed = await failing(fault)
     expect(failed.map((i) => i.description)).toContain(interaction)
