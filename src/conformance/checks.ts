@@ -71,7 +71,9 @@ function contextFor(reason: RequestContext['reason'], email: string, requestedAt
 
 /** One GET with the help desk's budget and size cap (content-codings undone, as its client does), keeping everything a check needs. */
 export async function exchange(url: string, headers: Record<string, string>, limits: { readonly timeoutMs: number; readonly maxResponseBytes: number } = { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs, maxResponseBytes: CONFORMANCE_DEFAULTS.maxResponseBytes }): Promise<Exchange> {
-  const answer = await send({ url, headers: { accept: 'application/json', ...headers } }, { ...limits, decode: true })
+  // A non-2xx body is read up to the cap and never fails for its size: a refusal is searched for
+  // customer data whatever its status, and a huge one is no reason to stop reading the start.
+  const answer = await send({ url, headers: { accept: 'application/json', ...headers } }, { ...limits, decode: true, prefixBytes: (status) => (status >= 200 && status < 300 ? undefined : limits.maxResponseBytes) })
   const latencyMs = Math.round(answer.latencyMs)
   // Silence, or an answer cut off: the help desk shows an error, whatever status came first.
   if (!answer.ok && (answer.failure.kind === 'timeout' || answer.failure.kind === 'network' || answer.status === undefined)) {
@@ -267,7 +269,7 @@ interface Probe {
   readonly strict?: boolean
 }
 
-/** Refused (401/403) passes; data fails; no answer fails; any other answer warns. */
+/** Refused (401/403) passes; data fails; no answer fails; any other answer (whose body carries no customer data) warns. */
 function refusalCheck(name: CheckName, what: string, answer: Exchange, fix: string, risk: string): CheckResult {
   if (isRefusal(answer)) return pass(name, `${what} was refused (HTTP ${answer.status})`)
   if (answer.status === null) return fail(name, `${what} got ${answer.error}, so this cannot tell whether it is refused`, `${noAnswerFix(answer)}; ${fix}`)
@@ -284,8 +286,12 @@ function refusalChecks(name: CheckName, probes: readonly Probe[], fix: string, r
   // Only an endpoint that does refuse plain unsigned requests shows its order by answering these otherwise.
   const refusesPlain = probes.some((p) => !p.strict && isRefusal(p.answer))
   const verdicts = probes.map((probe): CheckResult => {
-    const leaked = isRefusal(probe.answer) ? leakIn(probe.answer, secrets) : undefined
-    if (leaked) return fail(name, `${probe.what} was refused (HTTP ${probe.answer.status}), but the refusal carries customer data (${leaked})`, 'verify the signature before looking up the customer, and answer a refusal with only {"error": …, "message": …}: a refusal goes to whoever sent the request')
+    // Whatever the status (a 500, a 302 to a login page), the body goes to whoever sent the request.
+    const leaked = probe.answer.status !== null && !is2xx(probe.answer) ? leakIn(probe.answer, secrets) : undefined
+    if (leaked) {
+      const seen = isRefusal(probe.answer) ? `was refused (HTTP ${probe.answer.status}), but the refusal carries` : `got ${answered(probe.answer)}, and its body carries`
+      return fail(name, `${probe.what} ${seen} customer data (${leaked}): ${risk}`, 'verify the signature before looking up the customer, and answer a refusal with 401 and only {"error": …, "message": …}: a refusal goes to whoever sent the request')
+    }
     if (probe.strict && refusesPlain && probe.answer.status !== null && !isRefusal(probe.answer) && !is2xx(probe.answer)) {
       return fail(name, `${probe.what} got ${answered(probe.answer)}, not 401: the endpoint read the unverified context before checking the signature`, 'verify X_YETTO_SIGNATURE first and refuse with 401 before decoding the path parameter or checking requested_at')
     }

@@ -230,6 +230,29 @@ describe.concurrent('ckit conformance against the mock', () => {
       const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
       for (const name of ['rejects-unsigned', 'rejects-forged'] as const) expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
     })
+
+    // Red team (second round): leak-500, leak-302. Any non-2xx body reaches whoever sent the request.
+    it.each([
+      [500, {}],
+      [302, { location: '/login' }],
+    ])('an HTTP %i refusal whose body is the customer document fails rejects-unsigned and rejects-forged', async (status, headers) => {
+      const refused = (res: ServerResponse, reason: string) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: reason, ...RESPONSE }))
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      for (const name of ['rejects-unsigned', 'rejects-forged'] as const) {
+        expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`got HTTP ${status} \\(Content-Type application/json\\), and its body carries customer data \\(a "customer" key\\): anyone who knows the URL`)), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
+      }
+    })
+
+    it('an HTTP 500 refusal past the size cap is still read for customer data', async () => {
+      const refused = (res: ServerResponse) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${'x'.repeat(CONFORMANCE_DEFAULTS.maxResponseBytes - 100)} customer_1 ${'x'.repeat(1000)}`)
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/got HTTP 500 .*carries customer data \(the known customer's "customer_1"\)/) })
+    })
+
+    it('an HTTP 500 refusal without customer data stays a warning', async () => {
+      const checks = await runConformance({ url: await endpoint({ refused: (res, reason) => json(res, 500, { error: reason }) }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/got HTTP 500 \(Content-Type application\/json\) rather than a refusal/) })
+    })
   })
 
   describe('unknown-customer: error answers must be JSON', () => {
