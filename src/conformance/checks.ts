@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { testConnection, type Failure } from '../client/index.js'
 import { CUSTOMER_NOT_FOUND } from '../client/request.js'
 import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
-import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
+import { appendPathParameter, buildSignedRequest, HEADERS, SIGNATURE_PREFIX, type SignedRequest } from '../signature/index.js'
 import { formatBytes } from '../http/limits.js'
 import { CONFORMANCE_DEFAULTS } from './defaults.js'
 import type { CheckResult as Result } from './result.js'
@@ -67,6 +67,24 @@ const REASONS = ['conversation_viewed', 'refresh', 'automation', 'challenge'] as
 function contextFor(reason: RequestContext['reason'], email: string, requestedAt = new Date()): RequestContext {
   if (reason === 'challenge') return { reason, requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, challenge: randomBytes(16).toString('hex') }
   return { ...context(email, requestedAt), reason }
+}
+
+/**
+ * Signatures that must not verify, each the way a hand-written check goes wrong: comparing only
+ * a prefix of the digest (so `sha256=` or half of it verifies), a rotation list holding an unset
+ * secret (the HMAC keyed with ""), or any key at all.
+ */
+function forgeries(request: SignedRequest): { what: string; signature: string }[] {
+  const right = request.signature.slice(SIGNATURE_PREFIX.length)
+  const hmac = (key: Buffer) => SIGNATURE_PREFIX + createHmac('sha256', key).update(request.pathParameter).digest('hex')
+  return [
+    { what: 'an all-zero digest', signature: SIGNATURE_PREFIX + '0'.repeat(64) },
+    { what: 'an empty digest', signature: SIGNATURE_PREFIX },
+    { what: 'the first 32 hex digits of the right digest', signature: SIGNATURE_PREFIX + right.slice(0, 32) },
+    { what: 'the right digest without its last hex digit', signature: SIGNATURE_PREFIX + right.slice(0, -1) },
+    { what: 'the HMAC keyed with an empty secret', signature: hmac(Buffer.alloc(0)) },
+    { what: 'the HMAC keyed with a random wrong secret', signature: hmac(randomBytes(32)) },
+  ]
 }
 
 /** One GET with the help desk's budget and size cap (content-codings undone, as its client does), keeping everything a check needs. */
@@ -181,10 +199,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   // The signature comes first: an unsigned request must be refused before its context is read,
   // whether the context is old or not a context at all.
   const garbageUrl = appendPathParameter(options.url, 'not-a-context!')
+  const forged = byReason.flatMap(({ reason, request }) => forgeries(request).map(({ what, signature }) => ({ what: `a request with a wrong X_YETTO_SIGNATURE, ${what} (reason ${reason})`, url: request.url, signature })))
   // Independent of each other: at once, so a silent endpoint costs one budget here, not a dozen.
   const [unsignedAnswers, forgedAnswers, [stale, future, unsignedStale, unsignedGarbage]] = await Promise.all([
     Promise.all(byReason.map(({ request }) => exchange(request.url, {}))),
-    Promise.all(byReason.map(({ request }) => exchange(request.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` }))),
+    Promise.all(forged.map(({ url, signature }) => exchange(url, { [HEADERS.signature]: signature }))),
     Promise.all([exchange(staleRequest.url, staleRequest.headers), exchange(futureRequest.url, futureRequest.headers), exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
   ])
   const secrets = customerSecrets(firstExchange)
@@ -196,7 +215,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     { what: 'a request without X_YETTO_SIGNATURE whose path parameter is not a context', answer: unsignedGarbage, strict: true },
   ]
   results.push(refusalChecks('rejects-unsigned', unsignedProbes, leak, dataRisk, secrets))
-  results.push(refusalChecks('rejects-forged', byReason.map(({ reason }, i) => ({ what: `a request with a wrong X_YETTO_SIGNATURE (reason ${reason})`, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
+  results.push(refusalChecks('rejects-forged', forged.map(({ what }, i) => ({ what, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
   const staleWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`
   const futureWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`
   const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
@@ -299,7 +318,9 @@ function refusalChecks(name: CheckName, probes: readonly Probe[], fix: string, r
   })
   const worst = verdicts.find((v) => v.status === 'fail') ?? verdicts.find((v) => v.status === 'warn')
   if (worst) return worst
-  return pass(name, probes.length === 1 ? verdicts[0]!.reason : `${probes.length} requests refused (${probes.map((p) => `${p.what}: HTTP ${p.answer.status}`).join('; ')})`)
+  const statuses = new Map<number | null, number>()
+  for (const { answer } of probes) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
+  return pass(name, probes.length === 1 ? verdicts[0]!.reason : `all ${probes.length} requests refused (${[...statuses].map(([status, n]) => `HTTP ${status} ×${n}`).join(', ')})`)
 }
 
 /** The known customer's identifying values, from the accepted signed answer: what a refusal must never contain. */

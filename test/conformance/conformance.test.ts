@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
+import { createHmac } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CHECK_NAMES, CONFORMANCE_DEFAULTS, exchange, PROBE_CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
@@ -175,8 +176,38 @@ describe.concurrent('ckit conformance against the mock', () => {
     it('a forged signature accepted for automation fails rejects-forged', async () => {
       const url = await endpoint({ answer: (req, res) => (contextOf(req)?.reason === 'automation' && !unsigned(req) ? (json(res, 200, RESPONSE), true) : false) })
       const checks = await runConformance({ url, secret: 's3cret', ...quick })
-      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE \(reason automation\) was answered HTTP 200/) })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE, an all-zero digest \(reason automation\) was answered HTTP 200/) })
       expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'pass' })
+    })
+  })
+
+  describe('rejects-forged sends the signatures hand-written checks accept (red team: prefix-compare, empty-key-fallback)', () => {
+    const digest = (key: string, param: string) => createHmac('sha256', key).update(param).digest('hex')
+    /** Accepts what `accepts` says of the hex sent and the right digest (keyed with s3cret), and whatever the parser accepts. */
+    const accepting = (accepts: (given: string, param: string) => boolean) =>
+      endpoint({
+        answer: (req, res) => {
+          const given = /^sha256=([0-9a-f]*)$/.exec(String(req.headers['x_yetto_signature'] ?? ''))?.[1]
+          const param = pathParameterOf(req.url ?? '/')
+          if (given === undefined || !contextOf(req) || given === digest('s3cret', param) || !accepts(given, param)) return false
+          json(res, 200, RESPONSE)
+          return true
+        },
+      })
+    it.each([
+      ['a prefix of the digest', (given: string, param: string) => digest('s3cret', param).startsWith(given), /an empty digest \(reason conversation_viewed\) was answered HTTP 200 with data/],
+      ['a prefix of at least 32 hex digits', (given: string, param: string) => given.length >= 32 && digest('s3cret', param).startsWith(given), /the first 32 hex digits of the right digest \(reason conversation_viewed\) was answered HTTP 200/],
+      ['a prefix of at least 33 hex digits', (given: string, param: string) => given.length >= 33 && digest('s3cret', param).startsWith(given), /the right digest without its last hex digit \(reason conversation_viewed\) was answered HTTP 200/],
+      ['the HMAC keyed with an unset old secret', (given: string, param: string) => given === digest('', param), /the HMAC keyed with an empty secret \(reason conversation_viewed\) was answered HTTP 200/],
+    ])('an endpoint that accepts %s fails rejects-forged, and only that', async (_name, accepts, reason) => {
+      const checks = await runConformance({ url: await accepting(accepts), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^refuse a request whose signature is missing or wrong with 401/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-forged'])
+    })
+
+    it('an endpoint that checks only the shape of a digest (and refuses all zeros) fails rejects-forged', async () => {
+      const checks = await runConformance({ url: await accepting((given) => given.length === 64 && !/^0+$/.test(given)), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/the HMAC keyed with an empty secret \(reason conversation_viewed\) was answered HTTP 200/) })
     })
   })
 
