@@ -194,17 +194,24 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   // so each must be refused unsigned or forged, not only the one a sidebar view uses.
   const probeFor = (reason: RequestContext['reason'], requestedAt?: Date) => signedFor(reason, emails[0]!, requestedAt)
   const byReason = REASONS.map((reason) => ({ reason, request: probeFor(reason) }))
-  const staleRequest = probeFor('conversation_viewed', new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000))
-  const futureRequest = probeFor('conversation_viewed', new Date(Date.now() + CONFORMANCE_DEFAULTS.futureAgeMinutes * 60_000))
+  const staleAt = new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000)
+  const futureAt = new Date(Date.now() + CONFORMANCE_DEFAULTS.futureAgeMinutes * 60_000)
+  const staleRequest = probeFor('conversation_viewed', staleAt)
+  // A captured refresh or automation request replays as well as a sidebar view: freshness holds for every reason.
+  const staleByReason = REASONS.flatMap((reason) => [
+    { what: `a correctly signed request (reason ${reason}) whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`, request: reason === 'conversation_viewed' ? staleRequest : probeFor(reason, staleAt) },
+    { what: `a correctly signed request (reason ${reason}) whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`, request: probeFor(reason, futureAt) },
+  ])
   // The signature comes first: an unsigned request must be refused before its context is read,
   // whether the context is old or not a context at all.
   const garbageUrl = appendPathParameter(options.url, 'not-a-context!')
   const forged = byReason.flatMap(({ reason, request }) => forgeries(request).map(({ what, signature }) => ({ what: `a request with a wrong X_YETTO_SIGNATURE, ${what} (reason ${reason})`, url: request.url, signature })))
   // Independent of each other: at once, so a silent endpoint costs one budget here, not a dozen.
-  const [unsignedAnswers, forgedAnswers, [stale, future, unsignedStale, unsignedGarbage]] = await Promise.all([
+  const [unsignedAnswers, forgedAnswers, staleAnswers, [unsignedStale, unsignedGarbage]] = await Promise.all([
     Promise.all(byReason.map(({ request }) => exchange(request.url, {}))),
     Promise.all(forged.map(({ url, signature }) => exchange(url, { [HEADERS.signature]: signature }))),
-    Promise.all([exchange(staleRequest.url, staleRequest.headers), exchange(futureRequest.url, futureRequest.headers), exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
+    Promise.all(staleByReason.map(({ request }) => exchange(request.url, request.headers))),
+    Promise.all([exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
   ])
   const secrets = customerSecrets(firstExchange)
   const leak = 'refuse a request whose signature is missing or wrong with 401, before looking up the customer'
@@ -216,14 +223,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   ]
   results.push(refusalChecks('rejects-unsigned', unsignedProbes, leak, dataRisk, secrets))
   results.push(refusalChecks('rejects-forged', forged.map(({ what }, i) => ({ what, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
-  const staleWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`
-  const futureWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`
-  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
-  const staleProbes: Probe[] = [{ what: staleWhat, answer: stale }, { what: futureWhat, answer: future }]
+  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction and for every reason, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
+  const staleProbes: Probe[] = staleByReason.map(({ what }, i) => ({ what, answer: staleAnswers[i]! }))
   if (staleProbes.every((p) => isRefusal(p.answer)) && !freshAccepted) {
     // The fresh twin was not accepted, so this refusal says nothing about freshness; a silent
     // twin is no answer, which never merely warns.
-    const cannotTell = `${staleWhat} was refused (HTTP ${stale.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
+    const cannotTell = `${staleProbes[0]!.what} was refused (HTTP ${staleProbes[0]!.answer.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
     results.push(firstExchange.status === null ? fail('rejects-stale', `${cannotTell} got ${firstExchange.error}`, noAnswerFix(firstExchange)) : warn('rejects-stale', `${cannotTell} got ${answered(firstExchange)} too`, 'make signed-request pass first, then run again'))
   } else {
     results.push(refusalChecks('rejects-stale', staleProbes, staleFix, 'a captured request can be replayed for as long as its signature verifies, which is forever', secrets))

@@ -122,7 +122,7 @@ describe.concurrent('ckit conformance against the mock', () => {
   it('an endpoint with no freshness check fails rejects-stale, and only that, with the fix', async () => {
     const checks = await checksAgainst({ toleranceSeconds: Infinity })
     expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
-    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction, with 401/) })
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction and for every reason, with 401/) })
   })
 
   it('a stale refusal from an endpoint that refuses fresh requests too proves nothing: ⚠, never ✔', async () => {
@@ -223,8 +223,38 @@ describe.concurrent('ckit conformance against the mock', () => {
         },
       })
       const checks = await runConformance({ url, secret: 's3cret', ...quick })
-      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes in the future was answered HTTP 200 with data/) })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes in the future was answered HTTP 200 with data/) })
       expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    /** Checks freshness itself: refuses a context `pastSeconds` old or `futureSeconds` ahead, for the reasons `checked` names. */
+    const freshness = (pastSeconds: number, futureSeconds: number, checked: (reason: string) => boolean = () => true) =>
+      endpoint({
+        parser: { toleranceSeconds: Infinity },
+        answer: (req, res) => {
+          const context = contextOf(req)
+          const ahead = context ? (Date.parse(context.requested_at) - Date.now()) / 1000 : 0
+          if (!context || !checked(context.reason) || (ahead <= futureSeconds && -ahead <= pastSeconds)) return false
+          json(res, 401, { error: 'stale', message: 'outside the window' })
+          return true
+        },
+      })
+
+    it('a window of 599 s into the future fails: the future probe is 6 minutes ahead (red team: future-window-599)', async () => {
+      const checks = await runConformance({ url: await freshness(300, 599), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/\(reason conversation_viewed\) whose requested_at is 6 minutes in the future was answered HTTP 200 with data/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it.each(['refresh', 'automation', 'challenge'])('freshness skipped for reason %s fails rejects-stale, naming the reason (red team: fresh-only-viewed)', async (skipped) => {
+      const checks = await runConformance({ url: await freshness(300, 300, (reason) => reason !== skipped), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`\\(reason ${skipped}\\) whose requested_at is 6 minutes old was answered HTTP 200`)), fix: expect.stringMatching(/in either direction and for every reason/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it('the same endpoint checking every reason within 300 s passes', async () => {
+      const checks = await runConformance({ url: await freshness(300, 300), secret: 's3cret', ...quick })
+      expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
     })
 
     it('a 599-second window fails: the past probe is 6 minutes old', async () => {
@@ -453,7 +483,7 @@ describe('ckit conformance', () => {
     const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
     const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401/)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request \(reason conversation_viewed\) whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction and for every reason, with 401/)
     expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
     expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
   })
