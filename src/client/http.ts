@@ -1,5 +1,6 @@
 import { exchange, headerValue, type ExchangeFailure, type Timer } from '../http/exchange.js'
 import type { Failure } from './failure.js'
+import { ERROR_BODY_LIMIT } from './refusal.js'
 
 export { systemTimer, type Timer } from '../http/exchange.js'
 
@@ -11,10 +12,7 @@ export interface HttpOptions {
   readonly timer: Timer
 }
 
-export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure; body?: string }
-
-/** A refusal's body is read only this far: enough for `{"error": "customer_not_found"}` or `{"error": "stale", "message": …}`. */
-const ERROR_BODY_BYTES = 4096
+export type HttpResult = { ok: true; status: number; body: Uint8Array } | { ok: false; error: Failure; body?: Uint8Array }
 
 const is2xx = (status: number): boolean => status >= 200 && status <= 299
 
@@ -40,12 +38,12 @@ export async function httpGet(url: string, headers: Record<string, string>, opti
     { url, headers: { accept: 'application/json', ...headers } },
     // Refusals are read a little: the unknown-customer answer and an endpoint's error code
     // (`mismatch`, `stale`) tell a wrong secret from a skewed clock.
-    { ...options, decode: true, prefixBytes: (status) => (is2xx(status) ? undefined : ERROR_BODY_BYTES) },
+    { ...options, decode: true, prefixBytes: (status) => (is2xx(status) ? undefined : ERROR_BODY_LIMIT) },
   )
   if (!answer.ok) return { ok: false, error: failureOf(answer.failure) }
   const { status } = answer
   if (is2xx(status)) return { ok: true, status, body: answer.body }
   const location = headerValue(answer.headers, 'location')
   const redirect = status >= 300 && status < 400 && location ? ` redirect to ${location} (redirects are not followed)` : ''
-  return { ok: false, error: { kind: 'http_status', status, message: `the endpoint answered HTTP ${status}${redirect}` }, body: answer.body.toString('utf8') }
+  return { ok: false, error: { kind: 'http_status', status, message: `the endpoint answered HTTP ${status}${redirect}` }, body: answer.body }
 }

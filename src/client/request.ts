@@ -6,6 +6,9 @@ import type { Failure } from './failure.js'
 import { httpGet, systemTimer, type Timer } from './http.js'
 import { CkitError } from '../errors.js'
 import { HELP_DESK_LIMITS } from '../http/limits.js'
+import { classifyAnswer } from './refusal.js'
+
+export { CUSTOMER_NOT_FOUND } from './refusal.js'
 
 /** 🔧 docs/protocol.md: the help desk's budget and size cap, lenient validation and rendering. */
 export const CLIENT_DEFAULTS = Object.freeze({
@@ -84,31 +87,17 @@ function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   }
 }
 
-/** 🔧 docs/protocol.md §Decided since: the unknown-customer answer. */
-export const CUSTOMER_NOT_FOUND = 'customer_not_found'
-
-/** An endpoint's error code is its own text: kept short, and only when it is a plain token. */
-const ENDPOINT_ERROR = /^[A-Za-z0-9_.:-]{1,64}$/
-
-/** The `error` of a JSON refusal body (`{"error": "stale"}`), if it is a plain token. */
-function endpointErrorOf(body: string | undefined): string | undefined {
-  if (body === undefined) return undefined
-  const parsed = parseJson(body)
-  const error = parsed.ok && parsed.value !== null && typeof parsed.value === 'object' ? (parsed.value as { error?: unknown }).error : undefined
-  return typeof error === 'string' && ENDPOINT_ERROR.test(error) ? error : undefined
-}
-
 async function fetchJson(connection: Connection, context: RequestContext, options: ResolvedClientOptions): Promise<Parsed> {
   const signed = buildSignedRequest({ url: connection.url, secret: connection.secret, context })
   const start = performance.now()
   const http = await httpGet(signed.url, { ...options.headers, ...signed.headers }, options)
   const answeredInMs = elapsed(start)
   if (!http.ok) {
-    const endpointError = endpointErrorOf(http.body)
-    // 🔧 docs/protocol.md: 404 {"error": "customer_not_found"} is an answer, not a fault.
-    if (http.error.status === 404 && endpointError === CUSTOMER_NOT_FOUND) {
+    const reading = http.error.status === undefined || http.body === undefined ? undefined : classifyAnswer(http.error.status, http.body)
+    if (reading?.kind === 'not_found') {
       return { ok: false, error: { kind: 'not_found', status: 404, message: `no customer record for ${context.requester?.email ?? 'this requester'}` }, answeredInMs }
     }
+    const endpointError = reading?.kind === 'http_status' ? reading.endpointError : undefined
     if (endpointError === undefined) return { ok: false, error: http.error, answeredInMs }
     return { ok: false, error: { ...http.error, endpointError, message: `${http.error.message} ("error": "${endpointError}"${ENDPOINT_ERROR_HINTS[endpointError] ?? ''})` }, answeredInMs }
   }

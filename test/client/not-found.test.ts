@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CustomerPanel, requestCustomerData } from '../../src/client/index.js'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { classifyAnswer, CustomerPanel, ERROR_BODY_LIMIT, requestCustomerData } from '../../src/client/index.js'
 import { startMock, type RunningMock } from '../../src/mock/index.js'
 import { cli } from '../helpers.js'
 
@@ -30,5 +32,43 @@ describe('an unknown customer', () => {
     const run = await cli(['fetch', mock.url, '--secret', mock.secret, '--email', 'nobody@unknown.invalid'])
     expect(run.code).toBe(11)
     expect(run.stderr).toMatch(/not_found: no customer record for nobody@unknown.invalid/)
+  })
+})
+
+/** One source of truth: the verdict tools judge a refusal with the client's own classifyAnswer. */
+describe('classifyAnswer (the client reads only ERROR_BODY_LIMIT bytes of a refusal)', () => {
+  const notFound = '{"error":"customer_not_found"}'
+  const bigBody = JSON.stringify({ error: 'customer_not_found', debug: 'x'.repeat(6000) })
+  const padded = ' '.repeat(5000) + notFound
+  const fits = JSON.stringify({ error: 'customer_not_found', debug: 'x'.repeat(ERROR_BODY_LIMIT - notFound.length - 11) })
+
+  it('a 404 customer_not_found within the cap is not_found; past it, http_status saying why', () => {
+    expect(Buffer.byteLength(fits)).toBe(ERROR_BODY_LIMIT)
+    expect(classifyAnswer(404, Buffer.from(fits))).toEqual({ kind: 'not_found' })
+    for (const body of [bigBody, padded]) {
+      expect(classifyAnswer(404, Buffer.from(body))).toEqual({ kind: 'http_status', cappedAway: expect.stringMatching(/reads only the first 4096 of an error answer.*http_status/) })
+    }
+    expect(classifyAnswer(200, Buffer.from(bigBody))).toEqual({ kind: 'ok' })
+    expect(classifyAnswer(401, Buffer.from('{"error":"stale"}'))).toEqual({ kind: 'http_status', endpointError: 'stale' })
+    // Only a reading the cap changed is explained: a long 401 is an error either way.
+    expect(classifyAnswer(401, Buffer.from(JSON.stringify({ error: 'missing', pad: 'x'.repeat(6000) })))).toEqual({ kind: 'http_status' })
+  })
+
+  it('agrees with what requestCustomerData reports for the same answers', async () => {
+    const bodies = [fits, bigBody, padded]
+    const server = createServer((req, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end(bodies[Number(req.headers['x-body'])]))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/yetto`
+      const kinds = []
+      for (const i of [0, 1, 2]) {
+        const result = await requestCustomerData({ url, secret: 's3cret' }, { reason: 'refresh', requested_at: new Date().toISOString(), inbox: { slug: 's' }, conversation: { id: 'c' }, requester: { email: 'nobody@unknown.invalid' } }, { headers: { 'x-body': String(i) } })
+        kinds.push(result.ok ? 'ok' : result.error.kind)
+      }
+      expect(kinds).toEqual(bodies.map((body) => classifyAnswer(404, Buffer.from(body)).kind))
+      expect(kinds).toEqual(['not_found', 'http_status', 'http_status'])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
