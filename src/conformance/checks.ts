@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { testConnection, type Failure } from '../client/index.js'
-import { CUSTOMER_NOT_FOUND } from '../client/request.js'
+import { classifyAnswer, ERROR_BODY_LIMIT, testConnection, type Failure } from '../client/index.js'
 import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
@@ -135,7 +134,7 @@ function noAnswerFix(answer: Exchange): string {
 
 // How endpoints (ours included: "X_YETTO_SIGNATURE header is missing") say the signature never arrived.
 const SIGNATURE_MISSING = /signature[^.\n]{0,40}\b(missing|absent|not (found|present|sent|given))\b|\b(missing|absent|no)\b[^.\n]{0,40}signature/i
-const saysSignatureMissing = (answer: Exchange): boolean => SIGNATURE_MISSING.test(answer.body?.subarray(0, 4096).toString() ?? '')
+const saysSignatureMissing = (answer: Exchange): boolean => SIGNATURE_MISSING.test(answer.body?.subarray(0, ERROR_BODY_LIMIT).toString() ?? '')
 
 /**
  * Runs every check against a live endpoint and explains each failure with a fix. Never throws
@@ -408,22 +407,26 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
 
 /**
  * The help desk shows "no customer record" only for 404 with a JSON body
- * {"error": "customer_not_found"} (src/client/request.ts); anything else — an HTML 404 page
- * from a framework, a 500, silence — shows the agent an error card for every unknown customer.
+ * {"error": "customer_not_found"} within the first ERROR_BODY_LIMIT bytes, as the client reads it
+ * (`classifyAnswer`, so this check and `ckit fetch` never disagree); anything else — an HTML 404
+ * page from a framework, a 500, a padded or bloated body, silence — shows the agent an error card
+ * for every unknown customer.
  */
 function unknownCustomerCheck(email: string, answer: Exchange): CheckResult {
-  const want = 'answer 404 with Content-Type: application/json and {"error": "customer_not_found"} for an e-mail with no customer record (docs/protocol.md)'
+  const want = `answer 404 with Content-Type: application/json and {"error": "customer_not_found"}, in under ${ERROR_BODY_LIMIT} bytes, for an e-mail with no customer record (docs/protocol.md)`
   if (answer.status === null) return fail('unknown-customer', `${email} got ${answer.error}`, `${noAnswerFix(answer)}; ${want}`)
   if (is2xx(answer)) return fail('unknown-customer', `${email} was answered HTTP ${answer.status} with data: the agent would see a customer who does not exist`, want)
-  const body = answer.body ? parseJson(answer.body) : undefined
-  const isJson = body?.ok === true
-  const error = isJson ? (body.value as { error?: unknown } | null)?.error : undefined
   const consequence = 'the help desk would show an error instead of "no customer record"'
+  if (answer.error) return fail('unknown-customer', `${email} got ${answered(answer)} whose body the help desk cannot read (${answer.error}): ${consequence}`, want)
+  const reading = classifyAnswer(answer.status, answer.body ?? Buffer.alloc(0))
   // The pact contract matches the Content-Type too: the right bytes as text/plain are not the answer.
-  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) {
+  if (reading.kind === 'not_found') {
     return JSON_TYPE.test(answer.contentType ?? '') ? pass('unknown-customer', `404 customer_not_found for ${email}`) : fail('unknown-customer', `${email} got ${answered(answer)}: the body is right, but not sent as JSON; ${consequence}`, want)
   }
-  if (!isJson) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
+  if (reading.kind === 'http_status' && reading.cappedAway) return fail('unknown-customer', `${email} got ${answered(answer)}, but ${reading.cappedAway}`, want)
+  const body = parseJson((answer.body ?? Buffer.alloc(0)).subarray(0, ERROR_BODY_LIMIT))
+  const error = body.ok ? (body.value as { error?: unknown } | null)?.error : undefined
+  if (!body.ok) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
   if (answer.status !== 404) return fail('unknown-customer', `${email} got ${answered(answer)}, not 404: ${consequence}`, want)
   return fail('unknown-customer', `${email} got 404 with ${JSON.stringify(error ?? null)} as "error", not "customer_not_found": ${consequence}`, want)
 }

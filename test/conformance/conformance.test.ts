@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { CHECK_NAMES, CONFORMANCE_DEFAULTS, exchange, PROBE_CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
 import { escapeXml } from '../../src/cli/format.js'
+import { requestCustomerData } from '../../src/client/index.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
 import { createRequestParser, decodeContext, pathParameterOf, type RequestParserOptions } from '../../src/signature/index.js'
 import { cli, spawnUntil } from '../helpers.js'
@@ -316,7 +317,17 @@ describe.concurrent('ckit conformance against the mock', () => {
     })
   })
 
-  describe('unknown-customer: error answers must be JSON', () => {
+  describe('unknown-customer: error answers must be JSON, as the client reads them', () => {
+    it('agrees with the client: what ckit fetch reads as not_found passes, what it reads as http_status fails', async () => {
+      for (const [padding, kind] of [[4096 - 30, 'not_found'], [4096 - 29, 'http_status']] as const) {
+        const url = await endpoint({ unknown: (res) => res.writeHead(404, { 'content-type': 'application/json' }).end(`${' '.repeat(padding)}{"error":"customer_not_found"}`) })
+        const fetched = await requestCustomerData({ url, secret: 's3cret' }, { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: '1' }, requester: { email: 'nobody@unknown.invalid' } })
+        expect(fetched.ok ? 'ok' : fetched.error.kind, String(padding)).toBe(kind)
+        const checks = await runConformance({ url, secret: 's3cret', ...quick })
+        expect(check(checks, 'unknown-customer')?.status, String(padding)).toBe(kind === 'not_found' ? 'pass' : 'fail')
+      }
+    })
+
     it.each([
       ['an HTML 404 page', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not Found</title><h1>Cannot GET /yetto</h1>'), /HTTP 404 \(Content-Type text\/html; charset=utf-8\) whose body is not JSON/],
       ['the right body as text/plain', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/plain' }).end('{"error":"customer_not_found"}'), /HTTP 404 \(Content-Type text\/plain\): the body is right, but not sent as JSON/],
@@ -324,8 +335,11 @@ describe.concurrent('ckit conformance against the mock', () => {
       ['a JSON 404 with another error', (res: ServerResponse) => json(res, 404, { error: 'not_found' }), /404 with "not_found" as "error", not "customer_not_found"/],
       ['a 500', (res: ServerResponse) => json(res, 500, { error: 'customer_not_found' }), /HTTP 500 .*not 404/],
       ['data', (res: ServerResponse) => json(res, 200, RESPONSE), /answered HTTP 200 with data/],
+      // Red team (second round): big-404, padded-404. The client reads 4096 bytes of an error answer.
+      ['a 404 customer_not_found with 6000 bytes of debug after it', (res: ServerResponse) => json(res, 404, { error: 'customer_not_found', debug: 'x'.repeat(6000) }), /HTTP 404 \(Content-Type application\/json\), but the 404 answer's body is 6\d{3} bytes and the help desk reads only the first 4096 of an error answer.*http_status/],
+      ['a 404 customer_not_found after 5000 spaces', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'application/json' }).end(`${' '.repeat(5000)}{"error":"customer_not_found"}`), /the 404 answer's body is 5030 bytes and the help desk reads only the first 4096/],
       ['silence', () => {}, /no complete answer within 3000 ms/],
-    ])('%s fails it, saying what came back', async (_name, unknown, reason) => {
+    ])('%s fails it, saying what came back', { timeout: 15_000 }, async (_name, unknown, reason) => {
       const checks = await runConformance({ url: await endpoint({ unknown }), secret: 's3cret', ...quick })
       expect(check(checks, 'unknown-customer')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/404 with Content-Type: application\/json and \{"error": "customer_not_found"\}/) })
       expect(checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['unknown-customer'])
