@@ -6,6 +6,8 @@ export const CONFORMANCE_DEFAULTS = Object.freeze({
   warnAboveMs: 1500,
   maxResponseBytes: HELP_DESK_LIMITS.maxResponseBytes,
   requests: 10,
+  // Each with its own random string: one more than a cache of the first answer can serve.
+  challenges: 2,
   concurrency: 4,
   emails: ['kelly@example.com'] as readonly string[],
   unknownEmail: 'nobody@unknown.invalid',

@@ -133,6 +133,23 @@ describe.concurrent('ckit conformance against the mock', () => {
     expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^the challenge is signed like every request: verify it with the secret/) })
   })
 
+  it('a challenge answered from a cache of the first one fails challenge on the first run (red team: challenge-cached)', async () => {
+    const parse = createRequestParser({ secret: 's3cret' })
+    let cached: string | undefined
+    const url = await endpoint({
+      answer: (req, res) => {
+        const parsed = parse(req.url ?? '/', req.headers)
+        if (!parsed.ok || !parsed.isChallenge) return false
+        cached ??= parsed.context.challenge
+        json(res, 200, { challenge: cached })
+        return true
+      },
+    })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^the first challenge was echoed, but challenge 2 \(another random string\) got bad_challenge: the response echoed a different challenge/), fix: expect.stringMatching(/never cache or replay a challenge answer/) })
+    expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['challenge'])
+  })
+
   it('an unsigned request left unanswered fails rejects-unsigned (no answer is not a refusal)', async () => {
     const url = await endpoint({ answer: (req) => req.headers['x_yetto_signature'] === undefined })
     const checks = await runConformance({ url, secret: 's3cret', ...quick })
