@@ -55,6 +55,8 @@ export interface Exchange {
   readonly error?: string
   readonly timedOut?: boolean
   readonly tooLarge?: boolean
+  /** The body came in a content-coding that cannot be undone (`error` says which): no size, no JSON. */
+  readonly undecodable?: boolean
 }
 
 const context = (email: string, requestedAt = new Date()): RequestContext => ({ reason: 'conversation_viewed', requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conformance' }, requester: { email } })
@@ -100,7 +102,7 @@ export async function exchange(url: string, headers: Record<string, string>, lim
   const seen = { status: answer.status!, contentType: headerValue(answer.headers, 'content-type') ?? null, latencyMs, ...(server ? { server } : {}) }
   if (answer.ok) return { ...seen, body: answer.body }
   // An answer came, but not one the help desk can read: too large, or in a coding it cannot undo.
-  return { ...seen, body: Buffer.alloc(0), error: answer.failure.message, ...(answer.failure.kind === 'too_large' ? { tooLarge: true } : {}) }
+  return { ...seen, body: Buffer.alloc(0), error: answer.failure.message, ...(answer.failure.kind === 'too_large' ? { tooLarge: true } : {}), ...(answer.failure.kind === 'undecodable' ? { undecodable: true } : {}) }
 }
 
 const pass = (name: CheckName, reason: string): CheckResult => ({ name, status: 'pass', reason })
@@ -270,10 +272,19 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     const wrongType = ok.find((e) => !JSON_TYPE.test(e.exchange.contentType ?? ''))
     results.push(wrongType ? fail('content-type', `${wrongType.email}: Content-Type is ${JSON.stringify(wrongType.exchange.contentType)}`, 'send Content-Type: application/json') : pass('content-type', 'application/json'))
     const tooLarge = ok.find((e) => e.exchange.tooLarge)
-    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, `keep a response under ${formatBytes(CONFORMANCE_DEFAULTS.maxResponseBytes)}: send what the sidebar shows, not whole records`) : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
-    const parsed = ok.map((e) => ({ email: e.email, parsed: e.exchange.tooLarge ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
-    const badJson = parsed.find((p) => p.parsed && !p.parsed.ok)
-    results.push(badJson && badJson.parsed && !badJson.parsed.ok ? fail('json', `${badJson.email}: ${badJson.parsed.error.message}`, 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)') : pass('json', 'every body parses'))
+    // A body that could not be decoded has no size to pass: its 0 bytes are not the answer's.
+    const undecodable = ok.find((e) => e.exchange.undecodable)
+    const codingFix = 'send the body in a content-coding the help desk undoes (gzip, deflate, br) or none, and a Content-Encoding header that says which'
+    results.push(
+      tooLarge
+        ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, `keep a response under ${formatBytes(CONFORMANCE_DEFAULTS.maxResponseBytes)}: send what the sidebar shows, not whole records`)
+        : undecodable
+          ? fail('size', `cannot measure ${undecodable.email}'s body: ${undecodable.exchange.error}`, codingFix)
+          : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`),
+    )
+    const parsed = ok.map((e) => ({ email: e.email, exchange: e.exchange, parsed: e.exchange.tooLarge || e.exchange.undecodable ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
+    const badJson = parsed.flatMap((p) => (p.exchange.undecodable ? [{ ...p, why: p.exchange.error, fix: codingFix }] : p.parsed && !p.parsed.ok ? [{ ...p, why: p.parsed.error.message, fix: 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)' }] : []))[0]
+    results.push(badJson ? fail('json', `${badJson.email}: ${badJson.why}`, badJson.fix) : pass('json', 'every body parses'))
     const documents = parsed.flatMap((p) => (p.parsed?.ok ? [{ email: p.email, value: p.parsed.value }] : []))
     results.push(schemaCheck(documents))
     const rendered = documents.flatMap(({ email, value }) => {
@@ -376,6 +387,7 @@ export function answerProblem(answer: Exchange): string | undefined {
   if (!is2xx(answer)) return undefined
   if (!JSON_TYPE.test(answer.contentType ?? '')) return `Content-Type is ${JSON.stringify(answer.contentType)}, not JSON`
   if (answer.tooLarge) return `the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`
+  if (answer.undecodable) return answer.error
   const parsed = parseJson(answer.body ?? Buffer.alloc(0))
   if (!parsed.ok) return `the body is not JSON (${parsed.error.message})`
   const checked = validate('response', parsed.value)

@@ -407,6 +407,16 @@ describe.concurrent('ckit conformance against the mock', () => {
     })
   })
 
+  it('a plain JSON body labelled Content-Encoding: gzip fails size and json with the decoding error, not "0 bytes" and "empty input" (red team: gzip-lie)', async () => {
+    const url = await endpoint({ known: (res) => (res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(JSON.stringify(RESPONSE)), true) })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    const undecodable = /the answer's gzip body cannot be decoded/
+    expect(check(checks, 'size')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^cannot measure kelly@example\.com's body: the answer's gzip body cannot be decoded/), fix: expect.stringMatching(/content-coding the help desk undoes/) })
+    expect(check(checks, 'json')).toMatchObject({ status: 'fail', reason: expect.stringMatching(undecodable), fix: expect.stringMatching(/content-coding the help desk undoes/) })
+    expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(undecodable) })
+    for (const c of checks) expect(c.reason, c.name).not.toMatch(/empty input|largest 0 bytes/)
+  })
+
   it('an unknown section type is a warning: a lenient help desk shows the rest', async () => {
     const mock = await startMock({ port: 0, secret: 's3cret' })
     mocks.push(mock)
