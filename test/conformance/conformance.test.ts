@@ -66,6 +66,15 @@ describe.concurrent('ckit conformance against the mock', () => {
     expect(checks.map((c) => c.name)).toEqual([...CHECK_NAMES])
   })
 
+  it('a run sends 42 requests plus 2 × --requests, as docs/cli.md says', async () => {
+    let count = 0
+    const url = await endpoint({ answer: () => (count++, false) })
+    await runConformance({ url, secret: 's3cret', requests: 3, concurrency: 2 })
+    expect(count).toBe(42 + 2 * 3)
+    expect(readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')).toMatch(/A run sends 42 requests plus\s+2 × `--requests` \(62 with the defaults\)/)
+    expect(42 + 2 * CONFORMANCE_DEFAULTS.requests).toBe(62)
+  })
+
   it('a correct endpoint of our own passes every check (the baseline for the broken ones below)', async () => {
     const checks = await runConformance({ url: await endpoint(), secret: 's3cret', ...quick })
     expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
