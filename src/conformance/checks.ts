@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { testConnection, type Failure } from '../client/index.js'
-import { CUSTOMER_NOT_FOUND } from '../client/request.js'
+import { createHmac, randomBytes } from 'node:crypto'
+import { classifyAnswer, ERROR_BODY_LIMIT, testConnection, type Failure } from '../client/index.js'
 import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
-import { appendPathParameter, buildSignedRequest, HEADERS } from '../signature/index.js'
+import { appendPathParameter, buildSignedRequest, HEADERS, SIGNATURE_PREFIX, type SignedRequest } from '../signature/index.js'
 import { formatBytes } from '../http/limits.js'
 import { CONFORMANCE_DEFAULTS } from './defaults.js'
 import type { CheckResult as Result } from './result.js'
@@ -56,6 +55,8 @@ export interface Exchange {
   readonly error?: string
   readonly timedOut?: boolean
   readonly tooLarge?: boolean
+  /** The body came in a content-coding that cannot be undone (`error` says which): no size, no JSON. */
+  readonly undecodable?: boolean
 }
 
 const context = (email: string, requestedAt = new Date()): RequestContext => ({ reason: 'conversation_viewed', requested_at: requestedAt.toISOString(), inbox: { slug: 'support' }, conversation: { id: 'conformance' }, requester: { email } })
@@ -69,9 +70,29 @@ function contextFor(reason: RequestContext['reason'], email: string, requestedAt
   return { ...context(email, requestedAt), reason }
 }
 
+/**
+ * Signatures that must not verify, each the way a hand-written check goes wrong: comparing only
+ * a prefix of the digest (so `sha256=` or half of it verifies), a rotation list holding an unset
+ * secret (the HMAC keyed with ""), or any key at all.
+ */
+function forgeries(request: SignedRequest): { what: string; signature: string }[] {
+  const right = request.signature.slice(SIGNATURE_PREFIX.length)
+  const hmac = (key: Buffer) => SIGNATURE_PREFIX + createHmac('sha256', key).update(request.pathParameter).digest('hex')
+  return [
+    { what: 'an all-zero digest', signature: SIGNATURE_PREFIX + '0'.repeat(64) },
+    { what: 'an empty digest', signature: SIGNATURE_PREFIX },
+    { what: 'the first 32 hex digits of the right digest', signature: SIGNATURE_PREFIX + right.slice(0, 32) },
+    { what: 'the right digest without its last hex digit', signature: SIGNATURE_PREFIX + right.slice(0, -1) },
+    { what: 'the HMAC keyed with an empty secret', signature: hmac(Buffer.alloc(0)) },
+    { what: 'the HMAC keyed with a random wrong secret', signature: hmac(randomBytes(32)) },
+  ]
+}
+
 /** One GET with the help desk's budget and size cap (content-codings undone, as its client does), keeping everything a check needs. */
 export async function exchange(url: string, headers: Record<string, string>, limits: { readonly timeoutMs: number; readonly maxResponseBytes: number } = { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs, maxResponseBytes: CONFORMANCE_DEFAULTS.maxResponseBytes }): Promise<Exchange> {
-  const answer = await send({ url, headers: { accept: 'application/json', ...headers } }, { ...limits, decode: true })
+  // A non-2xx body is read up to the cap and never fails for its size: a refusal is searched for
+  // customer data whatever its status, and a huge one is no reason to stop reading the start.
+  const answer = await send({ url, headers: { accept: 'application/json', ...headers } }, { ...limits, decode: true, prefixBytes: (status) => (status >= 200 && status < 300 ? undefined : limits.maxResponseBytes) })
   const latencyMs = Math.round(answer.latencyMs)
   // Silence, or an answer cut off: the help desk shows an error, whatever status came first.
   if (!answer.ok && (answer.failure.kind === 'timeout' || answer.failure.kind === 'network' || answer.status === undefined)) {
@@ -81,7 +102,7 @@ export async function exchange(url: string, headers: Record<string, string>, lim
   const seen = { status: answer.status!, contentType: headerValue(answer.headers, 'content-type') ?? null, latencyMs, ...(server ? { server } : {}) }
   if (answer.ok) return { ...seen, body: answer.body }
   // An answer came, but not one the help desk can read: too large, or in a coding it cannot undo.
-  return { ...seen, body: Buffer.alloc(0), error: answer.failure.message, ...(answer.failure.kind === 'too_large' ? { tooLarge: true } : {}) }
+  return { ...seen, body: Buffer.alloc(0), error: answer.failure.message, ...(answer.failure.kind === 'too_large' ? { tooLarge: true } : {}), ...(answer.failure.kind === 'undecodable' ? { undecodable: true } : {}) }
 }
 
 const pass = (name: CheckName, reason: string): CheckResult => ({ name, status: 'pass', reason })
@@ -115,7 +136,7 @@ function noAnswerFix(answer: Exchange): string {
 
 // How endpoints (ours included: "X_YETTO_SIGNATURE header is missing") say the signature never arrived.
 const SIGNATURE_MISSING = /signature[^.\n]{0,40}\b(missing|absent|not (found|present|sent|given))\b|\b(missing|absent|no)\b[^.\n]{0,40}signature/i
-const saysSignatureMissing = (answer: Exchange): boolean => SIGNATURE_MISSING.test(answer.body?.subarray(0, 4096).toString() ?? '')
+const saysSignatureMissing = (answer: Exchange): boolean => SIGNATURE_MISSING.test(answer.body?.subarray(0, ERROR_BODY_LIMIT).toString() ?? '')
 
 /**
  * Runs every check against a live endpoint and explains each failure with a fix. Never throws
@@ -138,8 +159,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   }
   results.push(firstExchange.status === null ? fail('reachable', `the server accepted the connection but sent ${firstExchange.error}`, noAnswerFix(firstExchange)) : pass('reachable', `answered HTTP ${firstExchange.status}`))
 
-  // challenge
-  const challenge = await testConnection({ url: options.url, secret: options.secret }, { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs })
+  // challenge: sent twice, each with its own random string, so an answer cached from the first
+  // (the Test button works once, then never again) is caught by the second.
+  const challenges = []
+  for (let i = 0; i < CONFORMANCE_DEFAULTS.challenges; i++) {
+    const attempt = await testConnection({ url: options.url, secret: options.secret }, { timeoutMs: CONFORMANCE_DEFAULTS.budgetMs })
+    challenges.push(attempt)
+    if (!attempt.ok) break
+  }
+  const challenge = challenges.at(-1)!
   const echo = 'when reason is "challenge", answer 200 {"challenge": <the same string>} within 3 s'
   const challengeFix = (failure: Failure): string =>
     failure.kind === 'timeout'
@@ -147,7 +175,10 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
       : failure.status === 401 || failure.status === 403
         ? `the challenge is signed like every request: verify it with the secret the help desk shows, then ${echo}`
         : echo
-  results.push(challenge.ok ? pass('challenge', `echoed within ${challenge.latencyMs} ms`) : fail('challenge', describeFailure(challenge.error), challengeFix(challenge.error)))
+  const slowest = Math.max(...challenges.map((c) => c.latencyMs))
+  if (challenge.ok) results.push(pass('challenge', `${challenges.length} challenges, each echoed with its own string, within ${slowest} ms`))
+  else if (challenges.length > 1 && challenge.error.kind === 'bad_challenge') results.push(fail('challenge', `the first challenge was echoed, but challenge ${challenges.length} (another random string) got ${describeFailure(challenge.error)}: an answer cached from an earlier challenge`, `${echo}, computed for each request: never cache or replay a challenge answer (a response cache must not key it by inbox or URL alone)`))
+  else results.push(fail('challenge', `${challenges.length > 1 ? `challenge ${challenges.length}: ` : ''}${describeFailure(challenge.error)}`, challengeFix(challenge.error)))
 
   // signed-request, and one exchange per customer e-mail for the content checks
   const exchanges: { email: string; exchange: Exchange }[] = [{ email: emails[0]!, exchange: firstExchange }]
@@ -174,16 +205,24 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
   // so each must be refused unsigned or forged, not only the one a sidebar view uses.
   const probeFor = (reason: RequestContext['reason'], requestedAt?: Date) => signedFor(reason, emails[0]!, requestedAt)
   const byReason = REASONS.map((reason) => ({ reason, request: probeFor(reason) }))
-  const staleRequest = probeFor('conversation_viewed', new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000))
-  const futureRequest = probeFor('conversation_viewed', new Date(Date.now() + CONFORMANCE_DEFAULTS.futureAgeMinutes * 60_000))
+  const staleAt = new Date(Date.now() - CONFORMANCE_DEFAULTS.staleAgeMinutes * 60_000)
+  const futureAt = new Date(Date.now() + CONFORMANCE_DEFAULTS.futureAgeMinutes * 60_000)
+  const staleRequest = probeFor('conversation_viewed', staleAt)
+  // A captured refresh or automation request replays as well as a sidebar view: freshness holds for every reason.
+  const staleByReason = REASONS.flatMap((reason) => [
+    { what: `a correctly signed request (reason ${reason}) whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`, request: reason === 'conversation_viewed' ? staleRequest : probeFor(reason, staleAt) },
+    { what: `a correctly signed request (reason ${reason}) whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`, request: probeFor(reason, futureAt) },
+  ])
   // The signature comes first: an unsigned request must be refused before its context is read,
   // whether the context is old or not a context at all.
   const garbageUrl = appendPathParameter(options.url, 'not-a-context!')
+  const forged = byReason.flatMap(({ reason, request }) => forgeries(request).map(({ what, signature }) => ({ what: `a request with a wrong X_YETTO_SIGNATURE, ${what} (reason ${reason})`, url: request.url, signature })))
   // Independent of each other: at once, so a silent endpoint costs one budget here, not a dozen.
-  const [unsignedAnswers, forgedAnswers, [stale, future, unsignedStale, unsignedGarbage]] = await Promise.all([
+  const [unsignedAnswers, forgedAnswers, staleAnswers, [unsignedStale, unsignedGarbage]] = await Promise.all([
     Promise.all(byReason.map(({ request }) => exchange(request.url, {}))),
-    Promise.all(byReason.map(({ request }) => exchange(request.url, { [HEADERS.signature]: `sha256=${'0'.repeat(64)}` }))),
-    Promise.all([exchange(staleRequest.url, staleRequest.headers), exchange(futureRequest.url, futureRequest.headers), exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
+    Promise.all(forged.map(({ url, signature }) => exchange(url, { [HEADERS.signature]: signature }))),
+    Promise.all(staleByReason.map(({ request }) => exchange(request.url, request.headers))),
+    Promise.all([exchange(staleRequest.url, {}), exchange(garbageUrl, {})]),
   ])
   const secrets = customerSecrets(firstExchange)
   const leak = 'refuse a request whose signature is missing or wrong with 401, before looking up the customer'
@@ -194,15 +233,13 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     { what: 'a request without X_YETTO_SIGNATURE whose path parameter is not a context', answer: unsignedGarbage, strict: true },
   ]
   results.push(refusalChecks('rejects-unsigned', unsignedProbes, leak, dataRisk, secrets))
-  results.push(refusalChecks('rejects-forged', byReason.map(({ reason }, i) => ({ what: `a request with a wrong X_YETTO_SIGNATURE (reason ${reason})`, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
-  const staleWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.staleAgeMinutes} minutes old`
-  const futureWhat = `a correctly signed request whose requested_at is ${CONFORMANCE_DEFAULTS.futureAgeMinutes} minutes in the future`
-  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
-  const staleProbes: Probe[] = [{ what: staleWhat, answer: stale }, { what: futureWhat, answer: future }]
+  results.push(refusalChecks('rejects-forged', forged.map(({ what }, i) => ({ what, answer: forgedAnswers[i]! })), leak, dataRisk, secrets))
+  const staleFix = 'refuse a context whose requested_at is more than 5 minutes from now, in either direction and for every reason, with 401 (createRequestParser and parseSignedRequest do; docs/protocol.md, freshness)'
+  const staleProbes: Probe[] = staleByReason.map(({ what }, i) => ({ what, answer: staleAnswers[i]! }))
   if (staleProbes.every((p) => isRefusal(p.answer)) && !freshAccepted) {
     // The fresh twin was not accepted, so this refusal says nothing about freshness; a silent
     // twin is no answer, which never merely warns.
-    const cannotTell = `${staleWhat} was refused (HTTP ${stale.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
+    const cannotTell = `${staleProbes[0]!.what} was refused (HTTP ${staleProbes[0]!.answer.status}), but this cannot tell whether the endpoint checks freshness: the same request stamped now`
     results.push(firstExchange.status === null ? fail('rejects-stale', `${cannotTell} got ${firstExchange.error}`, noAnswerFix(firstExchange)) : warn('rejects-stale', `${cannotTell} got ${answered(firstExchange)} too`, 'make signed-request pass first, then run again'))
   } else {
     results.push(refusalChecks('rejects-stale', staleProbes, staleFix, 'a captured request can be replayed for as long as its signature verifies, which is forever', secrets))
@@ -235,10 +272,19 @@ export async function runConformance(options: ConformanceOptions): Promise<Check
     const wrongType = ok.find((e) => !JSON_TYPE.test(e.exchange.contentType ?? ''))
     results.push(wrongType ? fail('content-type', `${wrongType.email}: Content-Type is ${JSON.stringify(wrongType.exchange.contentType)}`, 'send Content-Type: application/json') : pass('content-type', 'application/json'))
     const tooLarge = ok.find((e) => e.exchange.tooLarge)
-    results.push(tooLarge ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, `keep a response under ${formatBytes(CONFORMANCE_DEFAULTS.maxResponseBytes)}: send what the sidebar shows, not whole records`) : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`))
-    const parsed = ok.map((e) => ({ email: e.email, parsed: e.exchange.tooLarge ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
-    const badJson = parsed.find((p) => p.parsed && !p.parsed.ok)
-    results.push(badJson && badJson.parsed && !badJson.parsed.ok ? fail('json', `${badJson.email}: ${badJson.parsed.error.message}`, 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)') : pass('json', 'every body parses'))
+    // A body that could not be decoded has no size to pass: its 0 bytes are not the answer's.
+    const undecodable = ok.find((e) => e.exchange.undecodable)
+    const codingFix = 'send the body in a content-coding the help desk undoes (gzip, deflate, br) or none, and a Content-Encoding header that says which'
+    results.push(
+      tooLarge
+        ? fail('size', `${tooLarge.email}: the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`, `keep a response under ${formatBytes(CONFORMANCE_DEFAULTS.maxResponseBytes)}: send what the sidebar shows, not whole records`)
+        : undecodable
+          ? fail('size', `cannot measure ${undecodable.email}'s body: ${undecodable.exchange.error}`, codingFix)
+          : pass('size', `largest ${Math.max(...ok.map((e) => e.exchange.body?.byteLength ?? 0))} bytes`),
+    )
+    const parsed = ok.map((e) => ({ email: e.email, exchange: e.exchange, parsed: e.exchange.tooLarge || e.exchange.undecodable ? undefined : parseJson(e.exchange.body ?? Buffer.alloc(0)) }))
+    const badJson = parsed.flatMap((p) => (p.exchange.undecodable ? [{ ...p, why: p.exchange.error, fix: codingFix }] : p.parsed && !p.parsed.ok ? [{ ...p, why: p.parsed.error.message, fix: 'send the JSON document whole, as JSON (no HTML error pages, no trailing commas)' }] : []))[0]
+    results.push(badJson ? fail('json', `${badJson.email}: ${badJson.why}`, badJson.fix) : pass('json', 'every body parses'))
     const documents = parsed.flatMap((p) => (p.parsed?.ok ? [{ email: p.email, value: p.parsed.value }] : []))
     results.push(schemaCheck(documents))
     const rendered = documents.flatMap(({ email, value }) => {
@@ -267,7 +313,7 @@ interface Probe {
   readonly strict?: boolean
 }
 
-/** Refused (401/403) passes; data fails; no answer fails; any other answer warns. */
+/** Refused (401/403) passes; data fails; no answer fails; any other answer (whose body carries no customer data) warns. */
 function refusalCheck(name: CheckName, what: string, answer: Exchange, fix: string, risk: string): CheckResult {
   if (isRefusal(answer)) return pass(name, `${what} was refused (HTTP ${answer.status})`)
   if (answer.status === null) return fail(name, `${what} got ${answer.error}, so this cannot tell whether it is refused`, `${noAnswerFix(answer)}; ${fix}`)
@@ -284,8 +330,12 @@ function refusalChecks(name: CheckName, probes: readonly Probe[], fix: string, r
   // Only an endpoint that does refuse plain unsigned requests shows its order by answering these otherwise.
   const refusesPlain = probes.some((p) => !p.strict && isRefusal(p.answer))
   const verdicts = probes.map((probe): CheckResult => {
-    const leaked = isRefusal(probe.answer) ? leakIn(probe.answer, secrets) : undefined
-    if (leaked) return fail(name, `${probe.what} was refused (HTTP ${probe.answer.status}), but the refusal carries customer data (${leaked})`, 'verify the signature before looking up the customer, and answer a refusal with only {"error": …, "message": …}: a refusal goes to whoever sent the request')
+    // Whatever the status (a 500, a 302 to a login page), the body goes to whoever sent the request.
+    const leaked = probe.answer.status !== null && !is2xx(probe.answer) ? leakIn(probe.answer, secrets) : undefined
+    if (leaked) {
+      const seen = isRefusal(probe.answer) ? `was refused (HTTP ${probe.answer.status}), but the refusal carries` : `got ${answered(probe.answer)}, and its body carries`
+      return fail(name, `${probe.what} ${seen} customer data (${leaked}): ${risk}`, 'verify the signature before looking up the customer, and answer a refusal with 401 and only {"error": …, "message": …}: a refusal goes to whoever sent the request')
+    }
     if (probe.strict && refusesPlain && probe.answer.status !== null && !isRefusal(probe.answer) && !is2xx(probe.answer)) {
       return fail(name, `${probe.what} got ${answered(probe.answer)}, not 401: the endpoint read the unverified context before checking the signature`, 'verify X_YETTO_SIGNATURE first and refuse with 401 before decoding the path parameter or checking requested_at')
     }
@@ -293,7 +343,9 @@ function refusalChecks(name: CheckName, probes: readonly Probe[], fix: string, r
   })
   const worst = verdicts.find((v) => v.status === 'fail') ?? verdicts.find((v) => v.status === 'warn')
   if (worst) return worst
-  return pass(name, probes.length === 1 ? verdicts[0]!.reason : `${probes.length} requests refused (${probes.map((p) => `${p.what}: HTTP ${p.answer.status}`).join('; ')})`)
+  const statuses = new Map<number | null, number>()
+  for (const { answer } of probes) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1)
+  return pass(name, probes.length === 1 ? verdicts[0]!.reason : `all ${probes.length} requests refused (${[...statuses].map(([status, n]) => `HTTP ${status} ×${n}`).join(', ')})`)
 }
 
 /** The known customer's identifying values, from the accepted signed answer: what a refusal must never contain. */
@@ -335,6 +387,7 @@ export function answerProblem(answer: Exchange): string | undefined {
   if (!is2xx(answer)) return undefined
   if (!JSON_TYPE.test(answer.contentType ?? '')) return `Content-Type is ${JSON.stringify(answer.contentType)}, not JSON`
   if (answer.tooLarge) return `the body passed ${CONFORMANCE_DEFAULTS.maxResponseBytes} bytes`
+  if (answer.undecodable) return answer.error
   const parsed = parseJson(answer.body ?? Buffer.alloc(0))
   if (!parsed.ok) return `the body is not JSON (${parsed.error.message})`
   const checked = validate('response', parsed.value)
@@ -376,22 +429,26 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
 
 /**
  * The help desk shows "no customer record" only for 404 with a JSON body
- * {"error": "customer_not_found"} (src/client/request.ts); anything else — an HTML 404 page
- * from a framework, a 500, silence — shows the agent an error card for every unknown customer.
+ * {"error": "customer_not_found"} within the first ERROR_BODY_LIMIT bytes, as the client reads it
+ * (`classifyAnswer`, so this check and `ckit fetch` never disagree); anything else — an HTML 404
+ * page from a framework, a 500, a padded or bloated body, silence — shows the agent an error card
+ * for every unknown customer.
  */
 function unknownCustomerCheck(email: string, answer: Exchange): CheckResult {
-  const want = 'answer 404 with Content-Type: application/json and {"error": "customer_not_found"} for an e-mail with no customer record (docs/protocol.md)'
+  const want = `answer 404 with Content-Type: application/json and {"error": "customer_not_found"}, in under ${ERROR_BODY_LIMIT} bytes, for an e-mail with no customer record (docs/protocol.md)`
   if (answer.status === null) return fail('unknown-customer', `${email} got ${answer.error}`, `${noAnswerFix(answer)}; ${want}`)
   if (is2xx(answer)) return fail('unknown-customer', `${email} was answered HTTP ${answer.status} with data: the agent would see a customer who does not exist`, want)
-  const body = answer.body ? parseJson(answer.body) : undefined
-  const isJson = body?.ok === true
-  const error = isJson ? (body.value as { error?: unknown } | null)?.error : undefined
   const consequence = 'the help desk would show an error instead of "no customer record"'
+  if (answer.error) return fail('unknown-customer', `${email} got ${answered(answer)} whose body the help desk cannot read (${answer.error}): ${consequence}`, want)
+  const reading = classifyAnswer(answer.status, answer.body ?? Buffer.alloc(0))
   // The pact contract matches the Content-Type too: the right bytes as text/plain are not the answer.
-  if (answer.status === 404 && error === CUSTOMER_NOT_FOUND) {
+  if (reading.kind === 'not_found') {
     return JSON_TYPE.test(answer.contentType ?? '') ? pass('unknown-customer', `404 customer_not_found for ${email}`) : fail('unknown-customer', `${email} got ${answered(answer)}: the body is right, but not sent as JSON; ${consequence}`, want)
   }
-  if (!isJson) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
+  if (reading.kind === 'http_status' && reading.cappedAway) return fail('unknown-customer', `${email} got ${answered(answer)}, but ${reading.cappedAway}`, want)
+  const body = parseJson((answer.body ?? Buffer.alloc(0)).subarray(0, ERROR_BODY_LIMIT))
+  const error = body.ok ? (body.value as { error?: unknown } | null)?.error : undefined
+  if (!body.ok) return fail('unknown-customer', `${email} got ${answered(answer)} whose body is not JSON (an HTML error page?): ${consequence}`, want)
   if (answer.status !== 404) return fail('unknown-customer', `${email} got ${answered(answer)}, not 404: ${consequence}`, want)
   return fail('unknown-customer', `${email} got 404 with ${JSON.stringify(error ?? null)} as "error", not "customer_not_found": ${consequence}`, want)
 }

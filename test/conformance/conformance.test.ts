@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
+import { createHmac } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CHECK_NAMES, CONFORMANCE_DEFAULTS, exchange, PROBE_CHECK_NAMES, runConformance, type CheckName, type CheckResult } from '../../src/conformance/index.js'
 import { UNDERSCORE_CULPRITS, underscoreFix } from '../../src/conformance/underscores.js'
 import { escapeXml } from '../../src/cli/format.js'
+import { requestCustomerData } from '../../src/client/index.js'
 import { compileScenarioConfig, startMock, type RunningMock } from '../../src/mock/index.js'
 import { createRequestParser, decodeContext, pathParameterOf, type RequestParserOptions } from '../../src/signature/index.js'
 import { cli, spawnUntil } from '../helpers.js'
@@ -62,6 +64,15 @@ describe.concurrent('ckit conformance against the mock', () => {
     const checks = await checksAgainst({})
     expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
     expect(checks.map((c) => c.name)).toEqual([...CHECK_NAMES])
+  })
+
+  it('a run sends 42 requests plus 2 × --requests, as docs/cli.md says', async () => {
+    let count = 0
+    const url = await endpoint({ answer: () => (count++, false) })
+    await runConformance({ url, secret: 's3cret', requests: 3, concurrency: 2 })
+    expect(count).toBe(42 + 2 * 3)
+    expect(readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')).toMatch(/A run sends 42 requests plus\s+2 × `--requests` \(62 with the defaults\)/)
+    expect(42 + 2 * CONFORMANCE_DEFAULTS.requests).toBe(62)
   })
 
   it('a correct endpoint of our own passes every check (the baseline for the broken ones below)', async () => {
@@ -121,7 +132,7 @@ describe.concurrent('ckit conformance against the mock', () => {
   it('an endpoint with no freshness check fails rejects-stale, and only that, with the fix', async () => {
     const checks = await checksAgainst({ toleranceSeconds: Infinity })
     expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
-    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction, with 401/) })
+    expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes old was answered HTTP 200 with data/), fix: expect.stringMatching(/requested_at is more than 5 minutes from now, in either direction and for every reason, with 401/) })
   })
 
   it('a stale refusal from an endpoint that refuses fresh requests too proves nothing: ⚠, never ✔', async () => {
@@ -129,6 +140,23 @@ describe.concurrent('ckit conformance against the mock', () => {
     expect(check(checks, 'signed-request')).toMatchObject({ status: 'fail' })
     expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/cannot tell whether the endpoint checks freshness: the same request stamped now got HTTP 401 .* too/) })
     expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^the challenge is signed like every request: verify it with the secret/) })
+  })
+
+  it('a challenge answered from a cache of the first one fails challenge on the first run (red team: challenge-cached)', async () => {
+    const parse = createRequestParser({ secret: 's3cret' })
+    let cached: string | undefined
+    const url = await endpoint({
+      answer: (req, res) => {
+        const parsed = parse(req.url ?? '/', req.headers)
+        if (!parsed.ok || !parsed.isChallenge) return false
+        cached ??= parsed.context.challenge
+        json(res, 200, { challenge: cached })
+        return true
+      },
+    })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    expect(check(checks, 'challenge')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^the first challenge was echoed, but challenge 2 \(another random string\) got bad_challenge: the response echoed a different challenge/), fix: expect.stringMatching(/never cache or replay a challenge answer/) })
+    expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['challenge'])
   })
 
   it('an unsigned request left unanswered fails rejects-unsigned (no answer is not a refusal)', async () => {
@@ -175,8 +203,38 @@ describe.concurrent('ckit conformance against the mock', () => {
     it('a forged signature accepted for automation fails rejects-forged', async () => {
       const url = await endpoint({ answer: (req, res) => (contextOf(req)?.reason === 'automation' && !unsigned(req) ? (json(res, 200, RESPONSE), true) : false) })
       const checks = await runConformance({ url, secret: 's3cret', ...quick })
-      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE \(reason automation\) was answered HTTP 200/) })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/wrong X_YETTO_SIGNATURE, an all-zero digest \(reason automation\) was answered HTTP 200/) })
       expect(check(checks, 'rejects-unsigned')).toMatchObject({ status: 'pass' })
+    })
+  })
+
+  describe('rejects-forged sends the signatures hand-written checks accept (red team: prefix-compare, empty-key-fallback)', () => {
+    const digest = (key: string, param: string) => createHmac('sha256', key).update(param).digest('hex')
+    /** Accepts what `accepts` says of the hex sent and the right digest (keyed with s3cret), and whatever the parser accepts. */
+    const accepting = (accepts: (given: string, param: string) => boolean) =>
+      endpoint({
+        answer: (req, res) => {
+          const given = /^sha256=([0-9a-f]*)$/.exec(String(req.headers['x_yetto_signature'] ?? ''))?.[1]
+          const param = pathParameterOf(req.url ?? '/')
+          if (given === undefined || !contextOf(req) || given === digest('s3cret', param) || !accepts(given, param)) return false
+          json(res, 200, RESPONSE)
+          return true
+        },
+      })
+    it.each([
+      ['a prefix of the digest', (given: string, param: string) => digest('s3cret', param).startsWith(given), /an empty digest \(reason conversation_viewed\) was answered HTTP 200 with data/],
+      ['a prefix of at least 32 hex digits', (given: string, param: string) => given.length >= 32 && digest('s3cret', param).startsWith(given), /the first 32 hex digits of the right digest \(reason conversation_viewed\) was answered HTTP 200/],
+      ['a prefix of at least 33 hex digits', (given: string, param: string) => given.length >= 33 && digest('s3cret', param).startsWith(given), /the right digest without its last hex digit \(reason conversation_viewed\) was answered HTTP 200/],
+      ['the HMAC keyed with an unset old secret', (given: string, param: string) => given === digest('', param), /the HMAC keyed with an empty secret \(reason conversation_viewed\) was answered HTTP 200/],
+    ])('an endpoint that accepts %s fails rejects-forged, and only that', async (_name, accepts, reason) => {
+      const checks = await runConformance({ url: await accepting(accepts), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^refuse a request whose signature is missing or wrong with 401/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-forged'])
+    })
+
+    it('an endpoint that checks only the shape of a digest (and refuses all zeros) fails rejects-forged', async () => {
+      const checks = await runConformance({ url: await accepting((given) => given.length === 64 && !/^0+$/.test(given)), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/the HMAC keyed with an empty secret \(reason conversation_viewed\) was answered HTTP 200/) })
     })
   })
 
@@ -192,8 +250,38 @@ describe.concurrent('ckit conformance against the mock', () => {
         },
       })
       const checks = await runConformance({ url, secret: 's3cret', ...quick })
-      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 10 minutes in the future was answered HTTP 200 with data/) })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/requested_at is 6 minutes in the future was answered HTTP 200 with data/) })
       expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    /** Checks freshness itself: refuses a context `pastSeconds` old or `futureSeconds` ahead, for the reasons `checked` names. */
+    const freshness = (pastSeconds: number, futureSeconds: number, checked: (reason: string) => boolean = () => true) =>
+      endpoint({
+        parser: { toleranceSeconds: Infinity },
+        answer: (req, res) => {
+          const context = contextOf(req)
+          const ahead = context ? (Date.parse(context.requested_at) - Date.now()) / 1000 : 0
+          if (!context || !checked(context.reason) || (ahead <= futureSeconds && -ahead <= pastSeconds)) return false
+          json(res, 401, { error: 'stale', message: 'outside the window' })
+          return true
+        },
+      })
+
+    it('a window of 599 s into the future fails: the future probe is 6 minutes ahead (red team: future-window-599)', async () => {
+      const checks = await runConformance({ url: await freshness(300, 599), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/\(reason conversation_viewed\) whose requested_at is 6 minutes in the future was answered HTTP 200 with data/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it.each(['refresh', 'automation', 'challenge'])('freshness skipped for reason %s fails rejects-stale, naming the reason (red team: fresh-only-viewed)', async (skipped) => {
+      const checks = await runConformance({ url: await freshness(300, 300, (reason) => reason !== skipped), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-stale')).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`\\(reason ${skipped}\\) whose requested_at is 6 minutes old was answered HTTP 200`)), fix: expect.stringMatching(/in either direction and for every reason/) })
+      expect(checks.filter((c) => c.status !== 'pass').map((c) => c.name)).toEqual(['rejects-stale'])
+    })
+
+    it('the same endpoint checking every reason within 300 s passes', async () => {
+      const checks = await runConformance({ url: await freshness(300, 300), secret: 's3cret', ...quick })
+      expect(checks.filter((c) => c.status !== 'pass')).toEqual([])
     })
 
     it('a 599-second window fails: the past probe is 6 minutes old', async () => {
@@ -230,9 +318,42 @@ describe.concurrent('ckit conformance against the mock', () => {
       const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
       for (const name of ['rejects-unsigned', 'rejects-forged'] as const) expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
     })
+
+    // Red team (second round): leak-500, leak-302. Any non-2xx body reaches whoever sent the request.
+    it.each([
+      [500, {}],
+      [302, { location: '/login' }],
+    ])('an HTTP %i refusal whose body is the customer document fails rejects-unsigned and rejects-forged', async (status, headers) => {
+      const refused = (res: ServerResponse, reason: string) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: reason, ...RESPONSE }))
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      for (const name of ['rejects-unsigned', 'rejects-forged'] as const) {
+        expect(check(checks, name), name).toMatchObject({ status: 'fail', reason: expect.stringMatching(new RegExp(`got HTTP ${status} \\(Content-Type application/json\\), and its body carries customer data \\(a "customer" key\\): anyone who knows the URL`)), fix: expect.stringMatching(/^verify the signature before looking up the customer/) })
+      }
+    })
+
+    it('an HTTP 500 refusal past the size cap is still read for customer data', async () => {
+      const refused = (res: ServerResponse) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${'x'.repeat(CONFORMANCE_DEFAULTS.maxResponseBytes - 100)} customer_1 ${'x'.repeat(1000)}`)
+      const checks = await runConformance({ url: await endpoint({ refused }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/got HTTP 500 .*carries customer data \(the known customer's "customer_1"\)/) })
+    })
+
+    it('an HTTP 500 refusal without customer data stays a warning', async () => {
+      const checks = await runConformance({ url: await endpoint({ refused: (res, reason) => json(res, 500, { error: reason }) }), secret: 's3cret', ...quick })
+      expect(check(checks, 'rejects-forged')).toMatchObject({ status: 'warn', reason: expect.stringMatching(/got HTTP 500 \(Content-Type application\/json\) rather than a refusal/) })
+    })
   })
 
-  describe('unknown-customer: error answers must be JSON', () => {
+  describe('unknown-customer: error answers must be JSON, as the client reads them', () => {
+    it('agrees with the client: what ckit fetch reads as not_found passes, what it reads as http_status fails', async () => {
+      for (const [padding, kind] of [[4096 - 30, 'not_found'], [4096 - 29, 'http_status']] as const) {
+        const url = await endpoint({ unknown: (res) => res.writeHead(404, { 'content-type': 'application/json' }).end(`${' '.repeat(padding)}{"error":"customer_not_found"}`) })
+        const fetched = await requestCustomerData({ url, secret: 's3cret' }, { reason: 'conversation_viewed', requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: '1' }, requester: { email: 'nobody@unknown.invalid' } })
+        expect(fetched.ok ? 'ok' : fetched.error.kind, String(padding)).toBe(kind)
+        const checks = await runConformance({ url, secret: 's3cret', ...quick })
+        expect(check(checks, 'unknown-customer')?.status, String(padding)).toBe(kind === 'not_found' ? 'pass' : 'fail')
+      }
+    })
+
     it.each([
       ['an HTML 404 page', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not Found</title><h1>Cannot GET /yetto</h1>'), /HTTP 404 \(Content-Type text\/html; charset=utf-8\) whose body is not JSON/],
       ['the right body as text/plain', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'text/plain' }).end('{"error":"customer_not_found"}'), /HTTP 404 \(Content-Type text\/plain\): the body is right, but not sent as JSON/],
@@ -240,8 +361,11 @@ describe.concurrent('ckit conformance against the mock', () => {
       ['a JSON 404 with another error', (res: ServerResponse) => json(res, 404, { error: 'not_found' }), /404 with "not_found" as "error", not "customer_not_found"/],
       ['a 500', (res: ServerResponse) => json(res, 500, { error: 'customer_not_found' }), /HTTP 500 .*not 404/],
       ['data', (res: ServerResponse) => json(res, 200, RESPONSE), /answered HTTP 200 with data/],
+      // Red team (second round): big-404, padded-404. The client reads 4096 bytes of an error answer.
+      ['a 404 customer_not_found with 6000 bytes of debug after it', (res: ServerResponse) => json(res, 404, { error: 'customer_not_found', debug: 'x'.repeat(6000) }), /HTTP 404 \(Content-Type application\/json\), but the 404 answer's body is 6\d{3} bytes and the help desk reads only the first 4096 of an error answer.*http_status/],
+      ['a 404 customer_not_found after 5000 spaces', (res: ServerResponse) => res.writeHead(404, { 'content-type': 'application/json' }).end(`${' '.repeat(5000)}{"error":"customer_not_found"}`), /the 404 answer's body is 5030 bytes and the help desk reads only the first 4096/],
       ['silence', () => {}, /no complete answer within 3000 ms/],
-    ])('%s fails it, saying what came back', async (_name, unknown, reason) => {
+    ])('%s fails it, saying what came back', { timeout: 15_000 }, async (_name, unknown, reason) => {
       const checks = await runConformance({ url: await endpoint({ unknown }), secret: 's3cret', ...quick })
       expect(check(checks, 'unknown-customer')).toMatchObject({ status: 'fail', reason: expect.stringMatching(reason), fix: expect.stringMatching(/404 with Content-Type: application\/json and \{"error": "customer_not_found"\}/) })
       expect(checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual(['unknown-customer'])
@@ -290,6 +414,16 @@ describe.concurrent('ckit conformance against the mock', () => {
       expect(check(checks, 'signed-request')).toMatchObject({ status: 'pass' })
       expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^\d+ of 8 answers in the latency sample \(4 at once for half\) were 2xx but broken/) })
     })
+  })
+
+  it('a plain JSON body labelled Content-Encoding: gzip fails size and json with the decoding error, not "0 bytes" and "empty input" (red team: gzip-lie)', async () => {
+    const url = await endpoint({ known: (res) => (res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(JSON.stringify(RESPONSE)), true) })
+    const checks = await runConformance({ url, secret: 's3cret', ...quick })
+    const undecodable = /the answer's gzip body cannot be decoded/
+    expect(check(checks, 'size')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^cannot measure kelly@example\.com's body: the answer's gzip body cannot be decoded/), fix: expect.stringMatching(/content-coding the help desk undoes/) })
+    expect(check(checks, 'json')).toMatchObject({ status: 'fail', reason: expect.stringMatching(undecodable), fix: expect.stringMatching(/content-coding the help desk undoes/) })
+    expect(check(checks, 'latency')).toMatchObject({ status: 'fail', reason: expect.stringMatching(undecodable) })
+    for (const c of checks) expect(c.reason, c.name).not.toMatch(/empty input|largest 0 bytes/)
   })
 
   it('an unknown section type is a warning: a lenient help desk shows the rest', async () => {
@@ -399,7 +533,7 @@ describe('ckit conformance', () => {
     const url = await endpoint({ parser: { toleranceSeconds: Infinity }, unknown: (res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>') })
     const run = await cli(['conformance', url, '--secret', 's3cret', '--requests', '2'])
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction, with 401/)
+    expect(run.stdout).toMatch(/✖ rejects-stale +a correctly signed request \(reason conversation_viewed\) whose requested_at is 6 minutes old was answered HTTP 200 with data.*\n {4}fix: refuse a context whose requested_at is more than 5 minutes from now, in either direction and for every reason, with 401/)
     expect(run.stdout).toMatch(/✖ unknown-customer +nobody@unknown\.invalid got HTTP 404 \(Content-Type text\/html\) whose body is not JSON.*\n {4}fix: answer 404 with Content-Type: application\/json/)
     expect(run.stdout).toMatch(/\n2 of 15 checks failed\n$/)
   })
