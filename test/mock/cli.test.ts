@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildSignedRequest } from '../../src/signature/index.js'
@@ -152,6 +152,9 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     const requests = stderr.split('\n').filter((l) => l.includes('"request completed"')).map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(requests).toHaveLength(5)
     expect(requests[0]).toMatchObject({ level: 30, status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
+    // The request line is compiled from the journal entry, not formatted by pino: it has pino's fields all the same.
+    expect(requests.map((r) => r['journalId'])).toEqual([1, 2, 3, 4, 5])
+    expect(requests[0]).toMatchObject({ time: expect.any(Number), pid: child.pid, hostname: hostname(), reqId: expect.stringMatching(/^req-/), method: 'GET', url: '/…', reason: 'conversation_viewed', ms: expect.any(Number), msg: 'request completed' })
     expect(stderr).not.toMatch(/Warning|Deprecat/)
   })
 
