@@ -173,7 +173,7 @@ export const mockCommand: CommandSpec<MockFlags> = {
       ...(options.watch ? { watch: (result: ReloadResult) => io.stderr.write(result.ok ? `reloaded ${dataDir}\n` : `not reloaded, still serving the last good data: ${result.message}\n`) } : {}),
     }
     // Imported here so that other commands never load fastify.
-    const [{ startMock }, { deskPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../desk/index.js')])
+    const [{ startMock }, { deskPlugin }] = await Promise.all([import('../../mock/index.js'), import('../../desk/plugin.js')])
     let mock
     try {
       mock = await startMock({ ...mockOptions, desk: deskPlugin })

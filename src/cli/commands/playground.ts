@@ -21,7 +21,7 @@ export const playgroundCommand: CommandSpec<PlaygroundOptions> = {
       .option('--json', 'print { url } on stdout once listening')
       .addHelpText('after', '\nBinds 127.0.0.1 only and answers only to loopback names in Host (DNS rebinding gets 421), like the mock,\nwhich serves the same page at /__admin/playground/. Stops on Ctrl-C, exit 0.'),
   async run(_args, options, io) {
-    const [{ default: Fastify }, { deskPlugin }] = await Promise.all([import('fastify'), import('../../desk/index.js')])
+    const [{ default: Fastify }, { deskPlugin }] = await Promise.all([import('fastify'), import('../../desk/plugin.js')])
     const { host } = PLAYGROUND_DEFAULTS
     const app = Fastify()
     // The same desk the mock mounts, with the same guard: only the bind address differs.

@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import { render, type RenderIssue } from '../../render/index.js'
+import type { RenderIssue } from '../../render/index.js'
 import { DOCUMENT_KINDS, validateText, type CustomerConnectionResponse, type DocumentKind, type LocatedIssue, type TextValidationResult } from '../../schema/index.js'
 import type { CommandSpec } from '../command.js'
 import { EXIT } from '../exit-codes.js'
@@ -14,8 +14,11 @@ const asIssue = (issue: RenderIssue): LocatedIssue => ({ pointer: issue.pointer,
  * schema-valid response is rendered too, with the same strictness, and its render errors make it
  * invalid, as the client judges it (src/client/request.ts).
  */
-function withRendering(result: TextValidationResult, strict: boolean): { valid: boolean; errors: readonly LocatedIssue[]; warnings: readonly LocatedIssue[] } {
+async function withRendering(result: TextValidationResult, strict: boolean): Promise<{ valid: boolean; errors: readonly LocatedIssue[]; warnings: readonly LocatedIssue[] }> {
   if (!result.valid || result.kind !== 'response') return result
+  // Loaded here, not with the command table: every ckit command (the mock's start-up included)
+  // would otherwise pay for liquidjs.
+  const { render } = await import('../../render/index.js')
   const rendered = render(result.value as CustomerConnectionResponse, { strict })
   // The schema already warned about an unknown section type at the same pointer; say it once.
   const known = new Set(result.warnings.map((w) => w.pointer))
@@ -51,7 +54,7 @@ export const validateCommand: CommandSpec<ValidateOptions> = {
     const { bytes, name } = await readInput(io, file!)
     const strict = options.strict === true
     const checked = validateText(bytes, options.kind, { strict })
-    const result = options.schemaOnly === true ? checked : withRendering(checked, strict)
+    const result = options.schemaOnly === true ? checked : await withRendering(checked, strict)
     if (options.json) {
       printJson(io, {
         valid: result.valid,
