@@ -4,6 +4,7 @@ import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
 import { parseJson, validate, type RequestContext } from '../schema/index.js'
 import { appendPathParameter, buildSignedRequest, HEADERS, SIGNATURE_PREFIX, type SignedRequest } from '../signature/index.js'
+import { percentile } from '../http/latency.js'
 import { formatBytes } from '../http/limits.js'
 import { CONFORMANCE_DEFAULTS } from './defaults.js'
 import type { CheckResult as Result } from './result.js'
@@ -108,8 +109,6 @@ export async function exchange(url: string, headers: Record<string, string>, lim
 const pass = (name: CheckName, reason: string): CheckResult => ({ name, status: 'pass', reason })
 const fail = (name: CheckName, reason: string, fix: string): CheckResult => ({ name, status: 'fail', reason, fix })
 const warn = (name: CheckName, reason: string, fix: string): CheckResult => ({ name, status: 'warn', reason, fix })
-
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
 
 function describeFailure(failure: Failure): string {
   return `${failure.kind}: ${failure.message}`
@@ -423,7 +422,7 @@ function latencyCheck(samples: readonly Exchange[], concurrency: number): CheckR
   if (broken.length > 0) {
     return fail('latency', `${broken.length} of ${samples.length} answers in the latency sample (${concurrency} at once for half) were 2xx but broken, so the help desk would show an error for them: ${broken[0]}; ${stats}`, 'answer every signed request with the same valid JSON document, also several at once (no "busy" placeholders, no shared state between requests, no HTML fallbacks)')
   }
-  if (percentile(sorted, 95) > CONFORMANCE_DEFAULTS.warnAboveMs) return warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error')
+  if ((percentile(sorted, 95) ?? 0) > CONFORMANCE_DEFAULTS.warnAboveMs) return warn('latency', stats, 'keep answers well under 3 s (p95 under 1.5 s) so a slow moment does not become an error')
   return pass('latency', stats)
 }
 

@@ -1,23 +1,19 @@
 import { execFile } from 'node:child_process'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { exchange, type ExchangeResult } from '../../src/http/exchange.js'
+import { localServer } from '../helpers.js'
 
-const servers: Server[] = []
+const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
+  for (const close of closers.splice(0)) await close()
 })
 
 async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const server = await localServer(handler)
+  closers.push(server.close)
+  return server.url
 }
 
 const limits = { timeoutMs: 2000, maxResponseBytes: 1024 }
@@ -86,8 +82,7 @@ console.log(JSON.stringify(result.ok ? 'ok' : result.failure.kind))`
 
   it('reports an unreachable port as network ECONNREFUSED', async () => {
     const url = await serve(() => {})
-    const closing = servers.pop()!
-    await new Promise((resolve) => closing.close(resolve))
+    await closers.pop()!()
     expect(failure(await exchange({ url }, limits))).toMatchObject({ kind: 'network', code: 'ECONNREFUSED', message: expect.stringContaining('refused') })
   })
 

@@ -6,6 +6,7 @@ import type { AttemptLog, DeliverOptions, Delivery, DeliveryResult, SchemeName }
 import type { Io } from '../../io.js'
 import { DELIVERY_DEFAULTS, SCHEME_NAMES } from '../../../webhooks/defaults.js'
 import { EXIT } from '../../exit-codes.js'
+import { percentile } from '../../../http/latency.js'
 import { durationOption, formatDuration, urlOption, wholeNumberOption } from '../../parse.js'
 import { resolveSecret, SECRET_ENV } from '../sign.js'
 
@@ -64,7 +65,6 @@ export function runSeed(options: { readonly seed?: number | undefined }): RunSee
   return given === undefined ? { value: randomInt(1, 2 ** 30), chosen: false } : { value: given, chosen: true }
 }
 
-const percentile = (sorted: number[], p: number): number | null => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!)
 
 /**
  * Sends deliveries at an optional rate with a concurrency limit, logs attempts, shows progress on
@@ -111,8 +111,8 @@ export async function sendAll(io: Io, groups: readonly (readonly Delivery[])[], 
     delivered: results.filter((r) => r.delivered).length,
     retried: results.filter((r) => r.attempts.length > 1).length,
     failed: results.filter((r) => !r.delivered).length,
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
+    p50Ms: percentile(latencies, 50) ?? null,
+    p95Ms: percentile(latencies, 95) ?? null,
   }
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ ...summary, ...(seed === undefined ? {} : { seed: seed.value }), results }, null, 2)}\n`)
