@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { classifyAnswer, ERROR_BODY_LIMIT, testConnection, type Failure } from '../client/index.js'
 import { exchange as send, headerValue } from '../http/exchange.js'
 import { render, type RenderIssue } from '../render/index.js'
-import { parseJson, validate, type RequestContext } from '../schema/index.js'
+import { describeAt, parseJson, validate, type RequestContext } from '../schema/index.js'
 import { appendPathParameter, buildSignedRequest, HEADERS, SIGNATURE_PREFIX, type SignedRequest } from '../signature/index.js'
 import { percentile } from '../http/latency.js'
 import { formatBytes } from '../http/limits.js'
@@ -390,7 +390,7 @@ export function answerProblem(answer: Exchange): string | undefined {
   const parsed = parseJson(answer.body ?? Buffer.alloc(0))
   if (!parsed.ok) return `the body is not JSON (${parsed.error.message})`
   const checked = validate('response', parsed.value)
-  if (!checked.valid) return `the schema: ${checked.errors.slice(0, 2).map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`
+  if (!checked.valid) return `the schema: ${describeAt(checked.errors.slice(0, 2))}`
   const problem = render(checked.value, { strict: true }).errors.find((e) => e.code !== 'unknown_section_type')
   return problem ? `rendering: ${problem.pointer}: ${problem.message}` : undefined
 }
@@ -471,7 +471,7 @@ function schemaCheck(documents: readonly { email: string; value: unknown }[]): C
   if (documents.length === 0) return fail('schema', 'cannot check: no body parsed as JSON', 'fix the json check first: send the response as a JSON document')
   for (const { email, value } of documents) {
     const lenient = validate('response', value)
-    if (!lenient.valid) return fail('schema', `${email}: ${lenient.errors.slice(0, 3).map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`, 'answer { "version": "2024-03-06", "customer": {…}, "sections": [link or list, …] } (schemas/customer-connection-response.schema.json)')
+    if (!lenient.valid) return fail('schema', `${email}: ${describeAt(lenient.errors.slice(0, 3))}`, 'answer { "version": "2024-03-06", "customer": {…}, "sections": [link or list, …] } (schemas/customer-connection-response.schema.json)')
   }
   for (const { email, value } of documents) {
     const strict = validate('response', value, { strict: true })

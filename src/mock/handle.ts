@@ -1,4 +1,5 @@
 import { CkitError } from '../errors.js'
+import { describeAt } from '../schema/index.js'
 import type { CustomerSource } from './customers.js'
 import type { JournalEntry, JournalFilter } from './journal.js'
 import { compileScenarioConfig, type RuleConfig, type ScenarioConfig } from './scenarios.js'
@@ -47,10 +48,7 @@ const MAX_WAIT_MS = 10 * 60 * 1000
 
 const invalid = (message: string): CkitError => new CkitError('CKIT_MOCK_INVALID_OPTION', message)
 
-function compiled<T>(result: ReturnType<typeof compileScenarioConfig>, what: string, pick: (book: Extract<typeof result, { ok: true }>['book']) => T): T {
-  if (result.ok) return pick(result.book)
-  throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `${what}: ${result.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`)
-}
+const invalidScenarios = (what: string, errors: readonly { pointer: string; message: string }[]): CkitError => new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `${what}: ${describeAt(errors)}`)
 
 function waitFor(state: () => MockState, filter: JournalFilter, options: { readonly count?: number; readonly timeoutMs?: number } = {}): Promise<JournalEntry[]> {
   const { count = 1, timeoutMs = 5000 } = options
@@ -100,11 +98,13 @@ export function mockHandle(state: () => MockState, url: string): MockHandle {
       },
       set: (config) => {
         const current = state()
-        current.scenarios.replace(compiled(compileScenarioConfig(config, current.options.seed), 'scenarios.set', (book) => book))
+        const compiled = compileScenarioConfig(config, current.options.seed)
+        if (!compiled.ok) throw invalidScenarios('scenarios.set', compiled.errors)
+        current.scenarios.replace(compiled.book)
       },
       add: (rule) => {
         const added = state().scenarios.add(rule)
-        if (!added.ok) throw new CkitError('CKIT_MOCK_UNKNOWN_SCENARIO', `scenarios.add: ${added.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')}`)
+        if (!added.ok) throw invalidScenarios('scenarios.add', added.errors)
         return added.id
       },
       remove: (id) => state().scenarios.remove(id),

@@ -20,3 +20,8 @@ export function resolvePointer(root: unknown, pointer: string): unknown {
   }
   return node
 }
+
+/** Problems in one line, each at its pointer (`/` for the root): `/a/0: must be string; /b: …`. */
+export function describeAt(problems: readonly { readonly pointer: string; readonly message: string }[]): string {
+  return problems.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')
+}

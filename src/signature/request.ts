@@ -1,5 +1,5 @@
 import { CkitError } from '../errors.js'
-import { parseJson, validate, type Issue, type RequestContext } from '../schema/index.js'
+import { describeAt, parseJson, validate, type Issue, type RequestContext } from '../schema/index.js'
 import { asSigner, type HeaderValue, type Secret, type Signer, type SignatureFailureReason } from './hmac.js'
 import { HEADERS, PROXY_HINT, readHeader, type HeadersLike } from './headers.js'
 import { LruCache } from '../lru.js'
@@ -41,7 +41,7 @@ export function decodeContext(pathParameter: string): DecodeContextResult {
 function assertContext(context: RequestContext): void {
   const result = validate('request-context', context)
   if (!result.valid) {
-    const detail = result.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; ')
+    const detail = describeAt(result.errors)
     throw new CkitError('CKIT_SIG_INVALID_CONTEXT', `request context is invalid: ${detail}`)
   }
 }

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isCkitError } from '../../errors.js'
 import { hostAllowed } from '../../http/host.js'
-import { parseJson } from '../../schema/index.js'
+import { describeAt, parseJson } from '../../schema/index.js'
 import { compileScenarioConfig, SCENARIO_CATALOGUE } from '../scenarios.js'
 import { JOURNAL_OUTCOMES, type JournalFilter, type JournalOutcome } from '../journal.js'
 import type { RuntimeCustomerResult } from '../customers.js'
@@ -137,14 +137,14 @@ export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions)
   app.put('/scenarios', { schema: adminSchema('Replace the scenario configuration', { description: 'The new active configuration' }, { mutating: true, badRequest: 'The configuration is invalid (errors[] has the pointers); nothing changed' }), ...documentedOnly }, async (request, reply) => {
     const state = stateOf(request)
     const compiled = compileScenarioConfig(request.body, options.seed)
-    if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', compiled.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: compiled.errors })
+    if (!compiled.ok) return bad(reply, 400, 'invalid_scenarios', describeAt(compiled.errors), { errors: compiled.errors })
     state.scenarios.replace(compiled.book)
     return { active: state.scenarios.config }
   })
 
   app.post('/scenarios/rules', { schema: adminSchema('Add one rule in front of the others (the rule added last wins)', { description: '{ id }: the id to remove it with' }, { mutating: true, badRequest: 'The rule is invalid (errors[] has the pointers, relative to the rule); nothing changed' }), ...documentedOnly }, async (request, reply) => {
     const added = stateOf(request).scenarios.add(request.body)
-    if (!added.ok) return bad(reply, 400, 'invalid_rule', added.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: added.errors })
+    if (!added.ok) return bad(reply, 400, 'invalid_rule', describeAt(added.errors), { errors: added.errors })
     return { id: added.id }
   })
 
@@ -239,7 +239,7 @@ export async function adminRoutes(app: FastifyInstance, opts: RouteGroupOptions)
     const email = emailOf(request)
     if (!result.ok) {
       journalChange(request, email, 400, `runtime customer not ${what}: ${result.errors[0]?.pointer || '/'}: ${result.errors[0]?.message}`)
-      return bad(reply, 400, 'invalid_customer', result.errors.map((e) => `${e.pointer || '/'}: ${e.message}`).join('; '), { errors: result.errors })
+      return bad(reply, 400, 'invalid_customer', describeAt(result.errors), { errors: result.errors })
     }
     journalChange(request, email, 200, `runtime customer ${what}`)
     return result.served
