@@ -8,7 +8,7 @@ import { hostAllowed } from '../http/host.js'
 import { PROXY_DEFAULTS } from './defaults.js'
 import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter, HEADERS } from '../signature/index.js'
 import { CONFORMANCE_DEFAULTS, exchange } from '../conformance/checks.js'
-import { applyScenario, nodeWire, wait, type FaultEnvironment, type NormalAnswer } from '../mock/faults.js'
+import { applyScenario, faultWaitMs, nodeWire, wait, type FaultEnvironment, type NormalAnswer } from '../mock/faults.js'
 import { MOCK_DEFAULTS } from '../mock/options.js'
 import { SCENARIO_HEADER } from '../mock/plugins/connection.js'
 import { compileScenarioFile, parseScenario, ScenarioBook, type Scenario } from '../mock/scenarios.js'
@@ -153,7 +153,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
       if (scenario.kind === 'delay' || scenario.kind === 'timeout') {
         // Delay, then forward: a client that gave up meanwhile is not forwarded for.
-        if (!(await wait(scenario.kind === 'delay' ? scenario.ms : FAULT_LIMITS.budgetMs + 500, gone.signal))) return
+        if (!(await wait(faultWaitMs(scenario, FAULT_LIMITS.budgetMs), gone.signal))) return
       }
       const headers = forwardableHeaders(req.headers, NOT_FORWARDED)
       const target = parameter === '' ? options.upstream : appendPathParameter(options.upstream, parameter)

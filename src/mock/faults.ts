@@ -127,6 +127,12 @@ export function schemaInvalid(normal: CustomerConnectionResponse, variant: Schem
 }
 
 /** Waits, unless the request is gone; resolves false when aborted. */
+/** 🔧 docs/mock.md: the `timeout` scenario answers this long after the budget, so the client has given up. */
+const PAST_THE_BUDGET_MS = 500
+
+/** How long a `delay` or `timeout` waits before the answer goes out: the mock and the proxy wait alike. */
+export const faultWaitMs = (scenario: Extract<Scenario, { kind: 'delay' | 'timeout' }>, budgetMs: number): number => (scenario.kind === 'delay' ? scenario.ms : budgetMs + PAST_THE_BUDGET_MS)
+
 export async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await sleep(ms, undefined, { signal })
@@ -153,7 +159,7 @@ export async function applyScenario(scenario: Scenario, normal: NormalAnswer, wi
       return normal.challenge === undefined ? wire.send(status, type, normal.body) : wire.send(status, json, JSON.stringify({ challenge: `${normal.challenge}-not-the-same` }))
     case 'delay':
     case 'timeout': {
-      const ms = scenario.kind === 'delay' ? scenario.ms : env.budgetMs + 500
+      const ms = faultWaitMs(scenario, env.budgetMs)
       const raw = wire.takeOver()
       if (await wait(ms, env.signal())) {
         raw.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(normal.body) })
