@@ -174,19 +174,25 @@ export class CustomerSource {
     const override = this.#overrides.get(key)
     if (override) {
       if (override.prepared?.data !== data) {
-        const { customer, sections } = override.document
-        override.prepared = { data, response: new PreparedResponse(JSON.stringify({ version: '2024-03-06', customer, sections: [...(sections ?? data.sections)] }), 'runtime') }
+        override.prepared = { data, response: this.#prepare(override.document.customer, override.document.sections, 'runtime') }
       }
       return override.prepared.response
     }
     const cached = cache.get(key)
     if (cached) return cached
-    const { customer, sections: own, source } = await this.customerFor(key)
-    // The same text as JSON.stringify of the whole response, without serialising the shared sections again.
-    const sections = own ? JSON.stringify(own) : (this.#shared.sectionsJson ??= JSON.stringify(data.sections))
-    const prepared = new PreparedResponse(`{"version":"2024-03-06","customer":${JSON.stringify(customer)},"sections":${sections}}`, source)
+    const { customer, sections, source } = await this.customerFor(key)
+    const prepared = this.#prepare(customer, sections, source)
     cache.set(key, prepared, prepared.body.length + key.length)
     return prepared
+  }
+
+  /**
+   * The response body for a customer: the same text as JSON.stringify of the whole response,
+   * without serialising the data folder's shared sections again for each one.
+   */
+  #prepare(customer: unknown, own: readonly Section[] | undefined, source: CustomerOrigin): PreparedResponse {
+    const sections = own ? JSON.stringify(own) : (this.#shared.sectionsJson ??= JSON.stringify(this.#shared.data.sections))
+    return new PreparedResponse(`{"version":"2024-03-06","customer":${JSON.stringify(customer)},"sections":${sections}}`, source)
   }
 
   /**
