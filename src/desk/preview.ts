@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseScenario } from '../mock/scenarios.js'
-import { SCENARIO_HEADER } from '../mock/plugins/connection.js'
+import { SCENARIO_HEADER } from '../mock/scenarios.js'
 
 /** The mock endpoint a preview asks, as the mock describes itself to the desk. */
 export interface PreviewTarget {

@@ -10,8 +10,7 @@ import { decodeContext, parseSignedRequest, pathParameterOf, appendPathParameter
 import { CONFORMANCE_DEFAULTS, exchange } from '../conformance/checks.js'
 import { applyScenario, faultWaitMs, nodeWire, wait, type FaultEnvironment, type NormalAnswer } from '../mock/faults.js'
 import { MOCK_DEFAULTS } from '../mock/options.js'
-import { SCENARIO_HEADER } from '../mock/plugins/connection.js'
-import { compileScenarioFile, parseScenario, ScenarioBook, type Scenario } from '../mock/scenarios.js'
+import { compileScenarioFile, SCENARIO_HEADER, scenarioFromHeaders, ScenarioBook, type Scenario } from '../mock/scenarios.js'
 
 /** One exchange through the proxy, as logged. */
 export interface ProxyVerdict {
@@ -133,12 +132,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         const parsed = parseSignedRequest({ path: req.url ?? '/', headers: req.headers, secret: options.secret, toleranceSeconds: Infinity })
         return parsed.ok ? 'ok' : parsed.reason
       })() : 'not-checked'
-      const rawHeader = req.headers[SCENARIO_HEADER]
-      const fromHeader = rawHeader === undefined ? undefined : parseScenario(Array.isArray(rawHeader) ? rawHeader[0] : rawHeader)
-      if (fromHeader && !fromHeader.ok) {
-        return void res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem(400, 'Unknown scenario', `${SCENARIO_HEADER}: ${fromHeader.message}`))
-      }
-      const { scenario, source } = book.choose(email ?? undefined, fromHeader?.scenario, decoded.ok ? decoded.context.reason : undefined)
+      const fromHeader = scenarioFromHeaders(req.headers)
+      if (!fromHeader.ok) return void res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem(400, 'Unknown scenario', fromHeader.message))
+      const { scenario, source } = book.choose(email ?? undefined, fromHeader.scenario, decoded.ok ? decoded.context.reason : undefined)
       const gone = new AbortController()
       res.once('close', () => gone.abort())
       // A hung response needs no bookkeeping here: close() ends every connection.

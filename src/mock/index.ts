@@ -12,7 +12,7 @@ export type { Scenario, ScenarioConfig, RuleConfig, Latency, RequestReason, Comp
 export { loadMockData, DEFAULT_DATA_DIR, mockDataFiles, writeMockDataFiles } from './data.js'
 export type { MockData, MockDataFile } from './data.js'
 export type { JournalEntry, JournalFilter, JournalOutcome, SignatureVerdict } from './journal.js'
-export { SCENARIO_HEADER } from './plugins/connection.js'
+export { SCENARIO_HEADER } from './scenarios.js'
 export { ADMIN_PREFIX } from './plugins/admin.js'
 export { mergePatch } from './customers.js'
 export type { RuntimeCustomer, RuntimeCustomerResult, CustomerOrigin } from './customers.js'

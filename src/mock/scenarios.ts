@@ -92,6 +92,23 @@ function parseLatency(args: readonly string[], max: number): { ms: number; laten
 const LATENCY_SYNTAX = (max: number) => `<ms>, uniform:<lower>:<upper> or lognormal:<median>:<sigma>[:<cap>], with ms from 0 to ${max}, lower ≤ upper, median ≤ cap and 0 < sigma ≤ ${MAX_SIGMA}`
 
 /** Parses a scenario name such as `status:503` or `drip:5:200`; unknown names are an error, never `ok`. */
+/** 🔧 docs/mock.md: the per-request scenario header (the mock's and the checking proxy's). */
+export const SCENARIO_HEADER = 'x-mock-scenario'
+
+/**
+ * The scenario a request's X-Mock-Scenario header asks for (undefined without one); an unknown
+ * name is refused, with the header named in the message.
+ */
+// Shared: most requests carry no header, and this runs on the mock's hot path.
+const NO_HEADER_SCENARIO = Object.freeze({ ok: true as const, scenario: undefined })
+
+export function scenarioFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): { ok: true; scenario: Scenario | undefined } | { ok: false; message: string } {
+  const raw = headers[SCENARIO_HEADER]
+  if (raw === undefined) return NO_HEADER_SCENARIO
+  const chosen = parseScenario(Array.isArray(raw) ? raw[0] : raw)
+  return chosen.ok ? chosen : { ok: false, message: `${SCENARIO_HEADER}: ${chosen.message}` }
+}
+
 export function parseScenario(text: unknown): ParseScenarioResult {
   if (typeof text !== 'string' || text.trim() === '') return { ok: false, message: 'scenario must be a non-empty string' }
   const name = text.trim()

@@ -4,14 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
 import { applyScenario, fastifyWire, type NormalAnswer } from '../faults.js'
 import { isoNow, type OpenEntry, type SignatureVerdict } from '../journal.js'
-import { parseScenario, type Scenario } from '../scenarios.js'
+import { SCENARIO_HEADER, scenarioFromHeaders } from '../scenarios.js'
 import type { MockState, RouteGroupOptions } from '../state.js'
 
 /** E-mails under the reserved `.invalid` TLD are unknown customers (docs/mock.md). */
 export const isUnknownCustomer = (email: string | undefined): boolean => email !== undefined && /\.invalid$/i.test(email)
 
-/** 🔧 docs/mock.md: the per-request scenario header. */
-export const SCENARIO_HEADER = 'x-mock-scenario'
 
 /** The body of a 400 or 401: a reason code, a sentence, and for an invalid context each problem with its pointer. */
 const REFUSAL = {
@@ -104,18 +102,13 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
     entry.email = context.requester?.email
     entry.emailVerified = state.signer !== undefined
 
-    let headerScenario: Scenario | undefined
-    const rawHeader = request.headers[SCENARIO_HEADER]
-    if (rawHeader !== undefined) {
-      const chosen = parseScenario(Array.isArray(rawHeader) ? rawHeader[0] : rawHeader)
-      if (!chosen.ok) {
-        entry.note = `bad ${SCENARIO_HEADER}: ${chosen.message}`
-        void reply.code(400).header('content-type', 'application/json').send(errorBody('unknown_scenario', `${SCENARIO_HEADER}: ${chosen.message}`))
-        return
-      }
-      headerScenario = chosen.scenario
+    const fromHeader = scenarioFromHeaders(request.headers)
+    if (!fromHeader.ok) {
+      entry.note = `bad ${fromHeader.message}`
+      void reply.code(400).header('content-type', 'application/json').send(errorBody('unknown_scenario', fromHeader.message))
+      return
     }
-    const choice = state.scenarios.choose(entry.email, headerScenario, context.reason)
+    const choice = state.scenarios.choose(entry.email, fromHeader.scenario, context.reason)
     entry.scenario = choice.scenario.name
     entry.scenarioSource = choice.source
 
