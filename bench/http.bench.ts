@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, cpuSeconds, findJava, freePort, mockCommand, peerFiles, prismCommand, startTarget, wiremockCommand, type Target } from './targets.js'
+import { bareCommand, cpuSeconds, floorCommand, findJava, freePort, mockCommand, peerFiles, prismCommand, startTarget, wiremockCommand, type Target } from './targets.js'
 import { fixed, median, range, type Figure } from './stats.js'
 
 const SECONDS = Number(process.env['CKIT_BENCH_SECONDS'] ?? 5)
@@ -48,7 +48,7 @@ interface Row {
 
 export async function run(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ckit-bench-'))
-  const ports = { mock: await freePort(), fresh: await freePort(), quiet: await freePort(), bare: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort(), wiremock: await freePort() }
+  const ports = { mock: await freePort(), fresh: await freePort(), quiet: await freePort(), bare: await freePort(), floor: await freePort(), floorFresh: await freePort(), prismDynamic: await freePort(), prismStatic: await freePort(), wiremock: await freePort() }
   const probe = signedRequest('http://127.0.0.1/', 'repeat@example.com')
   const logFile = join(dir, 'mock.log')
   const targets: Target[] = []
@@ -65,6 +65,11 @@ export async function run(): Promise<string> {
     const { bodyFile, dynamicDoc, staticDoc } = await peerFiles(mock.url, probe, dir)
     const bare = await startTarget(bareCommand(ports.bare, bodyFile), ports.bare, probe)
     targets.push(bare)
+    // The floor: the bare route plus only the required work, in a process for each load as the mock's.
+    const floor = wanted('f') ? await startTarget(floorCommand(ports.floor, bodyFile), ports.floor, probe, join(dir, 'floor.log')) : undefined
+    if (floor) targets.push(floor)
+    const floorFresh = wanted('fc') ? await startTarget(floorCommand(ports.floorFresh, bodyFile), ports.floorFresh, probe, join(dir, 'floor-fresh.log')) : undefined
+    if (floorFresh) targets.push(floorFresh)
     const prismDynamic = wanted('d') ? await startTarget(prismCommand(ports.prismDynamic, dynamicDoc, true), ports.prismDynamic, probe) : undefined
     if (prismDynamic) targets.push(prismDynamic)
     const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe) : undefined
@@ -76,6 +81,8 @@ export async function run(): Promise<string> {
 
     const all: (Omit<Row, 'target'> & { target: Target | undefined })[] = [
       { key: 'a', label: '(a) bare fastify route, static body (the limit)', target: bare, requests: identityRequests(bare.url, 'repeated'), runs: [], ours: false },
+      { key: 'f', label: '(f) floor: (a) plus only the required work (HMAC, context, journal entry, log line), repeated identity', target: floor, requests: floor ? identityRequests(floor.url, 'repeated') : [], runs: [], ours: true },
+      { key: 'fc', label: '(fc) floor, fresh identity per request (plus decoding the context and a Faker customer)', target: floorFresh, requests: floorFresh ? identityRequests(floorFresh.url, 'fresh') : [], runs: [], ours: true },
       { key: 'b', label: '(b) ckit mock, repeated identity', target: mock, requests: identityRequests(mock.url, 'repeated'), runs: [], ours: true },
       { key: 'c', label: '(c) ckit mock, fresh identity per request', target: fresh, requests: identityRequests(fresh.url, 'fresh'), runs: [], ours: true },
       { key: 'b0', label: '(b) with `--log off`', target: quiet, requests: identityRequests(quiet.url, 'repeated'), runs: [], ours: true },
@@ -130,6 +137,10 @@ export async function run(): Promise<string> {
       '|---|---:|---:|---:|',
       ratio('b / a: repeated identity vs the limit', 'b', 'a', 0.7),
       ratio('c / a: fresh identity vs the limit', 'c', 'a', 0.3),
+      ratio('f / a: the floor vs the limit (the best b / a can be)', 'f', 'a', undefined),
+      ratio('fc / a: the fresh floor vs the limit (the best c / a can be)', 'fc', 'a', undefined),
+      ratio('b / f: repeated identity vs its floor', 'b', 'f', undefined),
+      ratio('c / fc: fresh identity vs its floor', 'c', 'fc', undefined),
       ratio('b / e: repeated identity vs Prism static', 'b', 'e', 5),
       ratio('b / d: repeated identity vs Prism dynamic', 'b', 'd', undefined),
       ratio('b / w: repeated identity vs WireMock', 'b', 'w', undefined),

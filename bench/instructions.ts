@@ -4,7 +4,7 @@
 // shared VM. Each server runs under callgrind in its own process (every thread counted, the
 // load generator outside it); after a warm-up the counters are zeroed, N requests sent with
 // autocannon as in http.bench.ts, and the counters dumped: instructions / N.
-// Targets: a (bare route), b (mock, repeated requester, default logging), b0 (b with --log off),
+// Targets: a (bare route), f (the floor: a plus the required work), b (mock, repeated requester, default logging), b0 (b with --log off),
 // c (a new requester every request); default a,b,b0. Knobs: CKIT_INSTR_REQUESTS (4000: a window must hold several old-generation collections, which come in lumps),
 // CKIT_INSTR_WARMUP (4000: V8 still compiles hot functions after 2,000).
 import { execFileSync } from 'node:child_process'
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, freePort, mockCommand, peerFiles, startTarget } from './targets.js'
+import { bareCommand, floorCommand, freePort, mockCommand, peerFiles, startTarget } from './targets.js'
 import { fixed } from './stats.js'
 
 const REQUESTS = Number(process.env['CKIT_INSTR_REQUESTS'] ?? 4000)
@@ -23,6 +23,7 @@ const keys = (process.argv[2] ?? 'a,b,b0').split(',')
 
 const LABELS: Record<string, string> = {
   a: '(a) bare fastify route, static body',
+  f: '(f) floor: (a) plus only the required work (bench/floor-server.mjs), repeated requester',
   b: '(b) ckit mock, repeated requester, default logging',
   b0: '(b0) ckit mock, repeated requester, --log off',
   c: '(c) ckit mock, a new requester every request',
@@ -58,7 +59,7 @@ async function count(key: string, bodyFile: string): Promise<number> {
   const port = await freePort()
   const out = join(dir, key)
   mkdirSync(out)
-  const args = key === 'a' ? bareCommand(port, bodyFile) : mockCommand(port, key === 'b0' ? ['--log', 'off'] : [])
+  const args = key === 'a' ? bareCommand(port, bodyFile) : key === 'f' ? floorCommand(port, bodyFile) : mockCommand(port, key === 'b0' ? ['--log', 'off'] : [])
   // The request log goes to a file, as in http.bench.ts: writing it is part of the cost.
   const valgrind = ['--tool=callgrind', `--callgrind-out-file=${join(out, 'callgrind.out')}`, '--dump-instr=no', process.execPath, ...args]
   const target = await startTarget(valgrind, port, probe(), join(dir, `${key}.log`), { program: 'valgrind', timeoutMs: 300_000 })

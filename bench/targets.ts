@@ -15,6 +15,7 @@ export interface Target {
 
 const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname
 const BARE = new URL('./bare-server.mjs', import.meta.url).pathname
+const FLOOR = new URL('./floor-server.mjs', import.meta.url).pathname
 const PRISM = new URL('../node_modules/@stoplight/prism-cli/dist/index.js', import.meta.url).pathname
 
 /** The ckit mock as users run it (`npx ckit mock`), stderr (its request log) to `logFile`. */
@@ -22,6 +23,8 @@ export function mockCommand(port: number, extra: readonly string[] = []): string
   return [MAIN, 'mock', '--port', String(port), '--secret', MOCK_SECRET, ...extra]
 }
 export const bareCommand = (port: number, bodyFile: string): string[] => [BARE, String(port), bodyFile]
+/** The bare route plus only the work intrinsic to a signed request (floor-server.mjs): what the mock is measured against. */
+export const floorCommand = (port: number, bodyFile: string, extra: readonly string[] = []): string[] => [FLOOR, String(port), bodyFile, ...extra]
 /** Prism 5.14.2: `-d` generates from the schemas, without it the first example is served. */
 export const prismCommand = (port: number, document: string, dynamic: boolean): string[] => [PRISM, 'mock', ...(dynamic ? ['-d'] : []), '-p', String(port), '-h', '127.0.0.1', '--errors', 'false', document]
 
