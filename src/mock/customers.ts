@@ -166,7 +166,11 @@ export class CustomerSource {
     return { customer, source: 'generated' }
   }
 
-  async responseFor(email: string): Promise<PreparedResponse> {
+  /**
+   * The prepared answer for an e-mail: at once when it is a fixed, runtime or cached customer (the
+   * hot path: no promise), a promise when a customer must be generated first.
+   */
+  responseFor(email: string): PreparedResponse | Promise<PreparedResponse> {
     const key = email.toLowerCase()
     const { data, cache } = this.#shared
     // A runtime customer is this source's own, so it is kept beside it, not in the shared cache;
@@ -178,8 +182,11 @@ export class CustomerSource {
       }
       return override.prepared.response
     }
-    const cached = cache.get(key)
-    if (cached) return cached
+    return cache.get(key) ?? this.#generated(key, cache)
+  }
+
+  /** Kept in the cache of the data it was made from, even if the folder is reloaded meanwhile. */
+  async #generated(key: string, cache: SharedCustomers['cache']): Promise<PreparedResponse> {
     const { customer, sections, source } = await this.customerFor(key)
     const prepared = this.#prepare(customer, sections, source)
     cache.set(key, prepared, prepared.body.length + key.length)

@@ -6,6 +6,7 @@ import { applyScenario, fastifyWire, type NormalAnswer } from '../faults.js'
 import { isoNow, type OpenEntry, type SignatureVerdict } from '../journal.js'
 import { SCENARIO_HEADER, scenarioFromHeaders } from '../scenarios.js'
 import type { MockState, RouteGroupOptions } from '../state.js'
+import { PreparedResponse } from '../customers.js'
 
 /** E-mails under the reserved `.invalid` TLD are unknown customers (docs/mock.md). */
 export const isUnknownCustomer = (email: string | undefined): boolean => email !== undefined && /\.invalid$/i.test(email)
@@ -74,7 +75,9 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
   })
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Not async: a cached customer in the normal scenario is answered in the same tick, with no
+  // promise for fastify to follow; only generating a customer or a scenario that waits returns one.
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> | void => {
     const state = stateOf(request)
     const entry: OpenEntry = { id: state.journal.nextId(), time: isoNow(), method: request.method, path: request.url, email: undefined, context: undefined, signature: 'not-checked', scenario: undefined, scenarioSource: undefined, status: null, latencyMs: null, note: undefined, outcome: 'pending', emailVerified: false }
     state.journal.record(entry)
@@ -112,30 +115,28 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
     entry.scenario = choice.scenario.name
     entry.scenarioSource = choice.source
 
-    let normal: NormalAnswer
-    if (parsed.isChallenge) {
-      normal = { body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge }
-    } else if (isUnknownCustomer(entry.email)) {
+    const answer = (normal: NormalAnswer): Promise<void> | void =>
+      applyScenario(choice.scenario, normal, fastifyWire(request, reply), {
+        budgetMs: state.options.budgetMs,
+        maxResponseBytes: state.options.maxResponseBytes,
+        signal: () => {
+          // Created only for scenarios that wait: an AbortController per request (and the
+          // DOMException abort() builds) was a measurable share of the hot path.
+          record.controller ??= new AbortController()
+          state.inFlight.add(record.controller)
+          return record.controller.signal
+        },
+        hold: (raw) => state.held.add(raw),
+      })
+    if (parsed.isChallenge) return answer({ body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge })
+    if (isUnknownCustomer(entry.email)) {
       // 🔧 docs/protocol.md: an unknown customer is 404 {"error": "customer_not_found"}; the
       // reserved .invalid top-level domain (RFC 2606) is never a customer of the mock.
-      normal = { body: errorBody('customer_not_found', `no customer record for ${entry.email}`), prepared: undefined, challenge: undefined, status: 404 }
-    } else {
-      const prepared = await state.customers.responseFor(entry.email ?? 'anonymous@example.com')
-      normal = { body: prepared.body, prepared, challenge: undefined }
+      return answer({ body: errorBody('customer_not_found', `no customer record for ${entry.email}`), prepared: undefined, challenge: undefined, status: 404 })
     }
-
-    await applyScenario(choice.scenario, normal, fastifyWire(request, reply), {
-      budgetMs: state.options.budgetMs,
-      maxResponseBytes: state.options.maxResponseBytes,
-      signal: () => {
-        // Created only for scenarios that wait: an AbortController per request (and the
-        // DOMException abort() builds) was a measurable share of the hot path.
-        record.controller ??= new AbortController()
-        state.inFlight.add(record.controller)
-        return record.controller.signal
-      },
-      hold: (raw) => state.held.add(raw),
-    })
+    const prepared = state.customers.responseFor(entry.email ?? 'anonymous@example.com')
+    if (prepared instanceof PreparedResponse) return answer({ body: prepared.body, prepared, challenge: undefined })
+    return prepared.then((generated) => answer({ body: generated.body, prepared: generated, challenge: undefined }))
   }
 
   const schema = {
