@@ -24,6 +24,19 @@ describe('LruCache', () => {
     expect(cache.weight).toBe(3)
   })
 
+  it('never forgets an entry read between every two writes, though a recent one is not moved on each read', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 16 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 200 }), (capacity, others) => {
+        const cache = new LruCache<string, string>(capacity)
+        cache.set('kept', 'value')
+        for (const key of others) {
+          cache.set(`other:${key}`, key)
+          expect(cache.get('kept')).toBe('value')
+        }
+      }),
+    )
+  })
+
   it('never exceeds its bounds, whatever is stored', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 50 }), fc.array(fc.tuple(fc.string({ maxLength: 3 }), fc.integer({ min: 1, max: 20 }))), (capacity, maxWeight, writes) => {
