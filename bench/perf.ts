@@ -46,7 +46,7 @@ function category(dso: string, kernel: boolean, symbol: string): string {
     if (/node_modules\//.test(symbol)) return 'JS: other libraries (ajv, …)'
     if (/ node:/.test(symbol)) return 'JS: Node (http, streams, events)'
     if (/\/dist\/|floor-server\.mjs/.test(symbol)) return 'JS: ours (mock, or the floor\'s handler)'
-    return 'V8 builtins (property access, calls, strings)'
+    return 'JS: other (unnamed code)'
   }
   if (symbol.startsWith('Builtins_')) return 'V8 builtins (property access, calls, strings)'
   if (/Scaveng|Heap|Mark|Sweep|Evacuat|Concurrent|Compactor|RememberedSet|GC/.test(symbol)) return 'V8 garbage collection'
