@@ -145,11 +145,9 @@ export async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
 /**
  * Produces exactly the scenario's fault on the wire. Socket-level faults take the raw response
  * over (in the mock, from fastify), so what the client sees is the socket, not a framework's error page.
- */
-/**
- * Answers as `scenario` says. Synchronous for every answer sent at once (the normal one included);
- * a promise only for the scenarios that wait (delay, timeout, drip), so the hot path allocates no
- * promise and the response leaves in the same tick as the request was parsed.
+ * Synchronous for every answer sent at once (the normal one included); a promise only for the
+ * scenarios that wait (delay, timeout, drip), so the hot path allocates no promise and the
+ * response leaves in the same tick as the request was parsed.
  */
 export function applyScenario(scenario: Scenario, normal: NormalAnswer, wire: FaultWire, env: FaultEnvironment): Promise<void> | void {
   const json = 'application/json'
