@@ -13,22 +13,27 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, floorCommand, freePort, mockCommand, peerFiles, startTarget } from './targets.js'
+import { freePort, loadOf, mockCommand, peerFiles, serverCommand, startTarget, type ServerRow } from './targets.js'
 import { fixed } from './stats.js'
 
 const REQUESTS = Number(process.env['CKIT_INSTR_REQUESTS'] ?? 4000)
 const WARMUP = Number(process.env['CKIT_INSTR_WARMUP'] ?? 4000)
 const CONNECTIONS = 16
-const keys = (process.argv[2] ?? 'a,b,b0').split(',')
 
-const LABELS: Record<string, string> = {
+const LABELS: Record<ServerRow, string> = {
   a: '(a) bare fastify route, static body',
   f: '(f) floor: (a) plus only the required work (bench/floor-server.mjs), repeated requester',
   b: '(b) ckit mock, repeated requester, default logging',
   b0: '(b0) ckit mock, repeated requester, --log off',
+  fc: '(fc) the floor, a new requester every request',
   c: '(c) ckit mock, a new requester every request',
 }
-for (const key of keys) if (!LABELS[key]) throw new Error(`unknown target ${key}; expected some of ${Object.keys(LABELS).join(',')}`)
+const keys = (process.argv[2] ?? 'a,b,b0').split(',') as ServerRow[]
+const unknown = keys.find((key) => !Object.hasOwn(LABELS, key))
+if (unknown !== undefined) {
+  process.stderr.write(`unknown target ${JSON.stringify(unknown)}; expected some of ${Object.keys(LABELS).join(',')}\n`)
+  process.exit(2)
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'ckit-instructions-'))
 // Signed when used: a run takes minutes under valgrind, longer than the mock's 5-minute freshness window.
@@ -55,16 +60,16 @@ function dumpedInstructions(out: string): number {
   return Number(total)
 }
 
-async function count(key: string, bodyFile: string): Promise<number> {
+async function count(key: ServerRow, bodyFile: string): Promise<number> {
   const port = await freePort()
   const out = join(dir, key)
   mkdirSync(out)
-  const args = key === 'a' ? bareCommand(port, bodyFile) : key === 'f' ? floorCommand(port, bodyFile) : mockCommand(port, key === 'b0' ? ['--log', 'off'] : [])
+  const args = serverCommand(key, port, bodyFile)
   // The request log goes to a file, as in http.bench.ts: writing it is part of the cost.
   const valgrind = ['--tool=callgrind', `--callgrind-out-file=${join(out, 'callgrind.out')}`, '--dump-instr=no', process.execPath, ...args]
   const target = await startTarget(valgrind, port, probe(), join(dir, `${key}.log`), { program: 'valgrind', timeoutMs: 300_000 })
   try {
-    const requests = identityRequests(target.url, key === 'c' ? 'fresh' : 'repeated')
+    const requests = identityRequests(target.url, loadOf(key))
     const send = async (amount: number) => {
       const result = await autocannon({ url: target.url, connections: CONNECTIONS, amount, requests, timeout: 60 })
       const failures = result.non2xx + result.errors + result.timeouts
@@ -81,7 +86,7 @@ async function count(key: string, bodyFile: string): Promise<number> {
 }
 
 const bodyFile = await bareBody()
-const results = new Map<string, number>()
+const results = new Map<ServerRow, number>()
 for (const key of keys) {
   const started = performance.now()
   results.set(key, await count(key, bodyFile))

@@ -13,15 +13,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, floorCommand, freePort, mockCommand, peerFiles, startTarget } from './targets.js'
+import { freePort, loadOf, mockCommand, peerFiles, serverCommand, startTarget, type ServerRow } from './targets.js'
 import { fixed } from './stats.js'
 
-const keys = (process.argv[2] ?? 'a,f,b').split(',')
 const SECONDS = Number(process.argv[3] ?? 8)
 const HZ = 1999
 const CONNECTIONS = 16
 
-const LABELS: Record<string, string> = {
+const LABELS: Record<ServerRow, string> = {
   a: '(a) bare route',
   f: '(f) floor',
   b: '(b) mock, repeated',
@@ -29,7 +28,12 @@ const LABELS: Record<string, string> = {
   fc: '(fc) floor, fresh',
   c: '(c) mock, fresh',
 }
-for (const key of keys) if (!LABELS[key]) throw new Error(`unknown target ${key}; expected some of ${Object.keys(LABELS).join(',')}`)
+const keys = (process.argv[2] ?? 'a,f,b').split(',') as ServerRow[]
+const unknown = keys.find((key) => !Object.hasOwn(LABELS, key))
+if (unknown !== undefined) {
+  process.stderr.write(`unknown target ${JSON.stringify(unknown)}; expected some of ${Object.keys(LABELS).join(',')}\n`)
+  process.exit(2)
+}
 const probe = spawnSync('perf', ['record', '-e', 'cpu-clock', '-o', '/dev/null', '--', 'true'], { encoding: 'utf8' })
 if (probe.error || probe.status !== 0) {
   process.stderr.write(`bench:perf needs Linux perf allowed to sample processes: ${probe.error?.message ?? probe.stderr.trim()}\n`)
@@ -57,13 +61,13 @@ function category(dso: string, kernel: boolean, symbol: string): string {
   return 'other native'
 }
 
-async function profile(key: string, bodyFile: string, dir: string): Promise<{ perRequest: number; byCategory: Map<string, number> }> {
+async function profile(key: ServerRow, bodyFile: string, dir: string): Promise<{ perRequest: number; byCategory: Map<string, number> }> {
   const port = await freePort()
-  const args = key === 'a' ? bareCommand(port, bodyFile) : key === 'f' || key === 'fc' ? floorCommand(port, bodyFile) : mockCommand(port, key === 'b0' ? ['--log', 'off'] : [])
+  const args = serverCommand(key, port, bodyFile)
   const target = await startTarget(['--perf-basic-prof', ...args], port, signedRequest(`http://127.0.0.1:${port}/`, 'repeat@example.com'), join(dir, `${key}.log`))
   const data = join(dir, `${key}.data`)
   try {
-    const requests = identityRequests(target.url, key === 'c' || key === 'fc' ? 'fresh' : 'repeated')
+    const requests = identityRequests(target.url, loadOf(key))
     await autocannon({ url: target.url, connections: CONNECTIONS, duration: 3, requests }) // warm-up: JIT, lazy imports
     // perf samples a little longer than the load runs, so every request of the window is in it;
     // the idle moments at either end add almost no samples.
@@ -94,7 +98,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ckit-perf-'))
 const port = await freePort()
 const mock = await startTarget(mockCommand(port, ['--log', 'off']), port, signedRequest(`http://127.0.0.1:${port}/`, 'repeat@example.com'))
 const { bodyFile } = await peerFiles(mock.url, signedRequest(mock.url, 'repeat@example.com'), dir).finally(() => mock.stop())
-const results = new Map<string, Awaited<ReturnType<typeof profile>>>()
+const results = new Map<ServerRow, Awaited<ReturnType<typeof profile>>>()
 for (const key of keys) {
   process.stderr.write(`  ${LABELS[key]}\n`)
   results.set(key, await profile(key, bodyFile, dir))

@@ -25,6 +25,20 @@ export function mockCommand(port: number, extra: readonly string[] = []): string
 export const bareCommand = (port: number, bodyFile: string): string[] => [BARE, String(port), bodyFile]
 /** The bare route plus only the work intrinsic to a signed request (floor-server.mjs): what the mock is measured against. */
 export const floorCommand = (port: number, bodyFile: string, extra: readonly string[] = []): string[] => [FLOOR, String(port), bodyFile, ...extra]
+
+/**
+ * The servers the per-request tools (bench:instructions, bench:perf) compare, by row key: (a) the
+ * bare route, (f) the floor, (b) the mock, (b0) the mock with `--log off`; (fc) and (c) are the
+ * floor and the mock loaded with a new requester every request.
+ */
+export const SERVER_ROWS = ['a', 'f', 'b', 'b0', 'fc', 'c'] as const
+export type ServerRow = (typeof SERVER_ROWS)[number]
+export function serverCommand(row: ServerRow, port: number, bodyFile: string): string[] {
+  if (row === 'a') return bareCommand(port, bodyFile)
+  if (row === 'f' || row === 'fc') return floorCommand(port, bodyFile)
+  return mockCommand(port, row === 'b0' ? ['--log', 'off'] : [])
+}
+export const loadOf = (row: ServerRow): 'fresh' | 'repeated' => (row === 'c' || row === 'fc' ? 'fresh' : 'repeated')
 /** Prism 5.14.2: `-d` generates from the schemas, without it the first example is served. */
 export const prismCommand = (port: number, document: string, dynamic: boolean): string[] => [PRISM, 'mock', ...(dynamic ? ['-d'] : []), '-p', String(port), '-h', '127.0.0.1', '--errors', 'false', document]
 
