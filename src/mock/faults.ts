@@ -29,15 +29,21 @@ export interface FaultWire {
   takeOver(): ServerResponse
 }
 
-/** The mock's wire: answers go through fastify; a take-over hijacks the reply. */
-export function fastifyWire(request: FastifyRequest, reply: FastifyReply): FaultWire {
-  return {
-    requestId: request.id,
-    send: (status, type, body, headers) => void (headers ? reply.headers(headers) : reply).code(status).header('content-type', type).send(body),
-    takeOver: () => {
-      reply.hijack()
-      return reply.raw
-    },
+/** The mock's wire: answers go through fastify; a take-over hijacks the reply. A class: one object per request, no closures. */
+export class FastifyWire implements FaultWire {
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+  ) {}
+  get requestId(): string {
+    return this.request.id
+  }
+  send(status: number, type: string, body: string, headers?: Readonly<Record<string, string>>): void {
+    void (headers ? this.reply.headers(headers) : this.reply).code(status).header('content-type', type).send(body)
+  }
+  takeOver(): ServerResponse {
+    this.reply.hijack()
+    return this.reply.raw
   }
 }
 

@@ -143,17 +143,24 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     const [line] = (await once(child.stdout, 'data')) as [Buffer]
     const info = JSON.parse(line.toString()) as { url: string; secret: string }
     const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
-    for (let i = 0; i < 5; i++) {
-      const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
-      expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+    const send = async (times: number) => {
+      for (let i = 0; i < times; i++) {
+        const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
+        expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+      }
     }
+    const lines = () => stderr.split('\n').filter((l) => l.includes('"request completed"'))
+    await send(5)
+    // Batched, but a quiet server's lines still leave within the flush interval (100 ms).
+    await expect.poll(() => lines().length, { timeout: 2000 }).toBe(5)
+    await send(3)
     child.kill('SIGTERM')
     await once(child, 'exit')
-    const requests = stderr.split('\n').filter((l) => l.includes('"request completed"')).map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(requests).toHaveLength(5)
+    const requests = lines().map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(requests).toHaveLength(8)
     expect(requests[0]).toMatchObject({ level: 30, status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
-    // The request line is compiled from the journal entry, not formatted by pino: it has pino's fields all the same.
-    expect(requests.map((r) => r['journalId'])).toEqual([1, 2, 3, 4, 5])
+    // The request line is written from the journal entry by the mock's own pino logger (fastify's is off): pino's fields all the same.
+    expect(requests.map((r) => r['journalId'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     expect(requests[0]).toMatchObject({ time: expect.any(Number), pid: child.pid, hostname: hostname(), reqId: expect.stringMatching(/^req-/), method: 'GET', url: '/…', reason: 'conversation_viewed', ms: expect.any(Number), msg: 'request completed' })
     expect(stderr).not.toMatch(/Warning|Deprecat/)
   })
@@ -197,6 +204,29 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     await once(child, 'exit')
     // pino-pretty colours with SGR codes of its own; none may come from the requests.
     for (const injected of ['\u001b[31m', '\u001b]8', 'RED']) expect(stderr).not.toContain(injected)
+  })
+
+  it('keeps serving when nobody reads its log any more (stderr closed: EPIPE)', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const [line] = (await once(child.stdout, 'data')) as [Buffer]
+      const info = JSON.parse(line.toString()) as { url: string; secret: string }
+      child.stderr.destroy()
+      const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
+      // Well over one 4 KiB batch of log lines, spread over more than one flush interval.
+      for (let i = 0; i < 60; i++) {
+        const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
+        expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+        if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 150))
+      }
+      expect(child.exitCode).toBeNull()
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      expect((await exited)[0]).toBe(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 
   it('exits when the process that started it dies (npx ckit mock & kill $! must not leak a server)', async () => {

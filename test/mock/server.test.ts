@@ -288,15 +288,18 @@ describe('logs', () => {
       await fetch(request.url, { headers: { ...request.headers, 'X-Mock-Scenario': 'status:503' } })
       await fetch(`${logged.origin}/__admin/journal`, { headers: { authorization: 'Bearer admin-token-xyz' } })
       await fetch(`${logged.origin}/__admin/preview?email=kelly@example.com&token=admin-token-xyz`)
+      // No path parameter: refused before there is a context to journal, logged all the same.
+      await fetch(logged.url)
       // The preview page fetches its customer through the connection route: that is a request too.
-      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(5)
+      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(6)
       const text = lines.join('')
       const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'request completed')
       expect(requests[0]).toMatchObject({ method: 'GET', url: '/…', reason: 'conversation_viewed', status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
       expect(requests[1]).toMatchObject({ status: 503, scenario: 'status:503' })
       expect(requests[2]).toMatchObject({ url: '/__admin/journal', status: 200 })
       expect(requests[4]).toMatchObject({ url: '/__admin/preview?email=kelly@example.com&token=[redacted]', status: 200 })
-      expect(new Set(requests.map((line) => line['reqId'])).size).toBe(5)
+      expect(requests[5]).toMatchObject({ method: 'GET', url: '/', status: 400 })
+      expect(new Set(requests.map((line) => line['reqId'])).size).toBe(6)
       for (const secret of ['do-not-log-me', 'admin-token-xyz', request.signature.slice(7)]) expect(text).not.toContain(secret)
     } finally {
       await logged.close()
@@ -319,6 +322,25 @@ describe('logs', () => {
       expect(logged.find((line) => line['msg'] === 'request completed')).toMatchObject({ reqId: id, url: '/log-through-request', status: 200 })
     } finally {
       await app.close()
+    }
+  })
+
+  it('carry the start-up warnings and app.log lines, and fastify\'s own error lines with their request id', async () => {
+    const lines: string[] = []
+    const logged = await startMock({ port: 0, host: '0.0.0.0', verify: false, logger: { stream: { write: (line: string) => lines.push(line) } } })
+    try {
+      const parsed = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(parsed().find((line) => line['level'] === 40)).toMatchObject({ msg: expect.stringContaining('the admin API') })
+      logged.app.log.info({ from: 'app.log' }, 'a line of yours')
+      expect(parsed().find((line) => line['msg'] === 'a line of yours')).toMatchObject({ from: 'app.log' })
+      // An admin document that is not JSON: fastify's error handler answers 400 and logs it.
+      await fetch(`${logged.origin}/__admin/scenarios`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })
+      await expect.poll(() => parsed().filter((line) => line['msg'] === 'request completed').length).toBe(1)
+      const completed = parsed().find((line) => line['msg'] === 'request completed')!
+      expect(completed).toMatchObject({ url: '/__admin/scenarios', status: 400 })
+      expect(parsed().find((line) => line['err'] !== undefined)).toMatchObject({ reqId: completed['reqId'], err: { type: expect.any(String) } })
+    } finally {
+      await logged.close()
     }
   })
 

@@ -2,14 +2,16 @@ import type { ServerResponse } from 'node:http'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createRequestParser, decodeContext, HEADERS, pathParameterOf } from '../../signature/index.js'
-import { applyScenario, fastifyWire, type NormalAnswer } from '../faults.js'
+import { applyScenario, FastifyWire, type FaultEnvironment, type NormalAnswer } from '../faults.js'
 import { isoNow, type OpenEntry, type SignatureVerdict } from '../journal.js'
-import { SCENARIO_HEADER, scenarioFromHeaders } from '../scenarios.js'
+import { SCENARIO_HEADER, scenarioFromHeaders, type Scenario } from '../scenarios.js'
 import type { MockState, RouteGroupOptions } from '../state.js'
 import { PreparedResponse } from '../customers.js'
 
 /** E-mails under the reserved `.invalid` TLD are unknown customers (docs/mock.md). */
-export const isUnknownCustomer = (email: string | undefined): boolean => email !== undefined && /\.invalid$/i.test(email)
+export const isUnknownCustomer = (email: string | undefined): boolean =>
+  // The regex runs only when the dot is in place: a match needs it, and most e-mails have none there.
+  email !== undefined && email.length >= 8 && email.charCodeAt(email.length - 8) === 0x2e && /\.invalid$/i.test(email)
 
 
 /** The body of a 400 or 401: a reason code, a sentence, and for an invalid context each problem with its pointer. */
@@ -51,6 +53,33 @@ function journalOnClose(this: RecordedResponse): void {
   state.requestLog?.(entry, request.id)
 }
 
+/** What a scenario may ask of the mock for one request; a class, so the hot path builds no closures. */
+class JournaledEnvironment implements FaultEnvironment {
+  constructor(
+    private readonly state: MockState,
+    private readonly record: PendingRecord,
+  ) {}
+  get budgetMs(): number {
+    return this.state.options.budgetMs
+  }
+  get maxResponseBytes(): number {
+    return this.state.options.maxResponseBytes
+  }
+  /** Made only for scenarios that wait: an AbortController per request (and the DOMException abort() builds) was a measurable share of the hot path. */
+  signal(): AbortSignal {
+    this.record.controller ??= new AbortController()
+    this.state.inFlight.add(this.record.controller)
+    return this.record.controller.signal
+  }
+  hold(raw: ServerResponse): void {
+    this.state.held.add(raw)
+  }
+}
+
+/** The scenario's answer on the wire: a function, not a closure made per request. */
+const answer = (scenario: Scenario, normal: NormalAnswer, reply: FastifyReply, record: PendingRecord): Promise<void> | void =>
+  applyScenario(scenario, normal, new FastifyWire(record.request, reply), new JournaledEnvironment(record.state, record))
+
 /** The e-mail a refused request claims, for the journal only (never to choose an answer). */
 function claimedEmail(url: string): string | undefined {
   const decoded = decodeContext(pathParameterOf(url))
@@ -60,8 +89,10 @@ function claimedEmail(url: string): string | undefined {
 
 const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => JSON.stringify({ error, message, ...extra })
 
-/** The request was journaled (and so is logged from its entry); false for every other route. */
-export const isJournaled = (raw: ServerResponse): boolean => (raw as RecordedResponse)[RECORD] !== undefined
+/** The route groups whose requests are journaled: fastify hands each group its own instance, and `request.server` is it. */
+const JOURNALED = new WeakSet<object>()
+/** The request is to a customer-connection route, so its journal entry logs it; false for every other route. */
+export const isJournaledRequest = (request: FastifyRequest): boolean => JOURNALED.has(request.server)
 
 /** The customer-connection route: verify, decode, choose a scenario, answer (or fail) exactly as told. */
 export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOptions): Promise<void> {
@@ -74,6 +105,7 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
     toleranceSeconds: root.options.toleranceSeconds,
   })
   const route = basePath === '/' ? '/:pathParameter' : `${basePath}/:pathParameter`
+  JOURNALED.add(app)
 
   // Not async: a cached customer in the normal scenario is answered in the same tick, with no
   // promise for fastify to follow; only generating a customer or a scenario that waits returns one.
@@ -115,28 +147,16 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
     entry.scenario = choice.scenario.name
     entry.scenarioSource = choice.source
 
-    const answer = (normal: NormalAnswer): Promise<void> | void =>
-      applyScenario(choice.scenario, normal, fastifyWire(request, reply), {
-        budgetMs: state.options.budgetMs,
-        maxResponseBytes: state.options.maxResponseBytes,
-        signal: () => {
-          // Created only for scenarios that wait: an AbortController per request (and the
-          // DOMException abort() builds) was a measurable share of the hot path.
-          record.controller ??= new AbortController()
-          state.inFlight.add(record.controller)
-          return record.controller.signal
-        },
-        hold: (raw) => state.held.add(raw),
-      })
-    if (parsed.isChallenge) return answer({ body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge })
+    const { scenario } = choice
+    if (parsed.isChallenge) return answer(scenario, { body: JSON.stringify({ challenge: context.challenge }), prepared: undefined, challenge: context.challenge }, reply, record)
     if (isUnknownCustomer(entry.email)) {
       // 🔧 docs/protocol.md: an unknown customer is 404 {"error": "customer_not_found"}; the
       // reserved .invalid top-level domain (RFC 2606) is never a customer of the mock.
-      return answer({ body: errorBody('customer_not_found', `no customer record for ${entry.email}`), prepared: undefined, challenge: undefined, status: 404 })
+      return answer(scenario, { body: errorBody('customer_not_found', `no customer record for ${entry.email}`), prepared: undefined, challenge: undefined, status: 404 }, reply, record)
     }
     const prepared = state.customers.responseFor(entry.email ?? 'anonymous@example.com')
-    if (prepared instanceof PreparedResponse) return answer({ body: prepared.body, prepared, challenge: undefined })
-    return prepared.then((generated) => answer({ body: generated.body, prepared: generated, challenge: undefined }))
+    if (prepared instanceof PreparedResponse) return answer(scenario, { body: prepared.body, prepared, challenge: undefined }, reply, record)
+    return prepared.then((generated) => answer(scenario, { body: generated.body, prepared: generated, challenge: undefined }, reply, record))
   }
 
   const schema = {
@@ -175,7 +195,10 @@ export async function connectionRoutes(app: FastifyInstance, opts: RouteGroupOpt
   // faults write raw bytes); route schemas are here for the OpenAPI document.
   const passThrough = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) }
   app.get(route, { schema, ...passThrough }, handler)
-  app.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
-    void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
+  // In a context of its own: it is refused before there is anything to journal, so it is logged like the admin routes.
+  await app.register(async (unjournaled) => {
+    unjournaled.get(basePath, { schema: { hide: true }, ...passThrough }, async (_request, reply) => {
+      void reply.code(400).header('content-type', 'application/json').send(errorBody('missing_context', 'the request has no path parameter: GET <base path>/<base64url context>'))
+    })
   })
 }
