@@ -27,12 +27,14 @@ export function readHeader(headers: HeadersLike | undefined, name: string): Head
   if (isFetchHeaders(headers)) {
     return headers.get(underscored) ?? headers.get(dashed) ?? undefined
   }
-  // A for-in over own keys, not Object.entries: this runs on every request.
-  for (const key in headers) {
-    if (!Object.hasOwn(headers, key)) continue
+  const record = headers as Readonly<Record<string, HeaderValue | number>>
+  // A for-in over own keys, not Object.entries: this runs on every request. Both spellings have
+  // the name's length, so any other key is passed over without lower-casing it.
+  for (const key in record) {
+    if (key.length !== underscored.length || !Object.hasOwn(record, key)) continue
     const lower = key.toLowerCase()
     if (lower !== underscored && lower !== dashed) continue
-    const value = (headers as Readonly<Record<string, HeaderValue | number>>)[key]
+    const value = record[key]
     if (value !== undefined && value !== null) return typeof value === 'number' ? String(value) : value
   }
   return undefined

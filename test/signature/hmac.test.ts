@@ -75,6 +75,31 @@ describe('verify', () => {
     )
   })
 
+  it('calls a header malformed exactly when it is not sha256= and 64 hex digits, on a signer that verified before', () => {
+    const signer = createSigner(secret)
+    const good = signer.sign('payload')
+    const hexDigit = fc.constantFrom(...'0123456789abcdefABCDEF')
+    const nearHex = fc.constantFrom(...'0123456789abcdefABCDEFgxG:=\u0660\u00e9 ')
+    const candidates = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.tuple(fc.constantFrom('sha256=', 'SHA256=', 'sha256:', 'sha1=', ''), fc.array(nearHex, { minLength: 60, maxLength: 68 }).map((a) => a.join(''))).map(([p, h]) => p + h),
+      fc.array(hexDigit, { minLength: 64, maxLength: 64 }).map((a) => `sha256=${a.join('')}`),
+    )
+    fc.assert(
+      fc.property(candidates, (header) => {
+        // Each verification writes the digest it was given into the signer's buffer: a good one just before must not help.
+        expect(signer.verify('payload', good)).toEqual({ ok: true })
+        const verdict = signer.verify('payload', header)
+        const trimmed = header.trim()
+        if (trimmed === '') expect(verdict).toMatchObject({ reason: 'missing' })
+        else if (!/^sha256=[0-9a-fA-F]{64}$/.test(trimmed)) expect(verdict).toMatchObject({ reason: 'malformed' })
+        else expect(verdict).toEqual(trimmed.toLowerCase() === good ? { ok: true } : expect.objectContaining({ reason: 'mismatch' }))
+      }),
+      { numRuns: 5000 },
+    )
+    expect(signer.verify('payload', `${good}00`)).toMatchObject({ reason: 'malformed' })
+  })
+
   it('rejects any change to the header', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.string(), fc.nat(), fc.integer({ min: 1, max: 127 }), (key, message, at, flip) => {
