@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { identityRequests, signedRequest } from './load.js'
-import { bareCommand, cpuSeconds, floorCommand, findJava, freePort, mockCommand, peerFiles, prismCommand, startTarget, wiremockCommand, type Target } from './targets.js'
+import { bareCommand, cpuSeconds, floorCommand, findJava, freePort, mockCommand, peerFiles, pinning, pinSelf, prismCommand, startTarget, wiremockCommand, type Target } from './targets.js'
 import { fixed, median, range, type Figure } from './stats.js'
 
 const SECONDS = Number(process.env['CKIT_BENCH_SECONDS'] ?? 5)
@@ -52,31 +52,34 @@ export async function run(): Promise<string> {
   const probe = signedRequest('http://127.0.0.1/', 'repeat@example.com')
   const logFile = join(dir, 'mock.log')
   const targets: Target[] = []
+  const pin = pinning()
+  const unpin = pin ? pinSelf(pin.load) : () => {}
+  const on = pin ? { cpu: pin.server } : {}
   try {
-    const mock = await startTarget(mockCommand(ports.mock), ports.mock, probe, logFile)
+    const mock = await startTarget(mockCommand(ports.mock), ports.mock, probe, logFile, on)
     targets.push(mock)
     // Its own process: the garbage and the full cache of new requesters must not weigh on (b).
-    const fresh = await startTarget(mockCommand(ports.fresh), ports.fresh, probe, join(dir, 'fresh.log'))
+    const fresh = await startTarget(mockCommand(ports.fresh), ports.fresh, probe, join(dir, 'fresh.log'), on)
     targets.push(fresh)
-    const quiet = await startTarget(mockCommand(ports.quiet, ['--log', 'off']), ports.quiet, probe)
+    const quiet = await startTarget(mockCommand(ports.quiet, ['--log', 'off']), ports.quiet, probe, '/dev/null', on)
     targets.push(quiet)
     // The limit serves the very bytes the mock answers for the repeated identity; Prism reads the
     // OpenAPI document our mock publishes, the static variant with our real body as the example.
     const { bodyFile, dynamicDoc, staticDoc } = await peerFiles(mock.url, probe, dir)
-    const bare = await startTarget(bareCommand(ports.bare, bodyFile), ports.bare, probe)
+    const bare = await startTarget(bareCommand(ports.bare, bodyFile), ports.bare, probe, '/dev/null', on)
     targets.push(bare)
     // The floor: the bare route plus only the required work, in a process for each load as the mock's.
-    const floor = wanted('f') ? await startTarget(floorCommand(ports.floor, bodyFile), ports.floor, probe, join(dir, 'floor.log')) : undefined
+    const floor = wanted('f') ? await startTarget(floorCommand(ports.floor, bodyFile), ports.floor, probe, join(dir, 'floor.log'), on) : undefined
     if (floor) targets.push(floor)
-    const floorFresh = wanted('fc') ? await startTarget(floorCommand(ports.floorFresh, bodyFile), ports.floorFresh, probe, join(dir, 'floor-fresh.log')) : undefined
+    const floorFresh = wanted('fc') ? await startTarget(floorCommand(ports.floorFresh, bodyFile), ports.floorFresh, probe, join(dir, 'floor-fresh.log'), on) : undefined
     if (floorFresh) targets.push(floorFresh)
-    const prismDynamic = wanted('d') ? await startTarget(prismCommand(ports.prismDynamic, dynamicDoc, true), ports.prismDynamic, probe) : undefined
+    const prismDynamic = wanted('d') ? await startTarget(prismCommand(ports.prismDynamic, dynamicDoc, true), ports.prismDynamic, probe, '/dev/null', on) : undefined
     if (prismDynamic) targets.push(prismDynamic)
-    const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe) : undefined
+    const prismStatic = wanted('e') ? await startTarget(prismCommand(ports.prismStatic, staticDoc, false), ports.prismStatic, probe, '/dev/null', on) : undefined
     if (prismStatic) targets.push(prismStatic)
     // WireMock serves the same bytes from a stub; without Java its row is skipped with a note.
     const java = wanted('w') ? findJava() : undefined
-    const wiremock = java && 'java' in java ? await startTarget(wiremockCommand(ports.wiremock, bodyFile, dir), ports.wiremock, probe, '/dev/null', { program: java.java, timeoutMs: 120_000 }) : undefined
+    const wiremock = java && 'java' in java ? await startTarget(wiremockCommand(ports.wiremock, bodyFile, dir), ports.wiremock, probe, '/dev/null', { program: java.java, timeoutMs: 120_000, ...on }) : undefined
     if (wiremock) targets.push(wiremock)
 
     const all: (Omit<Row, 'target'> & { target: Target | undefined })[] = [
@@ -125,7 +128,7 @@ export async function run(): Promise<string> {
     const figure = (f: Figure) => `${fixed(median(f), 0)} (${range(f, 0)})`
     const ms = (x: number) => `${x.toFixed(2)} ms`
     const lines = [
-      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each (10 s for WireMock's JVM); every row's server in its own process on this machine (so (b) and (b0) differ only in logging), the load generator beside them. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator competes for the same 2 cores. Every request is a signed GET as a help desk sends it; Prism and WireMock get the same ones (WireMock with its request journal bounded to 1,000 entries like the mock's, and no log line per request).`,
+      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s that alternate the targets, after a 2 s warm-up each (10 s for WireMock's JVM); every row's server in its own process on this machine (so (b) and (b0) differ only in logging), ${pin ? `every server pinned to CPU ${pin.server} and the load generator to CPU ${pin.load} (\`taskset\`; unpinned, the figures are bimodal)` : 'unpinned (no second CPU or no `taskset`, or CKIT_BENCH_PIN=0), the load generator beside them'}. Median of the rounds, (min–max) after it. **CPU µs/request** is the server process's own user + system time from /proc divided by the requests it answered: the stable figure here, since the load generator shares the machine. Every request is a signed GET as a help desk sends it; Prism and WireMock get the same ones (WireMock with its request journal bounded to 1,000 entries like the mock's, and no log line per request).`,
       '',
       '| target | req/s | CPU µs/request | p50 | p99 |',
       '|---|---:|---:|---:|---:|',
@@ -161,5 +164,6 @@ export async function run(): Promise<string> {
     return lines.join('\n')
   } finally {
     await Promise.all(targets.map((t) => t.stop()))
+    unpin()
   }
 }

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { createServer } from 'node:net'
 import { MOCK_SECRET } from './load.js'
 
@@ -101,13 +102,38 @@ export interface StartOptions {
   /** What runs `args`: node by default; `java` for WireMock, `valgrind` to count instructions. */
   readonly program?: string
   readonly timeoutMs?: number
+  /** The one CPU the server may run on (every thread), with `taskset`. */
+  readonly cpu?: number
+}
+
+/**
+ * The CPUs the HTTP rounds pin to: every server to one, the load generator (this process) to
+ * another. Unpinned on 2 cores, a server's CPU per request is bimodal with where the scheduler
+ * puts it beside the load generator (docs/performance.md, "How to read these ratios"). Undefined,
+ * so unpinned, with fewer than 2 CPUs, without `taskset` (util-linux), or with CKIT_BENCH_PIN=0.
+ */
+export function pinning(): { server: number; load: number } | undefined {
+  if (process.env['CKIT_BENCH_PIN'] === '0' || availableParallelism() < 2) return undefined
+  const mine = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' })
+  if (mine.status !== 0) return undefined
+  return { server: 1, load: 0 }
+}
+
+/** Pins every thread of this process to `cpu`; returns how to put its affinity back. */
+export function pinSelf(cpu: number): () => void {
+  const before = /:\s*(\S+)\s*$/.exec(spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' }).stdout)?.[1]
+  const set = (list: string) => spawnSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' })
+  set(String(cpu))
+  return () => void (before && set(before))
 }
 
 /** Spawns `node <args>` (stderr to `logFile`) and waits until a signed GET of `path` answers 200. */
 export async function startTarget(args: string[], port: number, probe: { path: string; headers: Record<string, string> }, logFile = '/dev/null', options: StartOptions = {}): Promise<Target & { startMs: number }> {
   const log = openSync(logFile, 'a')
   const started = performance.now()
-  const child = spawn(options.program ?? process.execPath, args, { stdio: ['ignore', 'ignore', log] })
+  const program = options.program ?? process.execPath
+  // taskset execs the program, so the pid is still the server's.
+  const child = options.cpu === undefined ? spawn(program, args, { stdio: ['ignore', 'ignore', log] }) : spawn('taskset', ['-c', String(options.cpu), program, ...args], { stdio: ['ignore', 'ignore', log] })
   closeSync(log)
   const url = `http://127.0.0.1:${port}/`
   let startMs: number
