@@ -14,8 +14,8 @@ import { pino } from 'pino'
  */
 export type LogKind = 'json' | 'pretty' | { readonly stream: { write(line: string): unknown } }
 
-/** `?token=…` (the preview page's admin token) never reaches a log line. */
-export const redactQueryToken = (url: string): string => url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+/** `?token=…` (the preview page's admin token, whose name fastify also takes percent-encoded) never reaches a log line, up to the next `&`. */
+export const redactQueryToken = (url: string): string => url.replace(/([?&](?:t|%74)(?:o|%6f)(?:k|%6b)(?:e|%65)(?:n|%6e)=)[^&]*/gi, '$1[redacted]')
 export const logUrl = (url: string): string => (url.includes('?') ? redactQueryToken(url) : url)
 
 /**
@@ -42,36 +42,70 @@ const PRETTY = {
 
 /** 🔧 docs/mock.md: a request's log line appears within this long, or sooner under load. */
 export const LOG_FLUSH_MS = 100
-/** Characters per write: a pipe takes up to 4 KiB (PIPE_BUF) in one piece, so banner lines never land inside a batch. */
+/** Queued characters that start a write before the interval is up. */
 const LOG_BATCH_CHARS = 4096
 const EAGAIN_RETRY_MS = 10
 /** For a synchronous wait while a full pipe drains (Atomics.wait on a value that never changes). */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4))
 
+/** 🔧 A pipe takes up to PIPE_BUF (4 KiB on Linux) in one piece: no write is larger, so a line from elsewhere (a banner, a reload notice) never lands inside one. */
+const PIPE_BUF = 4096
+/** 🔧 Lines queued while nobody reads stderr, at most (characters); later ones are counted and dropped. */
+const MAX_QUEUED_CHARS = 4 * 1024 * 1024
+/** 🔧 How long close() and exit wait for a stalled reader before dropping what is queued. */
+const END_WAIT_MS = 1000
+
+/** The end of the next write from `offset`: at most PIPE_BUF bytes, ending after a line where one ends within them. */
+export function chunkEnd(data: Buffer, offset: number): number {
+  if (data.length - offset <= PIPE_BUF) return data.length
+  const cut = data.lastIndexOf(0x0a, offset + PIPE_BUF - 1)
+  if (cut >= offset) return cut + 1
+  // One line longer than PIPE_BUF cannot be written in one piece anyway: it goes whole.
+  const next = data.indexOf(0x0a, offset + PIPE_BUF)
+  return next === -1 ? data.length : next + 1
+}
+
+/** Every writer still open, for the one process 'exit' listener they share. */
+const openWriters = new Set<BatchedWriter>()
+let exitHooked = false
+
 /**
- * Lines gathered in an array and written to a file descriptor with one asynchronous write per
- * batch (4 K characters or 100 ms, whichever comes first). A Buffer is made once per batch: made
+ * Lines gathered in an array and written to a file descriptor asynchronously, a batch at a time
+ * (from 4 K characters or 100 ms, whichever comes first). A Buffer is made once per batch: made
  * per line (as sonic-boom needs to avoid measuring its whole pending string on every write) it
- * was a measurable share of each request. A full non-blocking pipe (EAGAIN) is retried; any
- * other error (EPIPE: nobody reads stderr) stops logging rather than the mock.
+ * was a measurable share of each request. Each write is at most PIPE_BUF bytes and ends after a
+ * line. A full non-blocking pipe (EAGAIN) is retried; any other error (EPIPE: nobody reads
+ * stderr) stops logging rather than the mock. A reader that stalls costs a bounded queue (then
+ * lines are counted and dropped, and the count logged once it reads again) and at most
+ * END_WAIT_MS at close or exit.
  */
 export class BatchedWriter {
   #lines: string[] = []
   #chars = 0
+  #dropped = 0
   #inFlight: Promise<void> | undefined
   #broken = false
   #ended = false
   readonly #timer: NodeJS.Timeout
-  readonly #onExit = () => this.flushSync()
 
   constructor(private readonly fd: number) {
     this.#timer = setInterval(() => this.#flush(), LOG_FLUSH_MS).unref()
-    // What is queued when the process exits is written synchronously, like pino's own destinations.
-    process.on('exit', this.#onExit)
+    openWriters.add(this)
+    if (!exitHooked) {
+      exitHooked = true
+      // What is queued when the process exits is written synchronously, like pino's own destinations.
+      process.on('exit', () => {
+        for (const writer of openWriters) writer.flushSync()
+      })
+    }
   }
 
   write(line: string): boolean {
     if (this.#broken) return true
+    if (this.#chars + line.length > MAX_QUEUED_CHARS) {
+      this.#dropped++
+      return true
+    }
     this.#lines.push(line)
     this.#chars += line.length
     // After end() (a held connection cut while the server closes still has its line) nothing batches.
@@ -81,12 +115,21 @@ export class BatchedWriter {
     return true
   }
 
-  #flush(): void {
-    if (this.#inFlight !== undefined || this.#lines.length === 0 || this.#broken || this.#ended) return
+  /** The queued lines as one Buffer, after a line saying how many were dropped if any were. */
+  #take(): Buffer {
+    if (this.#dropped > 0) {
+      this.#lines.unshift(`{"level":40,"time":${Date.now()},"dropped":${this.#dropped},"msg":"log lines dropped: stderr was not read fast enough"}\n`)
+      this.#dropped = 0
+    }
     const data = Buffer.from(this.#lines.join(''))
     this.#lines = []
     this.#chars = 0
-    this.#inFlight = this.#out(data).then(() => {
+    return data
+  }
+
+  #flush(): void {
+    if (this.#inFlight !== undefined || this.#lines.length === 0 || this.#broken || this.#ended) return
+    this.#inFlight = this.#out(this.#take()).then(() => {
       this.#inFlight = undefined
       if (this.#chars >= LOG_BATCH_CHARS) this.#flush()
     })
@@ -95,36 +138,40 @@ export class BatchedWriter {
   async #out(data: Buffer): Promise<void> {
     let offset = 0
     while (offset < data.length && !this.#broken) {
+      const end = chunkEnd(data, offset)
       try {
-        offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, data.length - offset, null, (error, written) => (error ? reject(error) : resolve(written))))
+        offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, end - offset, null, (error, written) => (error ? reject(error) : resolve(written))))
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') await sleep(EAGAIN_RETRY_MS)
-        else this.#broken = true
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') this.#broken = true
+        // Given up at close or exit: the reader has stalled for END_WAIT_MS.
+        else if (this.#ended && !openWriters.has(this)) return
+        else await sleep(EAGAIN_RETRY_MS)
       }
     }
   }
 
-  /** Waits for the write under way, then writes what is queued: for close(). Later lines are written as they come. */
+  /** Waits (at most END_WAIT_MS) for the write under way, then writes what is queued: for close(). Later lines are written as they come. */
   async end(): Promise<void> {
     this.#ended = true
     clearInterval(this.#timer)
-    process.off('exit', this.#onExit)
-    while (this.#inFlight !== undefined) await this.#inFlight
-    this.flushSync()
+    const deadline = Date.now() + END_WAIT_MS
+    while (this.#inFlight !== undefined && Date.now() < deadline) await Promise.race([this.#inFlight, sleep(EAGAIN_RETRY_MS * 5)])
+    openWriters.delete(this)
+    if (this.#inFlight === undefined) this.flushSync()
   }
 
-  /** At exit: the queued lines, synchronously (a write under way is the operating system's by then). */
+  /** The queued lines, synchronously (a write under way is the operating system's by then); gives up after END_WAIT_MS of a full pipe. */
   flushSync(): void {
-    const data = Buffer.from(this.#lines.join(''))
-    this.#lines = []
-    this.#chars = 0
+    if (this.#lines.length === 0 && this.#dropped === 0) return
+    const data = this.#take()
+    const deadline = Date.now() + END_WAIT_MS
     let offset = 0
     while (offset < data.length && !this.#broken) {
       try {
-        offset += writeSync(this.fd, data, offset)
+        offset += writeSync(this.fd, data, offset, chunkEnd(data, offset) - offset)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(PAUSE, 0, 0, EAGAIN_RETRY_MS)
-        else this.#broken = true
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) this.#broken = true
+        else Atomics.wait(PAUSE, 0, 0, EAGAIN_RETRY_MS)
       }
     }
   }
@@ -230,10 +277,17 @@ export class OneLinePerRequest extends LogController {
     super()
   }
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
-    if (this.journaled(request)) return
-    ;(reply.raw as LoggedResponse)[PENDING] = new Pending(this.logger, request, performance.now())
-    reply.raw.on('close', logWhenOver)
+    if (!this.journaled(request)) this.follow(request, reply)
+  }
+  /** Logs the request when its response is over (once, however often asked). */
+  follow(request: FastifyRequest, reply: FastifyReply): void {
+    const raw = reply.raw as LoggedResponse
+    if (raw[PENDING] !== undefined) return
+    raw[PENDING] = new Pending(this.logger, request, performance.now())
+    raw.on('close', logWhenOver)
   }
   // Only called on routes with onResponse hooks (fastify's logger is off): the line above covers them.
   override requestCompleted(): void {}
+  /** fastify's "Route … not found" carried the URL as sent, `?token=` included; the request's own line says it all. */
+  override routeNotFound(): void {}
 }

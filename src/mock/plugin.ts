@@ -40,7 +40,11 @@ async function sessionRoutes(app: FastifyInstance, opts: { state: MockState }): 
   app.addHook('preHandler', async (request, reply) => {
     const id = (request.params as { session: string }).session
     const found = sessions.lookup(id)
-    if (!found.ok) return reply.code(found.status).header('content-type', 'application/json').send(JSON.stringify({ error: found.error, message: found.message }))
+    if (!found.ok) {
+      // Refused before the connection route could journal it: logged like the other routes.
+      opts.state.logUnjournaled?.(request, reply)
+      return reply.code(found.status).header('content-type', 'application/json').send(JSON.stringify({ error: found.error, message: found.message }))
+    }
     sessions.hold(id, reply.raw)
     request.ckitSession = found.state
   })

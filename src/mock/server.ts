@@ -59,6 +59,7 @@ function logRequests(app: FastifyInstance, log: MockLog): void {
 export async function buildMockServer(options: StartMockOptions = {}): Promise<FastifyInstance> {
   const { logger, ...pluginOptions } = options
   const log = createMockLog(logger)
+  const controller = log ? new OneLinePerRequest(log.logger, isJournaledRequest) : undefined
   const app = Fastify({
     // fastify's logger stays off even when the mock logs (log.ts says why); request.log and app.log are the mock's.
     logger: false,
@@ -68,10 +69,10 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
     routerOptions: { maxParamLength: resolveMockOptions(pluginOptions).maxUrlBytes },
     bodyLimit: 1024 * 1024, // 1 MiB: admin scenario documents
     return503OnClosing: true,
-    ...(log
+    ...(controller
       ? {
-          logController: new OneLinePerRequest(log.logger, isJournaledRequest),
-          childLoggerFactory: (_nullLogger, bindings, childOptions) => new LazyChildLogger(log.logger, bindings, childOptions),
+          logController: controller,
+          childLoggerFactory: (_nullLogger, bindings, childOptions) => new LazyChildLogger(log!.logger, bindings, childOptions),
         }
       : {}),
   })
@@ -82,6 +83,7 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
   }
   await app.register(mockPlugin, pluginOptions)
   if (log) logRequests(app, log)
+  if (controller) app.ckitMock.logUnjournaled = (request, reply) => controller.follow(request, reply)
   return app
 }
 

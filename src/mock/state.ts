@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createSigner, type Signer } from '../signature/index.js'
 import { CustomerSource } from './customers.js'
 import { loadMockData, type MockData } from './data.js'
@@ -22,6 +22,8 @@ export interface MockState {
   readonly held: Set<ServerResponse>
   /** Called with each customer-connection request's journal entry once its response is over: the standalone server's request log. */
   requestLog: ((entry: JournalEntry, requestId: string) => void) | undefined
+  /** Logs, when its response is over, a request refused before its route journaled it (a refused session): the standalone server's. */
+  logUnjournaled: ((request: FastifyRequest, reply: FastifyReply) => void) | undefined
   /** The sessions (`/sessions/<id>/…`), one registry shared by the root and every session. */
   readonly sessions: SessionRegistry<MockState>
   /** This state's session id; undefined for the root (the default session). */
@@ -60,6 +62,7 @@ export function createMockState(options: ResolvedMockOptions): MockState {
     inFlight: new Set(),
     held: new Set(),
     requestLog: undefined,
+    logUnjournaled: undefined,
     sessions,
     sessionId: undefined,
   }
@@ -82,6 +85,9 @@ function sessionState(root: MockState, id: string): MockState {
     inFlight: root.inFlight,
     held: root.held,
     // Set by the standalone server after start-up; read at each request.
+    get logUnjournaled() {
+      return root.logUnjournaled
+    },
     get requestLog() {
       return root.requestLog
     },

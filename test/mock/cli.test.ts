@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildSignedRequest } from '../../src/signature/index.js'
 import { cli, startCli } from '../helpers.js'
 
@@ -209,24 +209,22 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
   it('keeps serving when nobody reads its log any more (stderr closed: EPIPE)', async () => {
     const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
     const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    try {
-      const [line] = (await once(child.stdout, 'data')) as [Buffer]
-      const info = JSON.parse(line.toString()) as { url: string; secret: string }
-      child.stderr.destroy()
-      const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
-      // Well over one 4 KiB batch of log lines, spread over more than one flush interval.
-      for (let i = 0; i < 60; i++) {
-        const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
-        expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
-        if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 150))
-      }
-      expect(child.exitCode).toBeNull()
-      const exited = once(child, 'exit')
-      child.kill('SIGTERM')
-      expect((await exited)[0]).toBe(0)
-    } finally {
-      child.kill('SIGKILL')
+    // Also when the test times out: a writer that retried EPIPE for ever would otherwise outlive the run, spinning.
+    onTestFinished(() => void child.kill('SIGKILL'))
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    const info = JSON.parse(line.toString()) as { url: string; secret: string }
+    child.stderr.destroy()
+    const context = { reason: 'conversation_viewed' as const, requested_at: new Date().toISOString(), inbox: { slug: 'support' }, conversation: { id: 'c1' }, requester: { email: 'kelly@example.com' } }
+    // Well over one 4 KiB batch of log lines, spread over more than one flush interval.
+    for (let i = 0; i < 60; i++) {
+      const request = buildSignedRequest({ url: info.url, secret: info.secret, context })
+      expect((await fetch(request.url, { headers: request.headers })).status).toBe(200)
+      if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 150))
     }
+    expect(child.exitCode).toBeNull()
+    const exited = once(child, 'exit')
+    child.kill('SIGTERM')
+    expect((await exited)[0]).toBe(0)
   })
 
   it('exits when the process that started it dies (npx ckit mock & kill $! must not leak a server)', async () => {

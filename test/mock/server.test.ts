@@ -290,8 +290,11 @@ describe('logs', () => {
       await fetch(`${logged.origin}/__admin/preview?email=kelly@example.com&token=admin-token-xyz`)
       // No path parameter: refused before there is a context to journal, logged all the same.
       await fetch(logged.url)
+      // Refused by the session lookup before the connection route journals it; and a 404 whose URL carries the token.
+      expect((await fetch(`${logged.origin}/sessions/bad!id/${request.pathParameter}`, { headers: request.headers })).status).toBe(400)
+      expect((await fetch(`${logged.origin}/__admin/nothing?%74oken=admin-token-xyz`)).status).toBe(404)
       // The preview page fetches its customer through the connection route: that is a request too.
-      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(6)
+      await expect.poll(() => lines.filter((line) => line.includes('request completed')).length).toBe(8)
       const text = lines.join('')
       const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'request completed')
       expect(requests[0]).toMatchObject({ method: 'GET', url: '/…', reason: 'conversation_viewed', status: 200, email: 'kelly@example.com', scenario: 'ok', signature: 'ok' })
@@ -299,7 +302,11 @@ describe('logs', () => {
       expect(requests[2]).toMatchObject({ url: '/__admin/journal', status: 200 })
       expect(requests[4]).toMatchObject({ url: '/__admin/preview?email=kelly@example.com&token=[redacted]', status: 200 })
       expect(requests[5]).toMatchObject({ method: 'GET', url: '/', status: 400 })
-      expect(new Set(requests.map((line) => line['reqId'])).size).toBe(6)
+      expect(requests[6]).toMatchObject({ url: expect.stringMatching(/^\/sessions\/bad!id\//), status: 400 })
+      expect(requests[7]).toMatchObject({ url: '/__admin/nothing?%74oken=[redacted]', status: 404 })
+      // One line per request: fastify's own "Route … not found" line (with the URL as sent) is not written.
+      expect(lines.filter((line) => !line.includes('request completed')).join('')).not.toContain('not found')
+      expect(new Set(requests.map((line) => line['reqId'])).size).toBe(8)
       for (const secret of ['do-not-log-me', 'admin-token-xyz', request.signature.slice(7)]) expect(text).not.toContain(secret)
     } finally {
       await logged.close()
