@@ -55,6 +55,16 @@ const MALFORMED: VerifyResult = { ok: false, reason: 'malformed', message: `sign
 const MISMATCH: VerifyResult = { ok: false, reason: 'mismatch', message: 'signature does not match (wrong secret, or the signed string was changed)' }
 const SHAPED_LENGTH = SIGNATURE_PREFIX.length + 2 * DIGEST_BYTES
 
+/** Only 0-9, a-f and A-F (ASCII) from `from` to the end. */
+function isHexDigits(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const lower = c | 0x20
+    if (!((c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66))) return false
+  }
+  return true
+}
+
 function verifyWith(key: Buffer, given: Buffer, message: SignedMessage, header: HeaderValue): VerifyResult {
   if (header === undefined || header === null) return MISSING
   let value: string
@@ -67,12 +77,14 @@ function verifyWith(key: Buffer, given: Buffer, message: SignedMessage, header: 
   } else {
     return { ok: false, reason: 'malformed', message: `signature header was sent ${header.length} times; expected once` }
   }
+  if (typeof value !== 'string') return MALFORMED
   value = value.trim()
   if (value === '') return MISSING
   // `sha256=` and 64 hex digits, in either case (a receiver should not reject a digest some tool
-  // upper-cased), checked without a regex or a Buffer per request: hex decoding stops at the
-  // first character that is not a hex digit, so 32 bytes are written only from 64 of them.
-  if (value.length !== SHAPED_LENGTH || !value.startsWith(SIGNATURE_PREFIX) || given.write(value.slice(SIGNATURE_PREFIX.length), 'hex') !== DIGEST_BYTES) return MALFORMED
+  // upper-cased), checked without a regex or a Buffer per request. The digits are checked by
+  // hand first: Buffer's hex decoding reads only each character's low byte, so it took 'İ' for '0'.
+  if (value.length !== SHAPED_LENGTH || !value.startsWith(SIGNATURE_PREFIX) || !isHexDigits(value, SIGNATURE_PREFIX.length)) return MALFORMED
+  given.write(value.slice(SIGNATURE_PREFIX.length), 'hex')
   const expected = digest(key, message)
   // Both are exactly DIGEST_BYTES long here, so timingSafeEqual cannot throw and leaks nothing.
   if (!timingSafeEqual(given, expected)) return MISMATCH

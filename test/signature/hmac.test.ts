@@ -79,7 +79,8 @@ describe('verify', () => {
     const signer = createSigner(secret)
     const good = signer.sign('payload')
     const hexDigit = fc.constantFrom(...'0123456789abcdefABCDEF')
-    const nearHex = fc.constantFrom(...'0123456789abcdefABCDEFgxG:=\u0660\u00e9 ')
+    // The last ones have a hex digit as their low byte ('İ' is U+0130, 'š' U+0161, '١' U+0661): Buffer's hex decoding reads them as digits.
+    const nearHex = fc.constantFrom(...'0123456789abcdefABCDEFgxG:=\u0660\u00e9 \u0130\u0161\u0661\u0134\u0010\u0019')
     const candidates = fc.oneof(
       fc.string({ maxLength: 80 }),
       fc.tuple(fc.constantFrom('sha256=', 'SHA256=', 'sha256:', 'sha1=', ''), fc.array(nearHex, { minLength: 60, maxLength: 68 }).map((a) => a.join(''))).map(([p, h]) => p + h),
@@ -98,6 +99,11 @@ describe('verify', () => {
       { numRuns: 5000 },
     )
     expect(signer.verify('payload', `${good}00`)).toMatchObject({ reason: 'malformed' })
+    // Each hex digit c replaced by U+0100 + c: the same low bytes, not a digest.
+    const shifted = `sha256=${[...good.slice(7)].map((c) => String.fromCharCode(0x100 + c.charCodeAt(0))).join('')}`
+    expect(signer.verify('payload', shifted)).toMatchObject({ reason: 'malformed' })
+    // A JavaScript caller may pass anything in the list; a verdict, never a TypeError.
+    expect(signer.verify('payload', [123] as unknown as string[])).toMatchObject({ reason: 'malformed' })
   })
 
   it('rejects any change to the header', () => {
