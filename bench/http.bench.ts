@@ -53,7 +53,7 @@ export async function run(): Promise<string> {
   const logFile = join(dir, 'mock.log')
   const targets: Target[] = []
   const pin = pinning()
-  const unpin = pin ? pinSelf(pin.load) : () => {}
+  const unpin = pin ? pinSelf(pin.load, pin.before) : () => {}
   const on = pin ? { cpu: pin.server } : {}
   try {
     const mock = await startTarget(mockCommand(ports.mock), ports.mock, probe, logFile, on)

@@ -112,19 +112,18 @@ export interface StartOptions {
  * puts it beside the load generator (docs/performance.md, "How to read these ratios"). Undefined,
  * so unpinned, with fewer than 2 CPUs, without `taskset` (util-linux), or with CKIT_BENCH_PIN=0.
  */
-export function pinning(): { server: number; load: number } | undefined {
+export function pinning(): { server: number; load: number; before: string } | undefined {
   if (process.env['CKIT_BENCH_PIN'] === '0' || availableParallelism() < 2) return undefined
   const mine = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' })
-  if (mine.status !== 0) return undefined
-  return { server: 1, load: 0 }
+  const before = mine.status === 0 ? /:\s*(\S+)\s*$/.exec(mine.stdout)?.[1] : undefined
+  return before === undefined ? undefined : { server: 1, load: 0, before }
 }
 
-/** Pins every thread of this process to `cpu`; returns how to put its affinity back. */
-export function pinSelf(cpu: number): () => void {
-  const before = /:\s*(\S+)\s*$/.exec(spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' }).stdout)?.[1]
+/** Pins every thread of this process to `cpu`; returns how to put back its affinity (`before`, from `pinning`). */
+export function pinSelf(cpu: number, before: string): () => void {
   const set = (list: string) => spawnSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' })
   set(String(cpu))
-  return () => void (before && set(before))
+  return () => void set(before)
 }
 
 /** Spawns `node <args>` (stderr to `logFile`) and waits until a signed GET of `path` answers 200. */

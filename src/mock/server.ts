@@ -69,10 +69,10 @@ export async function buildMockServer(options: StartMockOptions = {}): Promise<F
     routerOptions: { maxParamLength: resolveMockOptions(pluginOptions).maxUrlBytes },
     bodyLimit: 1024 * 1024, // 1 MiB: admin scenario documents
     return503OnClosing: true,
-    ...(controller
+    ...(log && controller
       ? {
           logController: controller,
-          childLoggerFactory: (_nullLogger, bindings, childOptions) => new LazyChildLogger(log!.logger, bindings, childOptions),
+          childLoggerFactory: (_nullLogger, bindings, childOptions) => new LazyChildLogger(log.logger, bindings, childOptions),
         }
       : {}),
   })

@@ -232,7 +232,10 @@ function parseWith({ signer, toleranceSeconds, now }: ResolvedParser, contexts: 
     if (!result.ok) return { ...result, status: 400 }
     decoded = { context: result.context, at: Date.parse(result.context.requested_at) }
     // Only verified contexts are kept (unless checking is off), so a stranger cannot fill the cache.
-    if (contexts) contexts.set(pathParameter, { context: deepFreeze(decoded.context), at: decoded.at }, pathParameter.length)
+    if (contexts) {
+      deepFreeze(decoded.context)
+      contexts.set(pathParameter, decoded, pathParameter.length)
+    }
   }
   const { context } = decoded
   const stale = stalenessAt(decoded.at, context.requested_at, now(), toleranceSeconds)
