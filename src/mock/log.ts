@@ -1,4 +1,4 @@
-import { write, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
 import type { ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -44,16 +44,13 @@ const PRETTY = {
 export const LOG_FLUSH_MS = 100
 /** Queued characters that start a write before the interval is up. */
 const LOG_BATCH_CHARS = 4096
-const EAGAIN_RETRY_MS = 10
-/** For a synchronous wait while a full pipe drains (Atomics.wait on a value that never changes). */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4))
-
-/** 🔧 A pipe takes up to PIPE_BUF (4 KiB on Linux) in one piece: no write is larger, so a line from elsewhere (a banner, a reload notice) never lands inside one. */
+/** 🔧 A pipe takes up to PIPE_BUF (4 KiB on Linux) in one piece: no write is larger, so a line from another process on the same pipe never lands inside one. */
 const PIPE_BUF = 4096
-/** 🔧 Lines queued while nobody reads stderr, at most (characters); later ones are counted and dropped. */
-const MAX_QUEUED_CHARS = 4 * 1024 * 1024
-/** 🔧 How long close() and exit wait for a stalled reader before dropping what is queued. */
+/** 🔧 Bytes a stalled reader may leave waiting in the sink; lines beyond are counted and dropped. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024
+/** 🔧 How long close() waits for a stalled reader before leaving what is queued. */
 const END_WAIT_MS = 1000
+const END_POLL_MS = 10
 
 /** The end of the next write from `offset`: at most PIPE_BUF bytes, ending after a line where one ends within them. */
 export function chunkEnd(data: Buffer, offset: number): number {
@@ -65,58 +62,74 @@ export function chunkEnd(data: Buffer, offset: number): number {
   return next === -1 ? data.length : next + 1
 }
 
+/**
+ * Where the batches go: process.stderr, or a stream built the way Node builds it for another
+ * descriptor (a test's pipe). Node writes to a file or terminal synchronously and to a pipe
+ * without blocking (what the pipe cannot take yet waits in `writableLength`), in order with
+ * everything else the process writes there.
+ */
+export interface LogSink {
+  write(chunk: Uint8Array): unknown
+  readonly writableLength: number
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
 /** Every writer still open, for the one process 'exit' listener they share. */
 const openWriters = new Set<BatchedWriter>()
 let exitHooked = false
+/** Sinks that failed (EPIPE: nobody reads stderr any more): one 'error' listener per sink, however many writers share it. */
+const failedSinks = new WeakSet<LogSink>()
+const hookedSinks = new WeakSet<LogSink>()
 
 /**
- * Lines gathered in an array and written to a file descriptor asynchronously, a batch at a time
- * (from 4 K characters or 100 ms, whichever comes first). A Buffer is made once per batch: made
- * per line (as sonic-boom needs to avoid measuring its whole pending string on every write) it
- * was a measurable share of each request. Each write is at most PIPE_BUF bytes and ends after a
- * line. A full non-blocking pipe (EAGAIN) is retried; any other error (EPIPE: nobody reads
- * stderr) stops logging rather than the mock. A reader that stalls costs a bounded queue (then
- * lines are counted and dropped, and the count logged once it reads again) and at most
- * END_WAIT_MS at close or exit.
+ * Lines gathered in an array and handed to the sink a batch at a time (from 4 K characters or
+ * 100 ms, whichever comes first), one Buffer per batch, each write at most PIPE_BUF bytes and
+ * ending after a line. The sink's own writing replaced asynchronous fs.write calls: each went
+ * through libuv's thread pool and back, and that round trip cost more CPU per request than
+ * formatting the line (docs/performance.md). A sink that fails (EPIPE) stops logging rather
+ * than the mock. A reader that stalls costs a bounded queue (then lines are counted and dropped,
+ * and the count logged once it reads again) and at most END_WAIT_MS at close.
  */
 export class BatchedWriter {
   #lines: string[] = []
   #chars = 0
   #dropped = 0
-  #inFlight: Promise<void> | undefined
-  #broken = false
   #ended = false
   readonly #timer: NodeJS.Timeout
 
-  constructor(private readonly fd: number) {
-    this.#timer = setInterval(() => this.#flush(), LOG_FLUSH_MS).unref()
+  constructor(private readonly sink: LogSink = process.stderr) {
+    this.#timer = setInterval(() => this.flush(), LOG_FLUSH_MS).unref()
+    if (!hookedSinks.has(sink)) {
+      hookedSinks.add(sink)
+      sink.on('error', () => failedSinks.add(sink))
+    }
     openWriters.add(this)
     if (!exitHooked) {
       exitHooked = true
-      // What is queued when the process exits is written synchronously, like pino's own destinations.
+      // What is queued when the process exits is handed over then: a file or terminal takes it at once, a pipe with room too.
       process.on('exit', () => {
-        for (const writer of openWriters) writer.flushSync()
+        for (const writer of openWriters) writer.flush()
       })
     }
   }
 
   write(line: string): boolean {
-    if (this.#broken) return true
-    if (this.#chars + line.length > MAX_QUEUED_CHARS) {
-      this.#dropped++
-      return true
-    }
     this.#lines.push(line)
     this.#chars += line.length
     // After end() (a held connection cut while the server closes still has its line) nothing batches.
-    if (this.#ended) {
-      if (this.#inFlight === undefined) this.flushSync()
-    } else if (this.#chars >= LOG_BATCH_CHARS) this.#flush()
+    if (this.#ended || this.#chars >= LOG_BATCH_CHARS) this.flush()
     return true
   }
 
-  /** The queued lines as one Buffer, after a line saying how many were dropped if any were. */
-  #take(): Buffer {
+  /** Hands what is queued to the sink; while a stalled reader leaves more than MAX_QUEUED_BYTES there, counts and drops it instead. */
+  flush(): void {
+    if (this.#lines.length === 0 && this.#dropped === 0) return
+    if (failedSinks.has(this.sink) || this.sink.writableLength > MAX_QUEUED_BYTES) {
+      this.#dropped += this.#lines.length
+      this.#lines = []
+      this.#chars = 0
+      return
+    }
     if (this.#dropped > 0) {
       this.#lines.unshift(`{"level":40,"time":${Date.now()},"dropped":${this.#dropped},"msg":"log lines dropped: stderr was not read fast enough"}\n`)
       this.#dropped = 0
@@ -124,61 +137,87 @@ export class BatchedWriter {
     const data = Buffer.from(this.#lines.join(''))
     this.#lines = []
     this.#chars = 0
-    return data
-  }
-
-  #flush(): void {
-    if (this.#inFlight !== undefined || this.#lines.length === 0 || this.#broken || this.#ended) return
-    this.#inFlight = this.#out(this.#take()).then(() => {
-      this.#inFlight = undefined
-      if (this.#chars >= LOG_BATCH_CHARS) this.#flush()
-    })
-  }
-
-  async #out(data: Buffer): Promise<void> {
-    let offset = 0
-    while (offset < data.length && !this.#broken) {
+    for (let offset = 0; offset < data.length; ) {
       const end = chunkEnd(data, offset)
-      try {
-        offset += await new Promise<number>((resolve, reject) => write(this.fd, data, offset, end - offset, null, (error, written) => (error ? reject(error) : resolve(written))))
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') this.#broken = true
-        // Given up at close or exit: the reader has stalled for END_WAIT_MS.
-        else if (this.#ended && !openWriters.has(this)) return
-        else await sleep(EAGAIN_RETRY_MS)
-      }
+      this.sink.write(data.subarray(offset, end))
+      offset = end
     }
   }
 
-  /** Waits (at most END_WAIT_MS) for the write under way, then writes what is queued: for close(). Later lines are written as they come. */
+  /** Hands over what is queued and waits (at most END_WAIT_MS) for the sink to take it: for close(). Later lines are written as they come. */
   async end(): Promise<void> {
     this.#ended = true
     clearInterval(this.#timer)
-    const deadline = Date.now() + END_WAIT_MS
-    while (this.#inFlight !== undefined && Date.now() < deadline) await Promise.race([this.#inFlight, sleep(EAGAIN_RETRY_MS * 5)])
     openWriters.delete(this)
-    if (this.#inFlight === undefined) this.flushSync()
-  }
-
-  /** The queued lines, synchronously (a write under way is the operating system's by then); gives up after END_WAIT_MS of a full pipe. */
-  flushSync(): void {
-    if (this.#lines.length === 0 && this.#dropped === 0) return
-    const data = this.#take()
+    this.flush()
     const deadline = Date.now() + END_WAIT_MS
-    let offset = 0
-    while (offset < data.length && !this.#broken) {
-      try {
-        offset += writeSync(this.fd, data, offset, chunkEnd(data, offset) - offset)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) this.#broken = true
-        else Atomics.wait(PAUSE, 0, 0, EAGAIN_RETRY_MS)
+    while (this.sink.writableLength > 0 && !failedSinks.has(this.sink) && Date.now() < deadline) await sleep(END_POLL_MS)
+  }
+}
+
+/** The fields of a request's one line, in the order they are written; undefined ones are left out. */
+export interface RequestLine {
+  readonly reqId: string
+  readonly journalId?: number | undefined
+  readonly method: string
+  readonly url: string
+  readonly reason?: string | undefined
+  readonly status: number | null
+  readonly ms: number | null
+  readonly email?: string | undefined
+  readonly scenario?: string | undefined
+  readonly signature?: string | undefined
+  readonly note?: string | undefined
+}
+
+const escapeNonAscii = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+/** The last string that needed escaping, and its JSON: the elided URL `/…` is in almost every line. */
+let escapedIn = ''
+let escapedOut = '""'
+
+/**
+ * A JSON string in ASCII alone: non-ASCII characters are written as \u escapes, so C1 controls
+ * (U+009B opens a terminal escape sequence on some terminals), bidirectional overrides and line
+ * separators in a requester's e-mail or a URL reach a terminal as text. A loop over the
+ * characters, not a regex: it runs for every field of every request.
+ */
+export function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      if (text !== escapedIn) {
+        escapedIn = text
+        escapedOut = JSON.stringify(text).replace(/[\u007f-\uffff]/g, escapeNonAscii)
       }
+      return escapedOut
     }
   }
+  return `"${text}"`
+}
+const jsonNumber = (value: number | null): string => (value !== null && Number.isFinite(value) ? String(value) : 'null')
+
+/**
+ * A request's line, as pino writes a line (level, time, pid, hostname, the fields, msg), built
+ * here: pino's general path (walking the object's keys, its serializer and formatter hooks)
+ * cost several times what these few known fields need, on every request.
+ */
+export function formatRequestLine(head: string, line: RequestLine): string {
+  let text = `{"level":30,"time":${Date.now()}${head},"reqId":${jsonString(line.reqId)}`
+  if (line.journalId !== undefined) text += `,"journalId":${line.journalId}`
+  text += `,"method":${jsonString(line.method)},"url":${jsonString(line.url)}`
+  if (line.reason !== undefined) text += `,"reason":${jsonString(line.reason)}`
+  text += `,"status":${jsonNumber(line.status)},"ms":${jsonNumber(line.ms)}`
+  if (line.email !== undefined) text += `,"email":${jsonString(line.email)}`
+  if (line.scenario !== undefined) text += `,"scenario":${jsonString(line.scenario)}`
+  if (line.signature !== undefined) text += `,"signature":${jsonString(line.signature)}`
+  if (line.note !== undefined) text += `,"note":${jsonString(line.note)}`
+  return `${text},"msg":"request completed"}\n`
 }
 
 export interface MockLog {
   readonly logger: Logger
+  /** Logs a request's one line (at level info), to where the logger writes. */
+  request(line: RequestLine): void
   /** Writes what is still queued; the logger writes nothing after. */
   end(): Promise<void>
 }
@@ -187,15 +226,20 @@ export interface MockLog {
 export function createMockLog(kind: LogKind | false | undefined): MockLog | undefined {
   if (!kind) return undefined
   const options = { level: 'info', serializers }
-  if (typeof kind === 'object') return { logger: pino(options, kind.stream), end: async () => {} }
   // Logs go to stderr: stdout is for data (ckit mock --json).
-  if (kind === 'pretty') {
-    const logger = pino({ ...options, transport: { target: 'pino-pretty', options: PRETTY } })
-    return { logger, end: async () => {} }
+  const writer = kind === 'json' ? new BatchedWriter() : undefined
+  const destination = typeof kind === 'object' ? kind.stream : kind === 'pretty' ? pino.transport({ target: 'pino-pretty', options: PRETTY }) : writer!
+  const logger = pino(options, destination)
+  const head = `,"pid":${process.pid},"hostname":${jsonString(hostname())}`
+  return {
+    logger,
+    request(line) {
+      if (logger.levelVal <= INFO) destination.write(formatRequestLine(head, line))
+    },
+    end: async () => writer?.end(),
   }
-  const writer = new BatchedWriter(2)
-  return { logger: pino(options, writer), end: () => writer.end() }
 }
+const INFO = 30
 
 /**
  * `request.log` as fastify gives it to every request: pino's child (which serialises its
@@ -250,7 +294,7 @@ export class LazyChildLogger implements FastifyBaseLogger {
 /** What the shared listener needs to log a request that is not journaled; kept on the raw response. */
 class Pending {
   constructor(
-    readonly logger: Logger,
+    readonly log: MockLog,
     readonly request: FastifyRequest,
     readonly started: number,
   ) {}
@@ -259,8 +303,8 @@ const PENDING = Symbol('ckit.log-pending')
 type LoggedResponse = ServerResponse & { [PENDING]?: Pending }
 
 function logWhenOver(this: LoggedResponse): void {
-  const { logger, request, started } = this[PENDING]!
-  logger.info({ reqId: request.id, method: request.method, url: logUrl(request.url), status: this.headersSent ? this.statusCode : null, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request completed')
+  const { log, request, started } = this[PENDING]!
+  log.request({ reqId: request.id, method: request.method, url: logUrl(request.url), status: this.headersSent ? this.statusCode : null, ms: Math.round((performance.now() - started) * 10) / 10 })
 }
 
 /**
@@ -271,7 +315,7 @@ function logWhenOver(this: LoggedResponse): void {
  */
 export class OneLinePerRequest extends LogController {
   constructor(
-    private readonly logger: Logger,
+    private readonly log: MockLog,
     private readonly journaled: (request: FastifyRequest) => boolean,
   ) {
     super()
@@ -283,7 +327,7 @@ export class OneLinePerRequest extends LogController {
   follow(request: FastifyRequest, reply: FastifyReply): void {
     const raw = reply.raw as LoggedResponse
     if (raw[PENDING] !== undefined) return
-    raw[PENDING] = new Pending(this.logger, request, performance.now())
+    raw[PENDING] = new Pending(this.log, request, performance.now())
     raw.on('close', logWhenOver)
   }
   // Only called on routes with onResponse hooks (fastify's logger is off): the line above covers them.

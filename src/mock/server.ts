@@ -51,7 +51,7 @@ function logRequests(app: FastifyInstance, log: MockLog): void {
   const { basePath } = app.ckitMock.options
   const elided = `${basePath === '/' ? '' : basePath}/…`
   app.ckitMock.requestLog = (entry, reqId) => {
-    log.logger.info({ reqId, journalId: entry.id, method: entry.method, url: entry.context ? elided : logUrl(entry.path), reason: entry.context?.reason, status: entry.status, ms: entry.latencyMs, email: entry.email, scenario: entry.scenario, signature: entry.signature, ...(entry.note ? { note: entry.note } : {}) }, 'request completed')
+    log.request({ reqId, journalId: entry.id, method: entry.method, url: entry.context ? elided : logUrl(entry.path), reason: entry.context?.reason, status: entry.status, ms: entry.latencyMs, email: entry.email, scenario: entry.scenario, signature: entry.signature, note: entry.note || undefined })
   }
 }
 
@@ -59,7 +59,7 @@ function logRequests(app: FastifyInstance, log: MockLog): void {
 export async function buildMockServer(options: StartMockOptions = {}): Promise<FastifyInstance> {
   const { logger, ...pluginOptions } = options
   const log = createMockLog(logger)
-  const controller = log ? new OneLinePerRequest(log.logger, isJournaledRequest) : undefined
+  const controller = log ? new OneLinePerRequest(log, isJournaledRequest) : undefined
   const app = Fastify({
     // fastify's logger stays off even when the mock logs (log.ts says why); request.log and app.log are the mock's.
     logger: false,

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants, mkdtempSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, createWriteStream, mkdtempSync, openSync, readSync } from 'node:fs'
+import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { BatchedWriter, chunkEnd, redactQueryToken } from '../../src/mock/log.js'
+import { pino } from 'pino'
+import { BatchedWriter, chunkEnd, formatRequestLine, jsonString, redactQueryToken, type RequestLine } from '../../src/mock/log.js'
 
 describe('the stderr log writer', () => {
   it('cuts every batch into writes of at most 4 KiB that end after a line, covering it exactly', () => {
@@ -32,8 +34,9 @@ describe('the stderr log writer', () => {
     const fifo = join(dir, 'stderr')
     execFileSync('mkfifo', [fifo])
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
-    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
-    const writer = new BatchedWriter(fd)
+    // The pipe as Node makes process.stderr of one: a socket that writes without blocking.
+    const sink = new Socket({ fd: openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
+    const writer = new BatchedWriter(sink)
     try {
       const line = `${JSON.stringify({ msg: 'request completed', pad: 'x'.repeat(230) })}\n`
       // 6 MB of lines into a 64 KiB pipe nobody reads: the queue stops at 4 M characters.
@@ -62,21 +65,67 @@ describe('the stderr log writer', () => {
       await writer.end()
       expect(Date.now() - started).toBeLessThan(5_000)
     } finally {
-      closeSync(fd)
+      sink.destroy()
       closeSync(reader)
     }
   })
 })
 
 describe('many mocks in one process', () => {
-  it('share one exit listener, so a test suite that starts a dozen gets no MaxListenersExceededWarning', async () => {
-    const devNull = openSync('/dev/null', 'w')
+  it('share one exit listener and one error listener on stderr, so a test suite that starts a dozen gets no MaxListenersExceededWarning', async () => {
+    const devNull = createWriteStream('/dev/null')
     const first = new BatchedWriter(devNull)
-    const listeners = process.listenerCount('exit')
+    const listeners = [process.listenerCount('exit'), devNull.listenerCount('error')]
     const more = Array.from({ length: 12 }, () => new BatchedWriter(devNull))
-    expect(process.listenerCount('exit')).toBe(listeners)
+    expect([process.listenerCount('exit'), devNull.listenerCount('error')]).toEqual(listeners)
     await Promise.all([first, ...more].map((writer) => writer.end()))
-    closeSync(devNull)
+    devNull.destroy()
+  })
+})
+
+describe('the request line', () => {
+  const text = fc.string({ unit: 'binary', maxLength: 40 })
+  const maybe = <T,>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined })
+  const status = fc.option(fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY)), { nil: null })
+  const requestLine: fc.Arbitrary<RequestLine> = fc.record({
+    reqId: text, journalId: maybe(fc.nat()), method: text, url: text, reason: maybe(text), status, ms: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+    email: maybe(text), scenario: maybe(text), signature: maybe(text), note: maybe(text),
+  })
+  const head = `,"pid":42,"hostname":${jsonString('vm-\u009b')}`
+
+  it('is one line of ASCII JSON holding exactly the fields given, for any strings in them', () => {
+    fc.assert(
+      fc.property(requestLine, (line) => {
+        const out = formatRequestLine(head, line)
+        expect(out.endsWith('}\n')).toBe(true)
+        expect(out.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/)
+        const parsed = JSON.parse(out) as Record<string, unknown>
+        const finite = (n: number | null) => (n !== null && Number.isFinite(n) ? n : null)
+        const expected = Object.fromEntries(Object.entries({ ...line, status: finite(line.status), ms: finite(line.ms) }).filter(([, v]) => v !== undefined))
+        expect(parsed).toEqual({ level: 30, time: expect.any(Number), pid: 42, hostname: 'vm-\u009b', ...expected, msg: 'request completed' })
+      }),
+    )
+  })
+
+  it('is the line pino writes for the same fields (key order included), so readers of pino logs read it unchanged', () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'info', base: { pid: 42, hostname: 'vm' }, timestamp: () => ',"time":7' }, { write: (l: string) => void lines.push(l) })
+    fc.assert(
+      fc.property(fc.record({ reqId: fc.string(), journalId: fc.nat(), method: fc.constantFrom('GET', 'POST'), url: fc.webPath(), reason: maybe(fc.string()), status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: null }), ms: fc.option(fc.double({ min: 0, max: 1e4, noNaN: true }), { nil: null }), email: maybe(fc.emailAddress()), scenario: maybe(fc.string()), signature: maybe(fc.constantFrom('ok', 'mismatch')), note: maybe(fc.string()) }), (line) => {
+        lines.length = 0
+        logger.info(line, 'request completed')
+        const ours = formatRequestLine(',"pid":42,"hostname":"vm"', line).replace(/"time":\d+/, '"time":7')
+        expect(Object.keys(JSON.parse(ours) as object)).toEqual(Object.keys(JSON.parse(lines[0]!) as object))
+        expect(JSON.parse(ours)).toEqual(JSON.parse(lines[0]!))
+      }),
+    )
+  })
+
+  it('keeps terminal controls, bidirectional overrides and line separators escaped', () => {
+    for (const hostile of ['\u001b[31mred', '\u009b31m', 'a\u202eb', 'x\u2028y', 'tab\there', 'quote"back\\slash'])
+      expect(jsonString(hostile)).toMatch(/^"[\x20-\x7e]*"$/)
+    expect(jsonString('/…')).toBe('"/\\u2026"')
+    expect(JSON.parse(jsonString('😀 \ud800'))).toBe('😀 \ud800')
   })
 })
 
