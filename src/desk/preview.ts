@@ -35,6 +35,8 @@ const documentedOnly = {
 /** GET /preview?email=: what an agent would see for that e-mail, asked of the mock over its own socket. */
 export async function previewRoutes(app: FastifyInstance, target: PreviewTarget): Promise<void> {
   app.get('/preview', { schema: SCHEMA, ...documentedOnly }, async (request: FastifyRequest, reply) => {
+    // Read before any await: a client that half-closes its socket can have it torn down by then.
+    const { localAddress, localPort } = request.socket
     const query = request.query as { email?: string; scenario?: string }
     const email = query.email?.trim()
     if (!email) return reply.code(400).send({ error: 'missing_email', message: 'add ?email=<requester e-mail> to preview that customer' })
@@ -46,7 +48,6 @@ export async function previewRoutes(app: FastifyInstance, target: PreviewTarget)
     const [{ failureCardHtml, requestCustomerData }, { escapeHtml, pageHtml, sidebarHtml }] = await Promise.all([import('../client/index.js'), import('../render/index.js')])
     // Ask the mock over the real socket, as the help desk would: the preview shows exactly what
     // the client makes of the answer, error card included.
-    const { localAddress, localPort } = request.socket
     const host = localAddress?.includes(':') ? `[${localAddress}]` : (localAddress ?? '127.0.0.1')
     const result = await requestCustomerData(
       { url: `http://${host}:${localPort}${target.path}`, secret: target.secret ?? 'unsigned' },

@@ -152,6 +152,8 @@ export class BatchedWriter {
     this.flush()
     const deadline = Date.now() + END_WAIT_MS
     while (this.sink.writableLength > 0 && !failedSinks.has(this.sink) && Date.now() < deadline) await sleep(END_POLL_MS)
+    // Lines dropped while the reader stalled, if it caught up since: the count is their only trace.
+    this.flush()
   }
 }
 
@@ -228,7 +230,8 @@ export function createMockLog(kind: LogKind | false | undefined): MockLog | unde
   const options = { level: 'info', serializers }
   // Logs go to stderr: stdout is for data (ckit mock --json).
   const writer = kind === 'json' ? new BatchedWriter() : undefined
-  const destination = typeof kind === 'object' ? kind.stream : kind === 'pretty' ? pino.transport({ target: 'pino-pretty', options: PRETTY }) : writer!
+  const transport = kind === 'pretty' ? pino.transport({ target: 'pino-pretty', options: PRETTY }) : undefined
+  const destination = typeof kind === 'object' ? kind.stream : (transport ?? writer!)
   const logger = pino(options, destination)
   const head = `,"pid":${process.pid},"hostname":${jsonString(hostname())}`
   return {
@@ -236,7 +239,14 @@ export function createMockLog(kind: LogKind | false | undefined): MockLog | unde
     request(line) {
       if (logger.levelVal <= INFO) destination.write(formatRequestLine(head, line))
     },
-    end: async () => writer?.end(),
+    end: async () => {
+      await writer?.end()
+      // pino-pretty runs in a worker thread with an exit listener of its own: both go when it ends.
+      if (transport) await Promise.race([new Promise<void>((resolve) => {
+            transport.once('close', () => resolve())
+            transport.end()
+          }), sleep(END_WAIT_MS)])
+    },
   }
 }
 const INFO = 30

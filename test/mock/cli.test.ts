@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { closeSync, constants, openSync } from 'node:fs'
+import { connect } from 'node:net'
 import { once } from 'node:events'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
@@ -225,6 +227,53 @@ describe('ckit mock as users run it (the built CLI, default logging)', () => {
     const exited = once(child, 'exit')
     child.kill('SIGTERM')
     expect((await exited)[0]).toBe(0)
+  })
+
+  it('ends on SIGTERM while its stderr reader has stopped reading (a wedged log collector)', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const fifo = join(await mkdtemp(join(tmpdir(), 'ckit-stall-')), 'stderr')
+    execFileSync('mkfifo', [fifo])
+    // The reader holds the pipe open and never reads.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writeEnd = openSync(fifo, constants.O_WRONLY)
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', writeEnd] })
+    closeSync(writeEnd)
+    onTestFinished(() => {
+      child.kill('SIGKILL')
+      closeSync(reader)
+    })
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer]
+    const { url } = JSON.parse(line.toString()) as { url: string }
+    // Unsigned requests whose long path is logged as sent: far more than the pipe's 64 KiB.
+    for (let i = 0; i < 40; i++) expect((await fetch(`${url}${'x'.repeat(6000)}${i}`)).status).toBe(401)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exited = once(child, 'exit')
+    const started = Date.now()
+    child.kill('SIGTERM')
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 8000))])
+    expect(child.exitCode).toBe(0)
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+
+  it('asks itself for the preview even for a client that half-closed its socket after the request', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [main, 'mock', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    onTestFinished(() => void child.kill('SIGKILL'))
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [line] = (await once(child.stdout, 'data')) as [Buffer]
+    const { origin } = JSON.parse(line.toString()) as { origin: string }
+    // The first preview in a fresh process loads the client and renderer: the socket is gone by then.
+    const socket = connect(Number(new URL(origin).port), '127.0.0.1')
+    socket.resume()
+    socket.end('GET /__admin/preview?email=kelly@example.com HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    await once(socket, 'close')
+    // Node ends a half-closed socket (httpAllowHalfOpen is off), so the page is not sent; but the
+    // preview must not lose its own address with it ("http://127.0.0.1:undefined", a 500).
+    const logged = () => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; reason?: string; status?: number })
+    await expect.poll(() => logged().some((l) => l.reason === 'refresh' || l.level >= 50), { timeout: 5000 }).toBe(true)
+    expect(logged().filter((l) => l.level >= 50)).toEqual([])
+    expect(logged().find((l) => l.reason === 'refresh')).toMatchObject({ status: 200 })
   })
 
   it('exits when the process that started it dies (npx ckit mock & kill $! must not leak a server)', async () => {

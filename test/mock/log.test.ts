@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { pino } from 'pino'
-import { BatchedWriter, chunkEnd, formatRequestLine, jsonString, redactQueryToken, type RequestLine } from '../../src/mock/log.js'
+import { BatchedWriter, chunkEnd, createMockLog, formatRequestLine, jsonString, redactQueryToken, type RequestLine } from '../../src/mock/log.js'
 
 describe('the stderr log writer', () => {
   it('cuts every batch into writes of at most 4 KiB that end after a line, covering it exactly', () => {
@@ -71,6 +71,46 @@ describe('the stderr log writer', () => {
   })
 })
 
+describe('closing while the reader is behind', () => {
+  it('still writes how many lines were dropped once the reader catches up before close() gives up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckit-log-'))
+    const fifo = join(dir, 'stderr')
+    execFileSync('mkfifo', [fifo])
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const sink = new Socket({ fd: openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
+    const writer = new BatchedWriter(sink)
+    try {
+      const line = `${JSON.stringify({ msg: 'request completed', pad: 'x'.repeat(230) })}\n`
+      for (let i = 0; i < 24_000; i++) writer.write(line)
+      // close() starts while nobody reads; the reader comes back 200 ms later and reads to the end.
+      const ended = writer.end()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      let text = ''
+      const chunk = Buffer.alloc(65_536)
+      let closed = false
+      void ended.then(() => (closed = true))
+      for (let idle = 0; idle < 40; ) {
+        try {
+          const n = readSync(reader, chunk)
+          text += chunk.toString('utf8', 0, n)
+          idle = 0
+        } catch {
+          idle += closed ? 1 : 0
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      }
+      const notice = text.split('\n').find((l) => l.includes('"dropped"'))
+      expect(notice).toBeDefined()
+      const arrived = text.split('\n').filter((l) => l.includes('request completed')).length
+      // Every line is either delivered or counted.
+      expect(arrived + (JSON.parse(notice!) as { dropped: number }).dropped).toBe(24_000)
+    } finally {
+      sink.destroy()
+      closeSync(reader)
+    }
+  })
+})
+
 describe('many mocks in one process', () => {
   it('share one exit listener and one error listener on stderr, so a test suite that starts a dozen gets no MaxListenersExceededWarning', async () => {
     const devNull = createWriteStream('/dev/null')
@@ -80,6 +120,14 @@ describe('many mocks in one process', () => {
     expect([process.listenerCount('exit'), devNull.listenerCount('error')]).toEqual(listeners)
     await Promise.all([first, ...more].map((writer) => writer.end()))
     devNull.destroy()
+  })
+
+  it('leave no pino-pretty worker or exit listener behind once closed', async () => {
+    const listeners = process.listenerCount('exit')
+    const logs = Array.from({ length: 3 }, () => createMockLog('pretty')!)
+    expect(process.listenerCount('exit')).toBeGreaterThan(listeners)
+    await Promise.all(logs.map((log) => log.end()))
+    expect(process.listenerCount('exit')).toBe(listeners)
   })
 })
 
