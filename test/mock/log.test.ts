@@ -8,6 +8,19 @@ import { describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { BatchedWriter, chunkEnd, createMockLog, formatRequestLine, jsonString, redactQueryToken, type RequestLine } from '../../src/mock/log.js'
 
+/** A 240-character log line. */
+const line = `${JSON.stringify({ msg: 'request completed', pad: 'x'.repeat(230) })}\n`
+
+/** A writer into a fifo that nobody reads yet, and the fifo's read end (non-blocking) to read it when the test says. */
+function stalledPipe() {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'ckit-log-')), 'stderr')
+  execFileSync('mkfifo', [fifo])
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+  // The pipe as Node makes process.stderr of one: a socket that writes without blocking.
+  const sink = new Socket({ fd: openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
+  return { reader, sink, writer: new BatchedWriter(sink) }
+}
+
 describe('the stderr log writer', () => {
   it('cuts every batch into writes of at most 4 KiB that end after a line, covering it exactly', () => {
     const line = fc.string({ maxLength: 600, unit: 'binary' }).map((text) => `${text.replace(/\n/g, ' ')}\n`)
@@ -30,15 +43,8 @@ describe('the stderr log writer', () => {
   })
 
   it('drops what a stalled reader cannot take, says how many once it reads again, and closes in bounded time', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ckit-log-'))
-    const fifo = join(dir, 'stderr')
-    execFileSync('mkfifo', [fifo])
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
-    // The pipe as Node makes process.stderr of one: a socket that writes without blocking.
-    const sink = new Socket({ fd: openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
-    const writer = new BatchedWriter(sink)
+    const { reader, sink, writer } = stalledPipe()
     try {
-      const line = `${JSON.stringify({ msg: 'request completed', pad: 'x'.repeat(230) })}\n`
       // 6 MB of lines into a 64 KiB pipe nobody reads: the queue stops at 4 M characters.
       for (let i = 0; i < 24_000; i++) writer.write(line)
       await new Promise((resolve) => setTimeout(resolve, 300))
@@ -73,14 +79,8 @@ describe('the stderr log writer', () => {
 
 describe('closing while the reader is behind', () => {
   it('still writes how many lines were dropped once the reader catches up before close() gives up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ckit-log-'))
-    const fifo = join(dir, 'stderr')
-    execFileSync('mkfifo', [fifo])
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
-    const sink = new Socket({ fd: openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), readable: false, writable: true })
-    const writer = new BatchedWriter(sink)
+    const { reader, sink, writer } = stalledPipe()
     try {
-      const line = `${JSON.stringify({ msg: 'request completed', pad: 'x'.repeat(230) })}\n`
       for (let i = 0; i < 24_000; i++) writer.write(line)
       // close() starts while nobody reads; the reader comes back 200 ms later and reads to the end.
       const ended = writer.end()
