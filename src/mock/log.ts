@@ -172,6 +172,8 @@ export interface RequestLine {
   readonly note?: string | undefined
 }
 
+/** The request line's level: pino's info. */
+const INFO = pino.levels.values['info']!
 const escapeNonAscii = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
 /** The last string that needed escaping, and its JSON: the elided URL `/…` is in almost every line. */
 let escapedIn = ''
@@ -204,7 +206,7 @@ const jsonNumber = (value: number | null): string => (value !== null && Number.i
  * cost several times what these few known fields need, on every request.
  */
 export function formatRequestLine(head: string, line: RequestLine): string {
-  let text = `{"level":30,"time":${Date.now()}${head},"reqId":${jsonString(line.reqId)}`
+  let text = `{"level":${INFO},"time":${Date.now()}${head},"reqId":${jsonString(line.reqId)}`
   if (line.journalId !== undefined) text += `,"journalId":${line.journalId}`
   text += `,"method":${jsonString(line.method)},"url":${jsonString(line.url)}`
   if (line.reason !== undefined) text += `,"reason":${jsonString(line.reason)}`
@@ -242,14 +244,15 @@ export function createMockLog(kind: LogKind | false | undefined): MockLog | unde
     end: async () => {
       await writer?.end()
       // pino-pretty runs in a worker thread with an exit listener of its own: both go when it ends.
-      if (transport) await Promise.race([new Promise<void>((resolve) => {
-            transport.once('close', () => resolve())
-            transport.end()
-          }), sleep(END_WAIT_MS)])
+      if (transport) {
+        const closed = new Promise<void>((resolve) => transport.once('close', () => resolve()))
+        transport.end()
+        // Unref'd: once the worker has closed, this timer must not hold the process for the rest of the second.
+        await Promise.race([closed, sleep(END_WAIT_MS, undefined, { ref: false })])
+      }
     },
   }
 }
-const INFO = 30
 
 /**
  * `request.log` as fastify gives it to every request: pino's child (which serialises its

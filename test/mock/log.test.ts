@@ -126,8 +126,12 @@ describe('many mocks in one process', () => {
     const listeners = process.listenerCount('exit')
     const logs = Array.from({ length: 3 }, () => createMockLog('pretty')!)
     expect(process.listenerCount('exit')).toBeGreaterThan(listeners)
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+    const before = timers()
     await Promise.all(logs.map((log) => log.end()))
     expect(process.listenerCount('exit')).toBe(listeners)
+    // Nor a timer that would hold a stopping process for the rest of close()'s one-second bound.
+    expect(timers()).toBeLessThanOrEqual(before)
   })
 })
 
